@@ -1,0 +1,230 @@
+"""The one filter model: URL query string ⇄ `Filters` ⇄ `(where_sql, params)`.
+
+Every page reads a `Filters`; the filter bar writes it into the URL; exports print it on figures.
+Values from the URL are checked against the reference vocabularies; anything unknown or malformed
+is dropped and reported as a `Notice`, never passed to SQL. Column names come from `_DIMENSIONS`
+(a whitelist); values always travel as parameters.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, fields, replace
+from typing import Literal
+from urllib.parse import parse_qs, urlencode
+
+from dashboards import vocab
+
+YEAR_MIN, YEAR_MAX = 1945, 2100
+
+Dimension = Literal[
+    "fields",
+    "areas",
+    "regions",
+    "countries",
+    "statuses",
+    "types",
+    "modalities",
+    "activity_statuses",
+]
+
+# URL key for each multi-valued dimension, and the vocabulary its values come from.
+URL_KEYS: dict[str, str] = {
+    "fields": "field",
+    "areas": "area",
+    "regions": "region",
+    "countries": "country",
+    "statuses": "status",
+    "types": "type",
+    "modalities": "modality",
+    "activity_statuses": "activity_status",
+}
+VOCABULARY_OF: dict[str, str] = {
+    "fields": "field",
+    "areas": "area",
+    "regions": "region",
+    "countries": "country",
+    "statuses": "partner_status",
+    "types": "partner_type",
+    "modalities": "modality",
+    "activity_statuses": "activity_status",
+}
+LANGS = ("en", "fr")
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A URL value that was dropped, and why (shown to the user, never an error page)."""
+
+    key: str
+    value: str
+    reason: Literal["unknown", "malformed"]
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The filter state shared by every page, chart and export. Empty tuple = no restriction."""
+
+    years: tuple[int, int] | None = None
+    fields: tuple[str, ...] = ()
+    areas: tuple[str, ...] = ()
+    regions: tuple[str, ...] = ()
+    countries: tuple[str, ...] = ()
+    statuses: tuple[str, ...] = ()
+    types: tuple[str, ...] = ()
+    modalities: tuple[str, ...] = ()
+    activity_statuses: tuple[str, ...] = ()
+
+    # -- URL -----------------------------------------------------------------------------------
+    @classmethod
+    def from_query(cls, query: str | dict | None) -> tuple[Filters, list[Notice]]:
+        """Parse a URL query string (with or without '?'); return filters and dropped values."""
+        if isinstance(query, dict):
+            raw = {k: v if isinstance(v, list) else [v] for k, v in query.items()}
+        else:
+            raw = parse_qs((query or "").lstrip("?"), keep_blank_values=False)
+        notices: list[Notice] = []
+        kwargs: dict = {}
+        if "years" in raw:
+            text = raw["years"][-1].strip()
+            years = _parse_years(text)
+            if years is None:
+                notices.append(Notice("years", text, "malformed"))
+            else:
+                kwargs["years"] = years
+        for dim, key in URL_KEYS.items():
+            if key not in raw:
+                continue
+            kept: list[str] = []
+            for part in _split(",".join(raw[key])):
+                code = vocab.normalise(VOCABULARY_OF[dim], part)
+                if code is None:
+                    notices.append(Notice(key, part, "unknown"))
+                elif code not in kept:
+                    kept.append(code)
+            if kept:
+                kwargs[dim] = tuple(vocab.sorted_codes(VOCABULARY_OF[dim], kept))
+        return cls(**kwargs), notices
+
+    def to_query(self, lang: str | None = None) -> str:
+        """Serialise to a canonical query string ('' when nothing is set), `?` included."""
+        pairs: list[tuple[str, str]] = []
+        if self.years:
+            pairs.append(("years", f"{self.years[0]}-{self.years[1]}"))
+        for dim, key in URL_KEYS.items():
+            values = getattr(self, dim)
+            if values:
+                pairs.append((key, ",".join(values)))
+        if lang and lang != "en":
+            pairs.append(("lang", lang))
+        return ("?" + urlencode(pairs, safe=",-")) if pairs else ""
+
+    # -- editing -------------------------------------------------------------------------------
+    def is_empty(self) -> bool:
+        """True when no filter is set."""
+        return self == Filters()
+
+    def with_values(self, dim: str, values: tuple[str, ...] | list[str]) -> Filters:
+        """Return a copy with one dimension replaced (values normalised and ordered)."""
+        vocabulary = VOCABULARY_OF[dim]
+        codes = [c for c in (vocab.normalise(vocabulary, v) for v in values) if c]
+        return replace(self, **{dim: tuple(vocab.sorted_codes(vocabulary, dict.fromkeys(codes)))})
+
+    def toggle(self, dim: str, value: str) -> Filters:
+        """Add a value to a dimension, or make it the only one (cross-filter click)."""
+        current = getattr(self, dim)
+        if current == (value,):
+            return self.with_values(dim, ())
+        return self.with_values(dim, (value,))
+
+    def without(self, dim: str, value: str | None = None) -> Filters:
+        """Remove one value of a dimension (or the whole dimension, or the years)."""
+        if dim == "years":
+            return replace(self, years=None)
+        if value is None:
+            return replace(self, **{dim: ()})
+        return replace(self, **{dim: tuple(v for v in getattr(self, dim) if v != value)})
+
+    def active(self) -> list[tuple[str, str | None]]:
+        """The active filters as (dimension, value) pairs, for chips; years has value None."""
+        out: list[tuple[str, str | None]] = []
+        if self.years:
+            out.append(("years", None))
+        for dim in URL_KEYS:
+            out.extend((dim, v) for v in getattr(self, dim))
+        return out
+
+    def cache_key(self) -> str:
+        """A stable string for caches."""
+        return self.to_query() or "?"
+
+    # -- SQL -----------------------------------------------------------------------------------
+    def where(self, alias: str = "f", skip: tuple[str, ...] = ()) -> tuple[str, list]:
+        """SQL predicate over `activity_facts` (aliased `alias`) and its parameters.
+
+        `skip` names dimensions to leave out (e.g. a year chart may ignore the year filter).
+        """
+        if not re.fullmatch(r"[a-z_]+", alias):
+            raise ValueError("alias must be an identifier")
+        bits: list[str] = []
+        params: list = []
+        if self.years and "years" not in skip:
+            bits.append(f"{alias}.year BETWEEN ? AND ?")
+            params += [self.years[0], self.years[1]]
+        for dim, (column, kind) in _DIMENSIONS.items():
+            values = getattr(self, dim)
+            if not values or dim in skip:
+                continue
+            if kind == "in":
+                bits.append(f"{alias}.{column} IN ({', '.join('?' * len(values))})")
+                params += list(values)
+            elif kind == "mask":
+                bits.append(f"({alias}.{column} & ?) <> 0")
+                params.append(vocab.mask(VOCABULARY_OF[dim], values))
+            else:  # list
+                bits.append(f"list_has_any({alias}.{column}, ?::VARCHAR[])")
+                params.append(list(values))
+        return (" AND ".join(bits) or "TRUE"), params
+
+
+# dimension → (activity_facts column, how it is matched); the only identifiers filters put in SQL.
+_DIMENSIONS: dict[str, tuple[str, str]] = {
+    "fields": ("field_code", "in"),
+    "areas": ("area_mask", "mask"),
+    "regions": ("region_mask", "mask"),
+    "countries": ("countries", "list"),
+    "statuses": ("partner_status_mask", "mask"),
+    "types": ("partner_type_mask", "mask"),
+    "modalities": ("modality", "in"),
+    "activity_statuses": ("activity_status", "in"),
+}
+assert set(_DIMENSIONS) == set(URL_KEYS) == {f.name for f in fields(Filters)} - {"years"}
+
+_YEARS = re.compile(r"^(\d{4})(?:\s*[-–:]\s*(\d{4}))?$")
+
+
+def _parse_years(text: str) -> tuple[int, int] | None:
+    m = _YEARS.match(text)
+    if not m:
+        return None
+    lo = int(m.group(1))
+    hi = int(m.group(2) or lo)
+    if lo > hi:
+        lo, hi = hi, lo
+    if lo < YEAR_MIN or hi > YEAR_MAX:
+        return None
+    return lo, hi
+
+
+def _split(text: str) -> list[str]:
+    return [p.strip() for p in re.split(r"[,;|]", text) if p.strip()]
+
+
+def parse_lang(query: str | None) -> str:
+    """The language from a query string ('en' unless a supported `lang` is given)."""
+    raw = parse_qs((query or "").lstrip("?"))
+    lang = (raw.get("lang") or ["en"])[-1].lower()
+    return lang if lang in LANGS else "en"
+
+
+__all__ = ["LANGS", "URL_KEYS", "VOCABULARY_OF", "Filters", "Notice", "parse_lang"]

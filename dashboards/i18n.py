@@ -1,0 +1,379 @@
+"""Translations and locale-aware formatting for the dashboard (English and French).
+
+The language is chosen per request (``lang`` in the URL), never per process, so nothing here
+holds a "current language": every function takes ``lang``. Messages live in gettext
+catalogues under ``dashboards/locales/<lang>/LC_MESSAGES/messages.po`` (compiled to ``.mo``,
+committed), so a translator can add a language without touching the code.
+
+In a page::
+
+    from dashboards.i18n import t, N_
+
+    TITLE = N_("Overview")                    # marked for extraction, translated later
+
+    def layout(lang="en", **_kw):
+        _ = t(lang)
+        return html.H1(_(TITLE)), html.P(_("Data as of %(date)s", date=format_date(d, lang)))
+
+Maintenance (extract → update → compile; see docs/translations.md)::
+
+    python -m dashboards.i18n all            # or: scripts/i18n.sh
+    python -m dashboards.i18n init de        # start a new language
+
+This module must not import Dash: figures and exports use it from the command line.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import math
+import sys
+from collections.abc import Callable
+from decimal import Decimal
+from numbers import Real
+from pathlib import Path
+
+from babel import Locale, dates, numbers
+from babel.support import NullTranslations, Translations
+
+SUPPORTED: tuple[str, ...] = ("en", "fr")
+DEFAULT = "en"
+
+# The babel locale behind each language: British English (UNESCO's usage, "5 Mar 2024",
+# "US$1.2M" — the "US" keeps the dollar unambiguous) and the French of France.
+LOCALES: dict[str, str] = {"en": "en_GB", "fr": "fr_FR"}
+
+DOMAIN = "messages"
+PACKAGE_DIR = Path(__file__).resolve().parent
+LOCALES_DIR = PACKAGE_DIR / "locales"
+ROOT_DIR = PACKAGE_DIR.parent
+
+# Extraction keywords, shared by the CLI below and the catalogue test: name → argument spec.
+KEYWORDS: dict[str, tuple[int, ...] | None] = {
+    "_": None,
+    "gettext": None,
+    "ngettext": (1, 2),
+    "N_": None,
+}
+
+MISSING = "—"  # shown for None / NaN in every format_* function
+
+
+def normalise_lang(lang: str | None) -> str:
+    """A supported language code for any input ('FR', 'fr-CA', None …); English by default."""
+    if not lang:
+        return DEFAULT
+    code = str(lang).strip().lower().replace("_", "-").split("-")[0]
+    return code if code in SUPPORTED else DEFAULT
+
+
+def locale_for(lang: str | None) -> Locale:
+    """The babel Locale used to format numbers and dates in a language."""
+    return _locale(normalise_lang(lang))
+
+
+@functools.cache
+def _locale(lang: str) -> Locale:
+    return Locale.parse(LOCALES[lang])
+
+
+# ---------------------------------------------------------------------------------------------
+# Messages
+# ---------------------------------------------------------------------------------------------
+
+
+@functools.cache
+def translations(lang: str | None) -> Translations | NullTranslations:
+    """The compiled catalogue of a language (cached); NullTranslations when there is none."""
+    code = normalise_lang(lang)
+    # Translations.load returns NullTranslations when the .mo file is missing, which is the
+    # case for English: the msgids are the English text.
+    return Translations.load(str(LOCALES_DIR), [code], DOMAIN)
+
+
+def _interpolate(text: str, variables: dict[str, object]) -> str:
+    return text % variables if variables else text
+
+
+def gettext(msgid: str, lang: str | None, **variables: object) -> str:
+    """The translation of a message; ``%(name)s`` placeholders are filled from keywords."""
+    return _interpolate(translations(lang).gettext(msgid), variables)
+
+
+def ngettext(singular: str, plural: str, n: int, lang: str | None, **variables: object) -> str:
+    """The singular or plural translation for ``n``; ``%(num)s`` is filled with ``n``."""
+    text = translations(lang).ngettext(singular, plural, n)
+    return text % {"num": format_number(n, lang), **variables}
+
+
+def t(lang: str | None) -> Callable[..., str]:
+    """A ``_(msgid, **variables)`` function bound to one language, for use in a layout."""
+    code = normalise_lang(lang)
+
+    def _(msgid: str, **variables: object) -> str:
+        return gettext(msgid, code, **variables)
+
+    _.lang = code  # type: ignore[attr-defined]
+    return _
+
+
+def N_(msgid: str) -> str:
+    """Mark a string for translation without translating it (module-level constants)."""
+    return msgid
+
+
+# ---------------------------------------------------------------------------------------------
+# Numbers and dates
+# ---------------------------------------------------------------------------------------------
+
+
+def _is_missing(x: object) -> bool:
+    return x is None or (isinstance(x, Real | Decimal) and math.isnan(x))
+
+
+def _with_decimals(pattern_text: str, decimals: int) -> numbers.NumberPattern:
+    """The locale's own pattern with a fixed number of decimals (keeps its spacing and sign)."""
+    pattern = numbers.parse_pattern(pattern_text)
+    pattern.frac_prec = (decimals, decimals)
+    return pattern
+
+
+def format_number(x: float | int | Decimal | None, lang: str | None, decimals: int = 0) -> str:
+    """A number with the language's grouping and decimal mark: 1,234,567 / 1 234 567."""
+    if _is_missing(x):
+        return MISSING
+    locale = locale_for(lang)
+    pattern = _with_decimals(locale.decimal_formats[None].pattern, decimals)
+    return pattern.apply(x, locale)
+
+
+def format_money(
+    x: float | int | Decimal | None, lang: str | None, compact: bool = True, currency: str = "USD"
+) -> str:
+    """An amount in US dollars, compact by default: "US$1.2M" / "1,2 M $US"."""
+    if _is_missing(x):
+        return MISSING
+    locale = locale_for(lang)
+    if compact:
+        return numbers.format_compact_currency(x, currency, locale=locale, fraction_digits=1)
+    pattern = _with_decimals(locale.currency_formats["standard"].pattern, 0)
+    return pattern.apply(x, locale, currency=currency, currency_digits=False)
+
+
+def format_compact(x: float | int | Decimal | None, lang: str | None, decimals: int = 1) -> str:
+    """A large number in short form: "1.2M" / "1,2 M"."""
+    if _is_missing(x):
+        return MISSING
+    return numbers.format_compact_decimal(x, locale=locale_for(lang), fraction_digits=decimals)
+
+
+def format_percent(x: float | int | Decimal | None, lang: str | None, decimals: int = 0) -> str:
+    """A share (0.256) as a percentage: "26%" / "26 %"."""
+    if _is_missing(x):
+        return MISSING
+    locale = locale_for(lang)
+    pattern = _with_decimals(locale.percent_formats[None].pattern, decimals)
+    return pattern.apply(x, locale)
+
+
+def _as_date(d: dt.date | dt.datetime | str) -> dt.date | dt.datetime:
+    return dt.datetime.fromisoformat(d) if isinstance(d, str) else d
+
+
+def format_date(
+    d: dt.date | dt.datetime | str | None, lang: str | None, format: str = "medium"
+) -> str:
+    """A date in the language: "5 Mar 2024" / "5 mars 2024" (format: short|medium|long|full)."""
+    if d is None:
+        return MISSING
+    value = _as_date(d)
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    return dates.format_date(value, format=format, locale=locale_for(lang))
+
+
+def format_datetime(
+    d: dt.datetime | str | None,
+    lang: str | None,
+    format: str = "medium",
+    tzinfo: dt.tzinfo | None = None,
+) -> str:
+    """A date and time in the language: "5 Mar 2024, 14:30:00" / "5 mars 2024, 14:30:00"."""
+    if d is None:
+        return MISSING
+    return dates.format_datetime(_as_date(d), format=format, tzinfo=tzinfo, locale=locale_for(lang))
+
+
+# ---------------------------------------------------------------------------------------------
+# Strings shared by several pages, seeded before the pages exist. They are listed here so the
+# extractor keeps them in the catalogue; once a page marks a string itself, its line here can go.
+# ---------------------------------------------------------------------------------------------
+
+SHARED_STRINGS: tuple[str, ...] = (
+    # App frame
+    N_("UNESCO partnerships with NGOs"),
+    N_("Language"),
+    N_("English"),
+    N_("French"),
+    N_("Loading…"),
+    N_("Close"),
+    N_("Page not found"),
+    N_("Back to the overview"),
+    N_("Data as of %(date)s"),
+    N_("Source: UNESCO partner records"),
+    # Page titles
+    N_("Overview"),
+    N_("Fields of competence"),
+    N_("Functional areas"),
+    N_("Regions"),
+    N_("Partners"),
+    N_("Collective cooperation"),
+    N_("Data"),
+    # Filter bar
+    N_("Filters"),
+    N_("Years"),
+    N_("Countries"),
+    N_("Partner status"),
+    N_("Partner type"),
+    N_("Modality"),
+    N_("Activity status"),
+    N_("All"),
+    N_("Select…"),
+    N_("Search…"),
+    N_("Clear all"),
+    # TRANSLATORS: notice shown when a value in the URL is not a known code; value is that text.
+    N_("%(value)s was not recognised and was ignored"),
+    # Charts, tables, key figures
+    N_("No data for these filters"),
+    N_("Show as table"),
+    N_("Show as chart"),
+    N_("Download"),
+    N_("Download CSV"),
+    N_("Download Excel"),
+    N_("Download image"),
+    N_("Activities"),
+    N_("Number of activities"),
+    N_("Share of activities"),
+    # TRANSLATORS: axis and column title; amounts are in United States dollars.
+    N_("Budget (US$)"),
+    N_("Countries reached"),
+    N_("Year"),
+    N_("Region"),
+    N_("Country"),
+    N_("Partner"),
+    N_("Field of competence"),
+    N_("Functional area"),
+    N_("Total"),
+    N_("Other"),
+    # TRANSLATORS: activities not tied to one region.
+    N_("Global"),
+    N_("Not specified"),
+    # TRANSLATORS: the standard United Nations map disclaimer; use the official wording.
+    N_(
+        "The boundaries and names shown and the designations used on this map do not imply "
+        "official endorsement or acceptance by the United Nations."
+    ),
+)
+
+
+def count_text(kind: str, n: int, lang: str | None) -> str:
+    """A count with its noun in the right plural: "1 activity", "1 234 activités"."""
+    if kind == "activity":
+        return ngettext("%(num)s activity", "%(num)s activities", n, lang)
+    if kind == "partner":
+        return ngettext("%(num)s partner", "%(num)s partners", n, lang)
+    if kind == "country":
+        return ngettext("%(num)s country", "%(num)s countries", n, lang)
+    if kind == "filter":
+        return ngettext("%(num)s filter active", "%(num)s filters active", n, lang)
+    if kind == "row":
+        return ngettext("%(num)s row", "%(num)s rows", n, lang)
+    raise ValueError(f"unknown kind of count: {kind!r}")
+
+
+# ---------------------------------------------------------------------------------------------
+# Catalogue maintenance: python -m dashboards.i18n extract|update|compile|all|init <lang>
+# ---------------------------------------------------------------------------------------------
+
+POT_FILE = LOCALES_DIR / f"{DOMAIN}.pot"
+MAPPING_FILE = ROOT_DIR / "babel.cfg"
+
+
+def _keyword_args() -> list[str]:
+    args = ["--no-default-keywords"]
+    for name, spec in KEYWORDS.items():
+        args += ["-k", name if spec is None else f"{name}:{','.join(map(str, spec))}"]
+    return args
+
+
+def _pybabel(*args: str) -> None:
+    from babel.messages.frontend import CommandLineInterface
+
+    CommandLineInterface().run(["pybabel", "-q", *args])
+
+
+def extract() -> None:
+    """Write ``messages.pot`` from the ``_()``/``gettext``/``ngettext``/``N_`` calls in dashboards/."""
+    _pybabel(
+        "extract",
+        "-F", str(MAPPING_FILE),
+        *_keyword_args(),
+        "--sort-by-file",
+        "--no-wrap",
+        "--project", "unesco-ngo-dashboard",
+        "--msgid-bugs-address", "",
+        "--add-comments", "TRANSLATORS:",
+        "--copyright-holder", "UNESCO",
+        "-o", str(POT_FILE),
+        # The input is the repository root so that babel.cfg's "dashboards/**.py" matches and
+        # the .pot says "dashboards/pages/x.py:12"; dot- and underscore-folders are skipped.
+        str(ROOT_DIR),
+    )  # fmt: skip
+
+
+def update() -> None:
+    """Merge ``messages.pot`` into every language's ``messages.po`` (new strings come empty)."""
+    _pybabel(
+        "update", "-i", str(POT_FILE), "-d", str(LOCALES_DIR), "-D", DOMAIN,
+        "--no-wrap", "--ignore-obsolete", "--no-fuzzy-matching",
+    )  # fmt: skip
+
+
+def compile_catalogues() -> None:
+    """Compile every ``messages.po`` to the ``messages.mo`` the app reads."""
+    _pybabel("compile", "-d", str(LOCALES_DIR), "-D", DOMAIN, "--statistics")
+
+
+def init(lang: str) -> None:
+    """Start the catalogue of a new language from ``messages.pot``."""
+    _pybabel(
+        "init", "-i", str(POT_FILE), "-d", str(LOCALES_DIR), "-D", DOMAIN, "-l", lang, "--no-wrap"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry point (see the module docstring)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    command = args[0] if args else "all"
+    if command == "extract":
+        extract()
+    elif command == "update":
+        update()
+    elif command == "compile":
+        compile_catalogues()
+    elif command == "all":
+        extract()
+        update()
+        compile_catalogues()
+    elif command == "init" and len(args) == 2:
+        extract()
+        init(args[1])
+    else:
+        print("usage: python -m dashboards.i18n [extract|update|compile|all|init <lang>]")
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,84 @@
+-- Derived tables and views, rebuilt by every load after the base tables are filled.
+
+-- One row per activity with every filterable dimension as a column. Multi-valued dimensions
+-- with few values are bitmasks (bit = 1 << (sort_order - 1) of the reference table), so a filter
+-- is one integer AND rather than a join; countries stay a list for the rare country filter.
+CREATE TABLE activity_facts AS
+WITH
+am AS (SELECT afa.activity_id, bit_or(fa.bit) AS m FROM activity_functional_areas afa
+       JOIN functional_areas fa ON fa.code = afa.area_code GROUP BY ALL),
+rm AS (SELECT ar.activity_id, bit_or(r.bit) AS m FROM activity_regions ar
+       JOIN regions r ON r.code = ar.region_code GROUP BY ALL),
+pm AS (SELECT ap.activity_id, bit_or(vs.bit) AS sm, bit_or(vt.bit) AS tm
+       FROM activity_partners ap JOIN partners p USING (partner_id)
+       JOIN vocabularies vs ON vs.vocabulary = 'partner_status' AND vs.code = p.status
+       JOIN vocabularies vt ON vt.vocabulary = 'partner_type' AND vt.code = p.partner_type
+       GROUP BY ALL),
+cl AS (SELECT activity_id, list(iso3 ORDER BY iso3) AS countries FROM activity_countries
+       GROUP BY ALL)
+SELECT
+    a.activity_id, a.year, a.field_code, a.modality, a.status AS activity_status, a.geo_scope,
+    COALESCE(a.budget_usd, 0) AS budget_usd,
+    COALESCE(am.m, 0) AS area_mask,
+    COALESCE(rm.m, 0) AS region_mask,
+    COALESCE(pm.sm, 0) AS partner_status_mask,
+    COALESCE(pm.tm, 0) AS partner_type_mask,
+    COALESCE(cl.countries, []::VARCHAR[]) AS countries
+FROM activities a
+LEFT JOIN am USING (activity_id) LEFT JOIN rm USING (activity_id)
+LEFT JOIN pm USING (activity_id) LEFT JOIN cl USING (activity_id)
+ORDER BY a.year, a.field_code;
+
+-- Views that make the common questions one SELECT away -------------------------------------
+
+-- Activities with the names of their codes (English and French).
+CREATE VIEW v_activities AS
+SELECT a.*, f.name_en AS field_name_en, f.name_fr AS field_name_fr,
+       p.name AS lead_partner_name
+FROM activities a
+JOIN fields_of_competence f ON f.code = a.field_code
+LEFT JOIN partners p ON p.partner_id = a.lead_partner_id;
+
+-- Partners with headquarters names and activity counts.
+CREATE VIEW v_partners AS
+SELECT p.*, c.name_en AS hq_country_name_en, c.name_fr AS hq_country_name_fr,
+       r.name_en AS hq_region_name_en, r.name_fr AS hq_region_name_fr,
+       COALESCE(n.activities, 0) AS activities,
+       COALESCE(n.activities_as_lead, 0) AS activities_as_lead,
+       (SELECT string_agg(pf.field_code, ';' ORDER BY pf.field_code) FROM partner_fields pf
+        WHERE pf.partner_id = p.partner_id) AS fields
+FROM partners p
+LEFT JOIN countries c ON c.iso3 = p.hq_country_iso3
+LEFT JOIN regions r ON r.code = p.hq_region_code
+LEFT JOIN (SELECT partner_id, count(*) AS activities,
+                  count(*) FILTER (WHERE is_lead) AS activities_as_lead
+           FROM activity_partners GROUP BY partner_id) n ON n.partner_id = p.partner_id;
+
+-- Activities and budget by year and field of competence.
+CREATE VIEW v_activity_by_field_year AS
+SELECT year, field_code, count(*) AS activities, sum(budget_usd) AS budget_usd
+FROM activities GROUP BY year, field_code;
+
+-- Activities and budget by country (budget split across countries, so sums add up).
+CREATE VIEW v_activity_by_country AS
+SELECT ac.iso3, c.name_en, c.name_fr, ac.region_code, count(*) AS activities,
+       sum(ac.budget_share_usd) AS budget_usd
+FROM activity_countries ac JOIN countries c USING (iso3)
+GROUP BY ac.iso3, c.name_en, c.name_fr, ac.region_code;
+
+-- Activities and budget by UNESCO region (countries' regions and regional activities).
+CREATE VIEW v_activity_by_region AS
+SELECT ar.region_code, r.name_en, r.name_fr, count(DISTINCT ar.activity_id) AS activities,
+       sum(ar.budget_share_usd) AS budget_usd
+FROM activity_regions ar JOIN regions r ON r.code = ar.region_code
+GROUP BY ar.region_code, r.name_en, r.name_fr;
+
+-- Participation in collective mechanisms with partner name and status.
+CREATE VIEW v_participation AS
+SELECT pa.*, p.name AS partner_name, p.status AS partner_status, p.partner_type,
+       p.hq_region_code
+FROM participation pa JOIN partners p USING (partner_id);
+
+-- The latest successful load.
+CREATE VIEW v_latest_run AS
+SELECT * FROM etl_runs WHERE status = 'succeeded' ORDER BY finished_at DESC LIMIT 1;

@@ -1,0 +1,320 @@
+"""Extract: find input files, detect their encoding and layout, map headers to contract columns.
+
+Narrow on purpose: this module turns a file into rows of strings with their line numbers and
+nothing else. Checking values is `validate`'s job.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import hashlib
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import python_calamine
+
+from etl.reference import fold
+
+KINDS = ("partners", "activities", "participation")
+SUFFIXES = (".csv", ".xlsx", ".xlsm", ".xls", ".ods", ".txt", ".tsv")
+
+# Contract columns per kind, with the spellings accepted in headers (compared with `fold`).
+COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
+    "partners": {
+        "partner_id": ("id", "partner id", "identifiant", "id partenaire", "code partenaire"),
+        "name": ("nom", "partner name", "nom du partenaire", "organisation", "organization"),
+        "acronym": ("sigle", "acronyme", "abbreviation"),
+        "partner_type": ("type", "type de partenaire", "partner type"),
+        "status": ("statut", "status with unesco", "statut aupres de l'unesco"),
+        "status_since": ("statut depuis", "status date", "date du statut", "since"),
+        "previous_status": ("statut precedent", "statut anterieur", "former status"),
+        "hq_city": ("city", "ville", "ville du siege", "headquarters city", "siege ville"),
+        "hq_country": (
+            "country",
+            "pays",
+            "pays du siege",
+            "headquarters country",
+            "headquarters",
+            "siege",
+            "hq",
+        ),
+        "relations_since": (
+            "official relations since",
+            "relations officielles depuis",
+            "relations depuis",
+            "year official relations began",
+            "partner since",
+        ),
+        "fields": (
+            "fields of competence",
+            "field",
+            "domaines",
+            "domaines de competence",
+            "domaine",
+            "sectors",
+            "secteurs",
+        ),
+        "scope": ("portee", "niveau", "level", "geographical scope"),
+        "website": ("site", "site web", "site internet", "url", "web"),
+    },
+    "activities": {
+        "activity_id": ("id", "activity id", "identifiant", "id activite", "project id"),
+        "partner_ids": (
+            "partner id",
+            "partners",
+            "partner",
+            "partenaires",
+            "partenaire",
+            "id partenaires",
+        ),
+        "title": ("titre", "intitule", "activity title", "project title", "name", "nom"),
+        "modality": ("modalite", "type of cooperation", "cooperation"),
+        "field": ("field of competence", "domaine", "domaine de competence", "sector", "secteur"),
+        "functional_areas": (
+            "functional area",
+            "areas",
+            "domaines fonctionnels",
+            "domaine fonctionnel",
+            "axes",
+        ),
+        "countries": ("country", "pays", "location", "lieu", "region", "regions"),
+        "start_date": ("start", "debut", "date de debut", "date debut", "from"),
+        "end_date": ("end", "fin", "date de fin", "date fin", "to"),
+        "status": ("statut", "etat", "activity status"),
+        "budget_usd": ("budget", "budget usd", "budget (usd)", "montant", "amount usd", "amount"),
+        "description": ("resume", "summary", "details"),
+    },
+    "participation": {
+        "partner_id": ("partner", "id partenaire", "partenaire", "partner id", "ngo"),
+        "mechanism": ("mecanisme", "body", "organe", "instance"),
+        "event": ("evenement", "session", "term", "mandat"),
+        "event_date": ("date", "date de l'evenement", "session date"),
+        "role": ("fonction", "capacity", "qualite"),
+    },
+}
+REQUIRED: dict[str, tuple[str, ...]] = {
+    "partners": ("partner_id", "name"),
+    "activities": ("activity_id", "partner_ids", "title", "field"),
+    "participation": ("partner_id", "mechanism"),
+}
+
+
+class ExtractError(Exception):
+    """A file that cannot be read at all (the whole load stops, with this one-line reason)."""
+
+
+@dataclass
+class RawTable:
+    """The rows of one input file as strings, with the line each row started on."""
+
+    path: Path
+    kind: str
+    sha256: str
+    encoding: str
+    frame: pd.DataFrame  # contract columns only, all str ('' for empty), plus `_line`
+    raw_columns: list[str]  # the header as written
+    ignored_columns: list[str] = field(default_factory=list)
+    # rows that could not be split into cells (ragged rows): (line, reason, raw text)
+    broken: list[tuple[int, str, str]] = field(default_factory=list)
+
+    @property
+    def rows_in(self) -> int:
+        """Data rows read (blank lines are not rows)."""
+        return len(self.frame) + len(self.broken)
+
+
+def kind_of(path: Path) -> str | None:
+    """The kind of an input file from its name prefix, or None if it is not an input file."""
+    name = path.name.lower()
+    if path.suffix.lower() not in SUFFIXES or name.startswith(("~$", ".")):
+        return None
+    return next((k for k in KINDS if name.startswith(k)), None)
+
+
+def find_inputs(directory: Path) -> list[tuple[str, Path]]:
+    """Input files of a folder as (kind, path), partners first (activities refer to them)."""
+    if not directory.is_dir():
+        raise ExtractError(f"{directory} is not a folder")
+    found = [(kind_of(p), p) for p in sorted(directory.iterdir()) if p.is_file()]
+    return sorted(((k, p) for k, p in found if k), key=lambda kp: (KINDS.index(kp[0]), kp[1].name))
+
+
+def sha256_of(path: Path) -> str:
+    """Hex SHA-256 of a file."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """Decode bytes, detecting UTF-8 (with or without BOM), UTF-16 (BOM) or Windows-1252/Latin-1.
+
+    Strict UTF-8 is tried first: text that is not UTF-8 fails to decode almost surely, while
+    statistical detectors misname short Latin-1 files. Windows-1252 is the usual non-UTF-8
+    export of Excel; bytes it leaves undefined mean the file is ISO-8859-1.
+    """
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16"), "utf-16"
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252"), "windows-1252"
+    except UnicodeDecodeError:
+        return data.decode("latin-1"), "iso-8859-1"
+
+
+def _sniff_delimiter(header_line: str) -> str:
+    counts = {d: header_line.count(d) for d in (",", ";", "\t", "|")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def match_header(kind: str, header: list[str]) -> tuple[dict[int, str], list[str]]:
+    """Map header cells to contract columns: ({cell index: column}, ignored header cells)."""
+    lookup: dict[str, str] = {}
+    for column, aliases in COLUMNS[kind].items():
+        for spelling in (column, *aliases):
+            lookup.setdefault(fold(spelling), column)
+    mapping: dict[int, str] = {}
+    ignored: list[str] = []
+    for i, cell in enumerate(header):
+        column = lookup.get(fold(cell))
+        if column is None or column in mapping.values():
+            if str(cell).strip():
+                ignored.append(str(cell).strip())
+            continue
+        mapping[i] = column
+    return mapping, ignored
+
+
+def _missing_required(kind: str, mapping: dict[int, str]) -> list[str]:
+    return [c for c in REQUIRED[kind] if c not in mapping.values()]
+
+
+def read_table(path: Path, kind: str) -> RawTable:
+    """Read one input file into a `RawTable`; raise `ExtractError` when it cannot be used."""
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise ExtractError(f"{path.name}: cannot be read ({e.strerror})") from None
+    digest = hashlib.sha256(data).hexdigest()
+    if path.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".ods"):
+        rows, lines, encoding = _read_spreadsheet(path, data), None, "xlsx"
+        broken: list[tuple[int, str, str]] = []
+    else:
+        rows, lines, broken, encoding = _read_text(path, data)
+    if not rows:
+        raise ExtractError(f"{path.name}: the file is empty (no header row)")
+    # The header is the first row that names the required columns (a title may stand above it).
+    h = next(
+        (
+            i
+            for i, row in enumerate(rows[:15])
+            if not _missing_required(kind, match_header(kind, row)[0])
+        ),
+        None,
+    )
+    if h is None:
+        mapping, _ = match_header(kind, rows[0])
+        missing = ", ".join(_missing_required(kind, mapping))
+        raise ExtractError(
+            f"{path.name}: required column(s) missing: {missing} "
+            f"(header read: {', '.join(c for c in rows[0] if c) or 'empty'})"
+        )
+    mapping, ignored = match_header(kind, rows[h])
+    header = rows[h]
+    body = rows[h + 1 :]
+    body_lines = lines[h + 1 :] if lines is not None else list(range(h + 2, h + 2 + len(body)))
+    width = len(header)
+    good_rows: list[list[str]] = []
+    good_lines: list[int] = []
+    for line, row in zip(body_lines, body, strict=True):
+        if not any(c.strip() for c in row):
+            continue  # blank lines are not rows
+        if len(row) > width and any(c.strip() for c in row[width:]):
+            broken.append(
+                (line, f"row has {len(row)} cells but the header has {width}", _join(row))
+            )
+            continue
+        good_rows.append(row)
+        good_lines.append(line)
+    columns = [mapping[i] for i in sorted(mapping)]
+    frame = pd.DataFrame(
+        [[(row[i] if i < len(row) else "").strip() for i in sorted(mapping)] for row in good_rows],
+        columns=columns,
+        dtype=object,
+    )
+    for column in COLUMNS[kind]:
+        if column not in frame.columns:
+            frame[column] = ""
+    frame = frame[list(COLUMNS[kind])]
+    frame["_line"] = good_lines
+    return RawTable(
+        path, kind, digest, encoding, frame.reset_index(drop=True), header, ignored, broken
+    )
+
+
+def _join(row: list[str]) -> str:
+    out = io.StringIO()
+    csv.writer(out).writerow(row)
+    return out.getvalue().rstrip("\r\n")
+
+
+def _read_text(path: Path, data: bytes) -> tuple[list[list[str]], list[int], list, str]:
+    try:
+        text, encoding = decode(data)
+    except UnicodeDecodeError as e:
+        raise ExtractError(f"{path.name}: cannot be decoded as text ({e.reason})") from None
+    if "\x00" in text[:4096]:
+        raise ExtractError(f"{path.name}: is not a text file (binary content)")
+    first = next((ln for ln in text.splitlines() if ln.strip()), "")
+    delimiter = "\t" if path.suffix.lower() == ".tsv" else _sniff_delimiter(first)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    broken: list[tuple[int, str, str]] = []
+    start = 1
+    try:
+        for row in reader:
+            rows.append(row)
+            lines.append(start)
+            start = reader.line_num + 1
+    except csv.Error as e:
+        raise ExtractError(f"{path.name}: line {reader.line_num}: not valid CSV ({e})") from None
+    return rows, lines, broken, encoding
+
+
+_EXCEL_CELL = re.compile(r"^(-?\d+)\.0$")
+
+
+def _read_spreadsheet(path: Path, data: bytes) -> list[list[str]]:
+    # python-calamine directly (what pandas' "calamine" engine wraps), keeping the empty rows
+    # above the data so that row numbers are the ones Excel shows.
+    try:
+        book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+        values = book.get_sheet_by_index(0).to_python(skip_empty_area=False)
+    except Exception as e:  # calamine raises its own error types for corrupt files
+        raise ExtractError(f"{path.name}: not a readable spreadsheet ({e})") from None
+    return [[_cell_text(v) for v in row] for row in values]
+
+
+def _cell_text(value: object) -> str:
+    if value is None or value == "":
+        return ""
+    if isinstance(value, datetime.datetime):
+        return value.date().isoformat() if value.time() == datetime.time() else value.isoformat()
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    text = str(value)
+    m = _EXCEL_CELL.match(text)  # Excel stores every number as a float: 2012.0 → 2012
+    return m.group(1) if m else text
