@@ -187,6 +187,23 @@ class Filters:
         return (" AND ".join(bits) or "TRUE"), params
 
 
+PARTNER_DIMENSIONS = {"statuses": "status", "types": "partner_type"}
+
+
+def partner_where(filters: Filters, alias: str = "p") -> tuple[str, list]:
+    """SQL predicate over `partners` (aliased) for the partner-level dimensions (status, type)."""
+    if not re.fullmatch(r"[a-z_]+", alias):
+        raise ValueError("alias must be an identifier")
+    bits: list[str] = []
+    params: list = []
+    for dim, column in PARTNER_DIMENSIONS.items():
+        values = getattr(filters, dim)
+        if values:
+            bits.append(f"{alias}.{column} IN ({', '.join('?' * len(values))})")
+            params += list(values)
+    return (" AND ".join(bits) or "TRUE"), params
+
+
 # dimension → (activity_facts column, how it is matched); the only identifiers filters put in SQL.
 _DIMENSIONS: dict[str, tuple[str, str]] = {
     "fields": ("field_code", "in"),
@@ -227,4 +244,4 @@ def parse_lang(query: str | None) -> str:
     return lang if lang in LANGS else "en"
 
 
-__all__ = ["LANGS", "URL_KEYS", "VOCABULARY_OF", "Filters", "Notice", "parse_lang"]
+__all__ = ["LANGS", "partner_where", "URL_KEYS", "VOCABULARY_OF", "Filters", "Notice", "parse_lang"]

@@ -25,6 +25,7 @@ This module must not import Dash: figures and exports use it from the command li
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import math
@@ -98,6 +99,9 @@ def _interpolate(text: str, variables: dict[str, object]) -> str:
 
 def gettext(msgid: str, lang: str | None, **variables: object) -> str:
     """The translation of a message; ``%(name)s`` placeholders are filled from keywords."""
+    if not msgid:
+        # gettext("") would return the catalogue's header (translator, dates…), not "".
+        return ""
     return _interpolate(translations(lang).gettext(msgid), variables)
 
 
@@ -310,25 +314,26 @@ def _keyword_args() -> list[str]:
 def _pybabel(*args: str) -> None:
     from babel.messages.frontend import CommandLineInterface
 
-    CommandLineInterface().run(["pybabel", "-q", *args])
+    # From the repository root, so file locations in the catalogues are relative paths.
+    with contextlib.chdir(ROOT_DIR):
+        CommandLineInterface().run(["pybabel", "-q", *args])
 
 
 def extract() -> None:
     """Write ``messages.pot`` from the ``_()``/``gettext``/``ngettext``/``N_`` calls in dashboards/."""
     _pybabel(
         "extract",
-        "-F", str(MAPPING_FILE),
+        "-F", MAPPING_FILE.name,
         *_keyword_args(),
         "--sort-by-file",
         "--no-wrap",
         "--project", "unesco-ngo-dashboard",
-        "--msgid-bugs-address", "",
         "--add-comments", "TRANSLATORS:",
         "--copyright-holder", "UNESCO",
-        "-o", str(POT_FILE),
+        "-o", str(POT_FILE.relative_to(ROOT_DIR)),
         # The input is the repository root so that babel.cfg's "dashboards/**.py" matches and
         # the .pot says "dashboards/pages/x.py:12"; dot- and underscore-folders are skipped.
-        str(ROOT_DIR),
+        ".",
     )  # fmt: skip
 
 

@@ -1,0 +1,88 @@
+"""The UNESCO NGO-partnership dashboard: `python app.py` (demo data is built on first run).
+
+Configuration by environment variables (see README): WAREHOUSE_PATH, HOST, PORT, DEBUG,
+REDIS_URL, DASH_URL_BASE_PATHNAME.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+log = logging.getLogger("app")
+
+
+def ensure_warehouse() -> None:
+    """Build the demo warehouse on first run, when no warehouse file exists yet."""
+    from dashboards.db import warehouse_path
+
+    path = warehouse_path()
+    if path.exists():
+        return
+    from etl.demo import write_demo
+    from etl.load import load_directory, summary_text
+
+    demo_dir = ROOT / "data" / "demo"
+    print(f"No warehouse at {path}: building the demo warehouse from {demo_dir} ...", flush=True)
+    write_demo(demo_dir, seed=42, n_activities=6000)
+    summary = load_directory(demo_dir, path)
+    print(summary_text(summary), flush=True)
+
+
+def create_app(config: dict | None = None):
+    """The Dash app (a factory, so tests can build one per warehouse)."""
+    import dash
+    import dash_bootstrap_components as dbc  # noqa: F401 - registers the components
+    from dash import dcc, html
+
+    from dashboards import ids
+    from dashboards.layout import shell
+
+    config = config or {}
+    app = dash.Dash(
+        __name__,
+        use_pages=True,
+        pages_folder=str(ROOT / "dashboards" / "pages"),
+        assets_folder=str(ROOT / "assets"),
+        suppress_callback_exceptions=True,
+        title="UNESCO · NGO partnership",
+        update_title=None,
+        serve_locally=True,
+        **config,
+    )
+    app.layout = html.Div(
+        [
+            dcc.Location(id=ids.URL, refresh="callback-nav"),
+            dcc.Store(id=ids.LANG, data=None),
+            dcc.Store(id=ids.DOC_TITLE),
+            html.Div(id=ids.DOC_TITLE_SINK, hidden=True),
+            shell(),
+        ]
+    )
+    import dashboards.callbacks  # noqa: F401 - registers the framework callbacks
+
+    return app
+
+
+def main() -> int:
+    """Build the demo warehouse if needed, then serve the app."""
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        ensure_warehouse()
+    except Exception as e:  # a clear line, not a traceback
+        print(f"error: could not build the demo warehouse: {e}", file=sys.stderr)
+        return 1
+    app = create_app()
+    app.run(
+        host=os.environ.get("HOST", "127.0.0.1"),
+        port=int(os.environ.get("PORT", "8050")),
+        debug=os.environ.get("DEBUG", "") not in ("", "0", "false"),
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

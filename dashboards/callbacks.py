@@ -1,0 +1,284 @@
+"""The framework callbacks: routing, the URL ⇄ filter bar sync, and every chart's figure.
+
+Why our own router: Dash's `page_container` re-renders the whole page whenever the query string
+changes, and our filters live in the query string. Routing on the path (and the language) only
+lets a filter change update the charts in place: one request for the URL, one for the figures.
+Pages still come from `dash.page_registry` (`register_page` in `dashboards/pages/`).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+import dash
+from dash import (
+    ALL,
+    MATCH,
+    Input,
+    Output,
+    State,
+    callback,
+    clientside_callback,
+    ctx,
+    no_update,
+)
+
+from dashboards import ids, layout
+from dashboards.charts import REGISTRY, charts_for  # noqa: F401  (charts_for loads the registry)
+from dashboards.filters import URL_KEYS, Filters, parse_lang
+from dashboards.i18n import gettext
+from dashboards.queries.activities import year_range
+
+log = logging.getLogger(__name__)
+DIMS = tuple(URL_KEYS)
+
+
+def match_page(pathname: str) -> tuple[dict | None, dict]:
+    """The registered page for a path (with path variables), or (None, {})."""
+    path = "/" + (pathname or "/").strip("/")
+    for page in dash.page_registry.values():
+        if page.get("path") == path:
+            return page, {}
+    for page in dash.page_registry.values():
+        template = page.get("path_template")
+        if not template:
+            continue
+        pattern = "^" + re.sub(r"<(\w+)>", r"(?P<\1>[^/]+)", template) + "$"
+        m = re.match(pattern, path)
+        if m:
+            return page, m.groupdict()
+    return None, {}
+
+
+def render_page(pathname: str, lang: str) -> tuple[object, str, bool]:
+    """The page for a path: (children, document title, whether the filter bar applies)."""
+    page, variables = match_page(pathname)
+    if page is None:
+        page = next(p for p in dash.page_registry.values() if p["module"].endswith("not_found_404"))
+    body = page["layout"](lang=lang, **variables) if callable(page["layout"]) else page["layout"]
+    title = page.get("title")
+    if callable(title):
+        title = title(lang=lang, **variables)
+    elif title:
+        title = gettext(title, lang)
+    return body, f"{title} · UNESCO", page.get("filters", True)
+
+
+@callback(
+    Output(ids.PAGE, "children"),
+    Output(ids.DOC_TITLE, "data"),
+    Output(ids.FILTER_BAR, "hidden"),
+    Output({"type": "nav-link", "path": ALL}, "active"),
+    Input(ids.URL, "pathname"),
+    Input(ids.LANG, "data"),
+    State({"type": "nav-link", "path": ALL}, "id"),
+)
+def route(pathname, lang, nav_ids):
+    """Render the page for the path and language."""
+    if not lang:
+        return no_update, no_update, no_update, [no_update] * len(nav_ids)
+    body, title, with_filters = render_page(pathname or "/", lang)
+    path = "/" + (pathname or "/").strip("/")
+    active = [
+        i["path"] == path or (i["path"] != "/" and path.startswith(i["path"] + "/"))
+        for i in nav_ids
+    ]
+    return body, title, not with_filters, active
+
+
+@callback(
+    Output({"type": "i18n-text", "key": ALL, "slot": ALL}, "children"),
+    *(Output(ids.DROPDOWN[d], "options") for d in DIMS),
+    *(Output(ids.DROPDOWN[d], "placeholder") for d in DIMS),
+    Output(ids.YEARS, "min"),
+    Output(ids.YEARS, "max"),
+    Output(ids.YEARS, "marks"),
+    Input(ids.LANG, "data"),
+    State({"type": "i18n-text", "key": ALL, "slot": ALL}, "id"),
+)
+def localise(lang, text_ids):
+    """Translate the shell's texts and the filter options when the language changes."""
+    lang = lang or "en"
+    c = layout.localised_controls(lang)
+    return (
+        [gettext(i["key"], lang) for i in text_ids],
+        *(c["options"][d] for d in DIMS),
+        *(c["placeholder"] for _ in DIMS),
+        *c["years"],
+    )
+
+
+clientside_callback(
+    "function(t) { if (t) { document.title = t; } return ''; }",
+    Output(ids.DOC_TITLE_SINK, "children"),
+    Input(ids.DOC_TITLE, "data"),
+)
+
+# Page links and language links keep the current filters.
+clientside_callback(
+    """
+    function(search, pathname, navIds, langIds) {
+        const params = new URLSearchParams(search || '');
+        const lang = params.get('lang');
+        const nav = navIds.map(id => id.path + (search || ''));
+        const langs = langIds.map(id => {
+            const p = new URLSearchParams(search || '');
+            if (id.lang === 'en') { p.delete('lang'); } else { p.set('lang', id.lang); }
+            const q = p.toString().replace(/%2C/g, ',');
+            return (pathname || '/') + (q ? '?' + q : '');
+        });
+        return [nav, langs];
+    }
+    """,
+    Output({"type": "nav-link", "path": ALL}, "href"),
+    Output({"type": "lang-link", "lang": ALL}, "href"),
+    Input(ids.URL, "search"),
+    State(ids.URL, "pathname"),
+    State({"type": "nav-link", "path": ALL}, "id"),
+    State({"type": "lang-link", "lang": ALL}, "id"),
+)
+
+
+@callback(
+    Output(ids.URL, "search"),
+    Output(ids.YEARS, "value"),
+    *(Output(ids.DROPDOWN[d], "value") for d in DIMS),
+    Output(ids.CHIPS, "children"),
+    Output(ids.NOTICES, "children"),
+    Output(ids.LANG, "data"),
+    Input(ids.URL, "search"),
+    Input(ids.YEARS, "value"),
+    *(Input(ids.DROPDOWN[d], "value") for d in DIMS),
+    Input({"type": ids.CHIP_REMOVE, "dim": ALL, "value": ALL}, "n_clicks"),
+    Input(ids.CLEAR_ALL, "n_clicks"),
+    Input({"type": ids.CHART_GRAPH, "key": ALL}, "clickData"),
+    State(ids.LANG, "data"),
+)
+def sync_filters(search, years, *rest):
+    """Keep URL and filter bar in step: the URL is the state, the controls edit it."""
+    values = rest[: len(DIMS)]
+    _chips, _clear, _clicks, current_lang = rest[len(DIMS) :]
+    lo, hi = year_range()
+    lang = parse_lang(search)
+    url_filters, notices = Filters.from_query(search)
+    trigger = ctx.triggered_id
+    log.warning(
+        "sync trigger=%s search=%s values=%s years=%s", ctx.triggered, search, values, years
+    )
+    new_lang = lang if lang != current_lang else no_update
+
+    if trigger is None or trigger == ids.URL:
+        # The address changed (first load, back/forward, a link): show it in the controls.
+        return _controls(url_filters, lang, lo, hi, notices, search=no_update, new_lang=new_lang)
+
+    filters = url_filters
+    clicked = ctx.triggered[0]["value"] if ctx.triggered else None
+    if trigger == ids.CLEAR_ALL or (
+        isinstance(trigger, dict) and trigger.get("type") == ids.CHIP_REMOVE
+    ):
+        if not clicked:  # a chip or button just rendered, not clicked
+            return (no_update,) * (len(DIMS) + 6)
+    if trigger == ids.CLEAR_ALL:
+        filters = Filters()
+    elif isinstance(trigger, dict) and trigger.get("type") == ids.CHIP_REMOVE:
+        filters = url_filters.without(trigger["dim"], trigger["value"] or None)
+    elif isinstance(trigger, dict) and trigger.get("type") == ids.CHART_GRAPH:
+        filters = _apply_click(url_filters, trigger["key"], ctx.triggered[0]["value"])
+        if filters is None:
+            return (no_update,) * (len(DIMS) + 6)
+    else:
+        # A control changed: the controls are the new state.
+        chosen = tuple(years) if years and (years[0] != lo or years[1] != hi) else None
+        filters = Filters(
+            years=chosen, **{d: tuple(v or ()) for d, v in zip(DIMS, values, strict=True)}
+        )
+        filters = Filters.from_query(filters.to_query())[0]  # canonical order
+    if filters.to_query() == url_filters.to_query():
+        # Nothing changed (e.g. controls rendered from the URL): keep the address as it is.
+        return (no_update,) * (len(DIMS) + 3) + (layout.chips(filters, lang), no_update, new_lang)
+    search_out = filters.to_query(lang) or ""
+    return _controls(filters, lang, lo, hi, [], search=search_out, new_lang=new_lang)
+
+
+def _controls(filters: Filters, lang: str, lo, hi, notices, search, new_lang):
+    years = list(filters.years) if filters.years else [lo, hi]
+    return (
+        search,
+        years,
+        *(list(getattr(filters, d)) for d in DIMS),
+        layout.chips(filters, lang),
+        layout.notices(notices, lang),
+        new_lang,
+    )
+
+
+def _apply_click(filters: Filters, chart_key: str, click: dict | None) -> Filters | None:
+    """The filters after a click on a chart point (cross-filtering), or None to ignore it."""
+    chart = REGISTRY.get(chart_key)
+    if chart is None or not chart.cross_filter or not click or not click.get("points"):
+        return None
+    point = click["points"][0]
+    custom = point.get("customdata")
+    if custom is None:
+        custom = [point.get("location")]
+    if not isinstance(custom, list | tuple):
+        custom = [custom]
+    dims = chart.cross_filter if isinstance(chart.cross_filter, tuple) else (chart.cross_filter,)
+    out = filters
+    for dim, code in zip(dims, custom, strict=False):
+        if code is None:
+            continue
+        if dim == "years":
+            year = int(code)
+            out = Filters.from_query(out.to_query().lstrip("?") + f"&years={year}")[0]
+        else:
+            out = out.toggle(dim, str(code))
+    return out
+
+
+@callback(
+    Output({"type": ids.CHART_GRAPH, "key": ALL}, "figure"),
+    Input(ids.URL, "search"),
+    State({"type": ids.CHART_GRAPH, "key": ALL}, "id"),
+)
+def update_charts(search, graph_ids):
+    """Every chart on the page, for the filters in the URL."""
+    filters, _ = Filters.from_query(search)
+    lang = parse_lang(search)
+    return [REGISTRY[i["key"]].figure_json(filters, lang) for i in graph_ids]
+
+
+@callback(
+    Output({"type": ids.CHART_TABLE_COLLAPSE, "key": MATCH}, "is_open"),
+    Output({"type": ids.CHART_TABLE, "key": MATCH}, "children"),
+    Input({"type": ids.CHART_TABLE_TOGGLE, "key": MATCH}, "n_clicks"),
+    Input(ids.URL, "search"),
+    State({"type": ids.CHART_TABLE_COLLAPSE, "key": MATCH}, "is_open"),
+    prevent_initial_call=True,
+)
+def toggle_table(n_clicks, search, is_open):
+    """Show a chart's data as a table (computed only while open)."""
+    key = ctx.outputs_list[0]["id"]["key"]
+    opening = ctx.triggered_id != ids.URL and not is_open
+    if ctx.triggered_id == ids.URL and not is_open:
+        return no_update, no_update
+    if not opening and ctx.triggered_id != ids.URL:
+        return False, None
+    chart = REGISTRY[key]
+    filters, _ = Filters.from_query(search)
+    lang = parse_lang(search)
+    frame = chart.frame(filters)
+    table = chart.table(frame, lang) if chart.table else frame
+    return True, layout.data_table(table, lang)
+
+
+@callback(
+    Output(ids.MORE_FILTERS, "is_open"),
+    Input(ids.MORE_FILTERS_TOGGLE, "n_clicks"),
+    State(ids.MORE_FILTERS, "is_open"),
+    prevent_initial_call=True,
+)
+def toggle_more(_n, is_open):
+    """Show or hide the secondary filters."""
+    return not is_open

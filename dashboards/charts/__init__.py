@@ -1,0 +1,112 @@
+"""The chart registry: every chart of every page, as (query → frame → figure).
+
+A `Chart` joins a query from `dashboards.queries` (Filters → small aggregated frame) and a pure
+figure builder from `dashboards.figures` (frame, lang → go.Figure). Pages lay out the charts of
+their page; exports and benchmarks use the same registry, so a chart is defined once and looks
+the same on screen, on paper and in a slide. Nothing here imports Dash.
+
+Adding a chart: define it in the module of its page (`dashboards/charts/<page>.py`) with
+`register(Chart(...))`; the page shows it and the exports offer it.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from dashboards import cache
+from dashboards.filters import Filters
+
+PAGES = ("overview", "fields", "functional_areas", "regions", "partners", "collective", "data")
+
+
+@dataclass(frozen=True)
+class Chart:
+    """One chart: where it lives, what it is called, how it is computed and drawn."""
+
+    page: str  # a key of PAGES
+    name: str  # short, unique within the page (used in URLs, file names, the CLI)
+    title: str  # msgid (English), translated at render time
+    query: Callable[[Filters], pd.DataFrame]
+    figure: Callable[[pd.DataFrame, str], go.Figure]  # pure: (frame, lang) → figure
+    # Filters dimension a click on a point applies (the point's customdata[0] is the code).
+    cross_filter: str | None = None
+    note: str | None = None  # msgid: what is counted (multi-valued dimensions)
+    table: Callable[[pd.DataFrame, str], pd.DataFrame] | None = None  # "show as table" frame
+    description: str | None = None  # msgid: definition shown on the Data page and in packs
+
+    @property
+    def key(self) -> str:
+        """Page-qualified name, e.g. 'overview.activities_by_year'."""
+        return f"{self.page}.{self.name}"
+
+    def frame(self, filters: Filters) -> pd.DataFrame:
+        """The chart's aggregated data for the filters (cached per warehouse version)."""
+        return cache.cached(
+            "frame", self.key, filters.cache_key(), compute=lambda: self.query(filters)
+        )
+
+    def build(self, filters: Filters, lang: str = "en") -> go.Figure:
+        """The figure for the filters, in a language."""
+        return self.figure(self.frame(filters), lang)
+
+    def figure_json(self, filters: Filters, lang: str = "en") -> dict:
+        """The figure as a plotly JSON dict (cached: what the page callback returns)."""
+        return cache.cached(
+            "figure",
+            self.key,
+            filters.cache_key(),
+            lang,
+            compute=lambda: self.build(filters, lang).to_plotly_json(),
+        )
+
+
+REGISTRY: dict[str, Chart] = {}
+
+
+def register(chart: Chart) -> Chart:
+    """Add a chart to the registry (names are unique per page)."""
+    if chart.page not in PAGES:
+        raise ValueError(f"unknown page {chart.page!r}")
+    if chart.key in REGISTRY:
+        raise ValueError(f"chart {chart.key} registered twice")
+    REGISTRY[chart.key] = chart
+    return chart
+
+
+def charts_for(page: str) -> list[Chart]:
+    """The charts of a page, in display order."""
+    _load_all()
+    return [c for c in REGISTRY.values() if c.page == page]
+
+
+def get_chart(page: str, name: str) -> Chart:
+    """One chart by page and name (KeyError if unknown)."""
+    _load_all()
+    return REGISTRY[f"{page}.{name}"]
+
+
+def all_charts() -> list[Chart]:
+    """Every registered chart."""
+    _load_all()
+    return list(REGISTRY.values())
+
+
+_loaded = False
+
+
+def _load_all() -> None:
+    global _loaded
+    if _loaded:
+        return
+    for page in PAGES:
+        try:
+            importlib.import_module(f"dashboards.charts.{page}")
+        except ModuleNotFoundError as e:
+            if e.name != f"dashboards.charts.{page}":
+                raise
+    _loaded = True

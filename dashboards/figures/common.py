@@ -1,0 +1,244 @@
+"""Figure builders shared by the pages: pure functions from a small frame to a `go.Figure`.
+
+No Dash, no SQL. Each point carries its code in `customdata[0]` so a click can become a filter;
+hover text gives exact numbers in the chosen language; an empty frame gives an honest empty state.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from dashboards import vocab
+from dashboards.figures.theme import apply_theme, colour_for
+from dashboards.i18n import format_money, format_number, gettext
+
+# Vocabulary used to name the codes of each dimension.
+VOCABULARY = {
+    "field": "field",
+    "area": "area",
+    "region": "region",
+    "country": "country",
+    "partner_status": "partner_status",
+    "partner_type": "partner_type",
+    "modality": "modality",
+    "activity_status": "activity_status",
+    "mechanism": "mechanism",
+    "role": "role",
+}
+MEASURES = {"activities": "Activities", "budget_usd": "Budget (US$)", "partners": "Partners"}
+
+
+def label(dimension: str, code: str, lang: str) -> str:
+    """Display name of a code ('GLOBAL' is the pseudo-region of global activities)."""
+    if code == "GLOBAL":
+        return gettext("Global", lang)
+    return vocab.label(VOCABULARY.get(dimension, dimension), code, lang)
+
+
+def measure_title(measure: str, lang: str) -> str:
+    """Axis title of a measure."""
+    return gettext(MEASURES.get(measure, measure), lang)
+
+
+def fmt(measure: str, value: float, lang: str) -> str:
+    """A measure's value in words for hover text."""
+    if measure == "budget_usd":
+        return format_money(value, lang)
+    return format_number(value, lang)
+
+
+def empty_figure(lang: str, message: str | None = None) -> go.Figure:
+    """The honest empty state: no axes, one sentence."""
+    fig = go.Figure()
+    fig.add_annotation(
+        text=message or gettext("No data for these filters", lang),
+        x=0.5,
+        y=0.5,
+        xref="paper",
+        yref="paper",
+        showarrow=False,
+        font={"size": 16},
+    )
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    fig.update_layout(meta={"empty": True})
+    return apply_theme(fig)
+
+
+def ranked_bars(
+    frame: pd.DataFrame,
+    lang: str,
+    dimension: str,
+    measure: str = "activities",
+    top: int | None = None,
+) -> go.Figure:
+    """Horizontal bars, largest first, one fixed colour per code."""
+    if frame.empty or frame[measure].fillna(0).sum() == 0:
+        return empty_figure(lang)
+    data = frame.sort_values(measure, ascending=False)
+    if top:
+        data = data.head(top)
+    data = data.iloc[::-1]  # plotly draws the first bar at the bottom
+    names = [label(dimension, c, lang) for c in data["code"]]
+    values = data[measure].fillna(0)
+    hover = [
+        f"<b>{n}</b><br>{measure_title(measure, lang)}: {fmt(measure, v, lang)}"
+        for n, v in zip(names, values, strict=True)
+    ]
+    fig = go.Figure(
+        go.Bar(
+            x=values,
+            y=names,
+            orientation="h",
+            marker_color=[colour_for(dimension, c) for c in data["code"]],
+            customdata=[[c] for c in data["code"]],
+            hovertext=hover,
+            hoverinfo="text",
+            text=[fmt(measure, v, lang) for v in values],
+            textposition="auto",
+            cliponaxis=False,
+        )
+    )
+    fig.update_layout(
+        xaxis_title=measure_title(measure, lang),
+        yaxis_title=None,
+        height=max(260, 38 * len(data) + 90),
+        showlegend=False,
+    )
+    return apply_theme(fig)
+
+
+def stacked_by_year(
+    frame: pd.DataFrame, lang: str, dimension: str | None, measure: str = "activities"
+) -> go.Figure:
+    """Bars per year, stacked by a dimension's codes (fixed colours), or single bars."""
+    if frame.empty:
+        return empty_figure(lang)
+    fig = go.Figure()
+    if dimension is None:
+        fig.add_bar(
+            x=frame["year"],
+            y=frame[measure],
+            customdata=[[int(y)] for y in frame["year"]],
+            marker_color=colour_for("misc", "primary"),
+            hovertext=[
+                f"<b>{int(y)}</b><br>{measure_title(measure, lang)}: {fmt(measure, v, lang)}"
+                for y, v in zip(frame["year"], frame[measure], strict=True)
+            ],
+            hoverinfo="text",
+            name=measure_title(measure, lang),
+        )
+    else:
+        order = [
+            c for c in vocab.codes(VOCABULARY.get(dimension, dimension)) if c in set(frame["code"])
+        ]
+        order += [c for c in frame["code"].unique() if c not in order]
+        for code in order:
+            part = frame[frame["code"] == code]
+            name = label(dimension, code, lang)
+            fig.add_bar(
+                x=part["year"],
+                y=part[measure],
+                name=name,
+                marker_color=colour_for(dimension, code),
+                customdata=[[code] for _ in range(len(part))],
+                hovertext=[
+                    f"<b>{name}</b> · {int(y)}<br>{measure_title(measure, lang)}: {fmt(measure, v, lang)}"
+                    for y, v in zip(part["year"], part[measure], strict=True)
+                ],
+                hoverinfo="text",
+            )
+    fig.update_layout(
+        barmode="stack",
+        xaxis_title=None,
+        yaxis_title=measure_title(measure, lang),
+        xaxis={"dtick": 1, "tickformat": "d"},
+        legend_title_text=None,
+        height=380,
+    )
+    return apply_theme(fig)
+
+
+def lines_by_year(
+    frame: pd.DataFrame, lang: str, dimension: str, measure: str = "activities"
+) -> go.Figure:
+    """One line per code over the years (fixed colours), for comparisons over time."""
+    if frame.empty:
+        return empty_figure(lang)
+    fig = go.Figure()
+    order = [
+        c for c in vocab.codes(VOCABULARY.get(dimension, dimension)) if c in set(frame["code"])
+    ]
+    order += [c for c in frame["code"].unique() if c not in order]
+    for code in order:
+        part = frame[frame["code"] == code].sort_values("year")
+        name = label(dimension, code, lang)
+        fig.add_scatter(
+            x=part["year"],
+            y=part[measure],
+            name=name,
+            mode="lines+markers",
+            line={"color": colour_for(dimension, code), "width": 2.5},
+            customdata=[[code] for _ in range(len(part))],
+            hovertext=[
+                f"<b>{name}</b> · {int(y)}<br>{measure_title(measure, lang)}: {fmt(measure, v, lang)}"
+                for y, v in zip(part["year"], part[measure], strict=True)
+            ],
+            hoverinfo="text",
+        )
+    fig.update_layout(
+        xaxis_title=None,
+        yaxis_title=measure_title(measure, lang),
+        xaxis={"dtick": 1, "tickformat": "d"},
+        height=380,
+    )
+    return apply_theme(fig)
+
+
+def matrix(
+    frame: pd.DataFrame, lang: str, rows: str, cols: str, measure: str = "activities"
+) -> go.Figure:
+    """A heatmap of counts per (row code, column code), with the numbers written in the cells."""
+    if frame.empty:
+        return empty_figure(lang)
+    row_codes = [c for c in vocab.codes(VOCABULARY[rows]) if c in set(frame[rows])]
+    col_codes = [c for c in vocab.codes(VOCABULARY[cols]) if c in set(frame[cols])]
+    grid = frame.pivot_table(index=rows, columns=cols, values=measure, aggfunc="sum", fill_value=0)
+    grid = grid.reindex(index=row_codes, columns=col_codes, fill_value=0)
+    row_names = [label(rows, c, lang) for c in row_codes]
+    col_names = [label(cols, c, lang) for c in col_codes]
+    z = grid.to_numpy()
+    hover = [
+        [
+            f"<b>{rn}</b> × <b>{cn}</b><br>{measure_title(measure, lang)}: {fmt(measure, z[i][j], lang)}"
+            for j, cn in enumerate(col_names)
+        ]
+        for i, rn in enumerate(row_names)
+    ]
+    fig = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=col_names,
+            y=row_names,
+            colorscale=colour_for("scale", "sequential"),
+            text=[[fmt(measure, v, lang) for v in row] for row in z],
+            texttemplate="%{text}",
+            hovertext=hover,
+            hoverinfo="text",
+            showscale=False,
+            customdata=[[[r, c] for c in col_codes] for r in row_codes],
+        )
+    )
+    fig.update_layout(height=max(300, 56 * len(row_codes) + 120), yaxis={"autorange": "reversed"})
+    return apply_theme(fig)
+
+
+def table_frame(frame: pd.DataFrame, lang: str, dimension: str | None = None) -> pd.DataFrame:
+    """The 'show as table' view of an aggregated frame: names instead of codes, headers translated."""
+    out = frame.copy()
+    if dimension and "code" in out.columns:
+        out.insert(0, gettext("Name", lang), [label(dimension, c, lang) for c in out["code"]])
+    rename = {m: measure_title(m, lang) for m in MEASURES if m in out.columns}
+    rename.update({"year": gettext("Year", lang), "code": gettext("Code", lang)})
+    return out.rename(columns=rename)

@@ -1,0 +1,362 @@
+"""Layout pieces shared by all pages: the shell (header, filter bar, chips), chart cards.
+
+Text from data is always passed as component children or props (Dash escapes it); nothing here
+builds HTML strings.
+"""
+
+from __future__ import annotations
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+from dashboards import ids, vocab
+from dashboards.charts import Chart, charts_for
+from dashboards.filters import VOCABULARY_OF, Filters, Notice
+from dashboards.i18n import format_number, gettext
+from dashboards.queries.activities import year_range
+
+DIM_LABELS = {
+    "years": "Years",
+    "fields": "Fields of competence",
+    "areas": "Functional areas",
+    "regions": "Regions",
+    "countries": "Countries",
+    "statuses": "Partner status",
+    "types": "Partner type",
+    "modalities": "Modality",
+    "activity_statuses": "Activity status",
+}
+PRIMARY_DIMS = ("fields", "areas", "regions", "countries")
+SECONDARY_DIMS = ("statuses", "types", "modalities", "activity_statuses")
+
+NAV = (  # (path, msgid) in menu order
+    ("/", "Overview"),
+    ("/fields", "Fields of competence"),
+    ("/functional-areas", "Functional areas"),
+    ("/regions", "Regions"),
+    ("/partners", "Partners"),
+    ("/collective", "Collective cooperation"),
+    ("/data", "Data"),
+)
+
+
+def label_id(name: str, slot: str = "") -> dict:
+    """ID of a translatable text in the shell (its msgid is the key; slot keeps IDs unique)."""
+    return {"type": "i18n-text", "key": name, "slot": slot}
+
+
+def shell() -> html.Div:
+    """The persistent shell: header, filter bar, and the page area the router fills.
+
+    It is rendered once; the language callback translates its texts and options, so filter
+    controls keep their identity across pages and languages.
+    """
+    links = [
+        dbc.NavItem(
+            dbc.NavLink(
+                html.Span(label, id=label_id(label, "nav")),
+                id={"type": "nav-link", "path": path},
+                href=path,
+            )
+        )
+        for path, label in NAV
+    ]
+    lang_switch = html.Div(
+        [
+            dcc.Link(
+                code.upper(),
+                id={"type": "lang-link", "lang": code},
+                href="?lang=" + code,
+                className="lang-link",
+                title=name,
+            )
+            for code, name in (("en", "English"), ("fr", "Français"))
+        ],
+        className="lang-switch",
+        role="group",
+        **{"aria-label": "Language / Langue"},
+    )
+    head = html.Header(
+        dbc.Navbar(
+            dbc.Container(
+                [
+                    dbc.NavbarBrand(
+                        [
+                            html.I(className="bi bi-globe2 me-2"),
+                            html.Span(
+                                "UNESCO · NGO partnership", id=label_id("UNESCO · NGO partnership")
+                            ),
+                        ],
+                        href="/",
+                    ),
+                    dbc.Nav(links, navbar=True, className="me-auto flex-wrap"),
+                    lang_switch,
+                ],
+                fluid=True,
+            ),
+            color="primary",
+            dark=True,
+            className="py-1",
+        )
+    )
+    return html.Div([head, filter_bar(), html.Main(id=ids.PAGE, className="container-fluid pb-4")])
+
+
+def _options(dim: str, lang: str) -> list[dict]:
+    vocabulary = VOCABULARY_OF[dim]
+    items = [
+        {"label": vocab.label(vocabulary, c, lang), "value": c} for c in vocab.codes(vocabulary)
+    ]
+    if dim == "countries":
+        items.sort(key=lambda o: o["label"])
+    return items
+
+
+def filter_bar() -> html.Section:
+    """The one filter bar: years, fields, areas, regions, countries, then more (empty values)."""
+
+    def dropdown(dim: str, width: int) -> dbc.Col:
+        return dbc.Col(
+            [
+                dbc.Label(
+                    DIM_LABELS[dim],
+                    id=label_id(DIM_LABELS[dim]),
+                    html_for=ids.DROPDOWN[dim],
+                    className="small mb-0",
+                ),
+                dcc.Dropdown(
+                    # Options exist from the start: a Dropdown drops values it has no option for.
+                    id=ids.DROPDOWN[dim],
+                    options=_options(dim, "en"),
+                    value=[],
+                    multi=True,
+                    clearable=True,
+                    placeholder="All",
+                ),
+            ],
+            md=width,
+        )
+
+    try:
+        lo, hi = year_range()
+    except Exception:  # no warehouse yet: the language callback sets the range later
+        lo, hi = 2012, 2026
+    slider = dbc.Col(
+        [
+            dbc.Label("Years", id=label_id("Years"), html_for=ids.YEARS, className="small mb-0"),
+            dcc.RangeSlider(
+                id=ids.YEARS,
+                min=lo,
+                max=hi,
+                step=1,
+                value=[lo, hi],
+                marks=year_marks(lo, hi),
+                allowCross=False,
+                tooltip={"placement": "bottom"},
+                updatemode="mouseup",
+            ),
+        ],
+        md=4,
+    )
+    return html.Section(
+        [
+            dbc.Row(
+                [slider, *(dropdown(d, 2) for d in PRIMARY_DIMS)], className="g-2 align-items-end"
+            ),
+            dbc.Collapse(
+                dbc.Row([dropdown(d, 3) for d in SECONDARY_DIMS], className="g-2 mt-1"),
+                id=ids.MORE_FILTERS,
+                is_open=False,
+            ),
+            html.Div(
+                [
+                    dbc.Button(
+                        [
+                            html.I(className="bi bi-sliders me-1"),
+                            html.Span("More filters", id=label_id("More filters")),
+                        ],
+                        id=ids.MORE_FILTERS_TOGGLE,
+                        color="link",
+                        size="sm",
+                        className="px-0 me-3",
+                    ),
+                    html.Div(
+                        id=ids.CHIPS, className="d-inline-flex flex-wrap gap-1 align-items-center"
+                    ),
+                    dbc.Button(
+                        html.Span("Clear all", id=label_id("Clear all")),
+                        id=ids.CLEAR_ALL,
+                        color="link",
+                        size="sm",
+                        className="py-0",
+                    ),
+                ],
+                className="d-flex align-items-center mt-1",
+            ),
+            html.Div(id=ids.NOTICES, role="status", **{"aria-live": "polite"}),
+        ],
+        id=ids.FILTER_BAR,
+        className="filter-bar container-fluid py-2",
+        **{"aria-label": "Filters"},
+    )
+
+
+def year_marks(lo: int, hi: int) -> dict:
+    """Slider marks: both ends and every fifth year between."""
+    return {
+        y: str(y)
+        for y in range(lo, hi + 1)
+        if y in (lo, hi) or (y % 5 == 0 and lo + 1 < y < hi - 1)
+    }
+
+
+def localised_controls(lang: str) -> dict:
+    """Options, placeholder and slider range of the filter controls in a language."""
+    lo, hi = year_range()
+    return {
+        "options": {d: _options(d, lang) for d in ids.DROPDOWN},
+        "placeholder": gettext("All", lang),
+        "years": (lo, hi, year_marks(lo, hi)),
+    }
+
+
+def chips(filters: Filters, lang: str) -> list:
+    """Removable chips for the active filters, and 'clear all'."""
+    if filters.is_empty():
+        return [
+            html.Span(gettext("No filter: all data is shown.", lang), className="text-muted small")
+        ]
+    out: list = []
+    for dim, value in filters.active():
+        if dim == "years":
+            text = f"{filters.years[0]}–{filters.years[1]}"
+        else:
+            text = vocab.label(VOCABULARY_OF[dim], value, lang)
+        name = gettext(DIM_LABELS[dim], lang)
+        out.append(
+            html.Button(
+                [
+                    html.Span(f"{name}: ", className="chip-dim"),
+                    text,
+                    html.I(className="bi bi-x ms-1"),
+                ],
+                id={"type": ids.CHIP_REMOVE, "dim": dim, "value": value or ""},
+                className="filter-chip",
+                title=gettext("Remove this filter", lang),
+                **{"aria-label": f"{gettext('Remove this filter', lang)}: {name} {text}"},
+            )
+        )
+    return out
+
+
+def notices(items: list[Notice], lang: str):
+    """A visible, dismissable notice for URL values that were dropped."""
+    if not items:
+        return None
+    words = ", ".join(f"{n.key}={n.value}" for n in items)
+    return dbc.Alert(
+        [
+            html.I(className="bi bi-exclamation-triangle me-2"),
+            gettext(
+                "Some filter values in the address were not recognised and were ignored:", lang
+            ),
+            " ",
+            html.Code(words),
+        ],
+        color="warning",
+        dismissable=True,
+        className="py-1 px-2 my-1 small",
+    )
+
+
+def chart_card(chart: Chart, lang: str, width: int = 6) -> dbc.Col:
+    """A card with a chart's title, the graph, what is counted, and a table alternative."""
+    _ = lambda s: gettext(s, lang)  # noqa: E731
+    title = _(chart.title)
+    graph = dcc.Graph(
+        id=ids.chart(ids.CHART_GRAPH, chart.key),
+        config={
+            "displaylogo": False,
+            "responsive": True,
+            "toImageButtonOptions": {"format": "png", "scale": 2, "filename": chart.key},
+            "topojsonURL": dash.get_asset_url("topojson/"),
+            "locale": lang,
+        },
+        style={"minHeight": "300px"},
+    )
+    actions = html.Div(
+        [
+            dbc.Button(
+                [html.I(className="bi bi-table me-1"), _("Show as table")],
+                id=ids.chart(ids.CHART_TABLE_TOGGLE, chart.key),
+                color="link",
+                size="sm",
+                className="p-0",
+            ),
+            html.Div(id=ids.chart(ids.CHART_DOWNLOAD, chart.key), className="d-inline-block ms-2"),
+        ],
+        className="chart-actions",
+    )
+    body = [
+        html.Figure(
+            [dcc.Loading(graph, delay_show=400, type="dot")],
+            role="img",
+            className="mb-1",
+            **{"aria-label": title},
+        ),
+        html.P(_(chart.note), className="chart-note small text-muted mb-1") if chart.note else None,
+        dbc.Collapse(
+            html.Div(id=ids.chart(ids.CHART_TABLE, chart.key), className="table-responsive"),
+            id=ids.chart(ids.CHART_TABLE_COLLAPSE, chart.key),
+            is_open=False,
+        ),
+    ]
+    return dbc.Col(
+        dbc.Card(
+            [
+                dbc.CardHeader(
+                    [html.H2(title, className="h6 mb-0 chart-title"), actions],
+                    className="d-flex justify-content-between align-items-center",
+                ),
+                dbc.CardBody(body),
+            ],
+            className="chart-card h-100",
+        ),
+        lg=width,
+        className="mb-3",
+    )
+
+
+def chart_grid(page: str, lang: str, widths: dict[str, int] | None = None) -> dbc.Row:
+    """All charts of a page as cards (width 6 of 12 unless given)."""
+    widths = widths or {}
+    return dbc.Row([chart_card(c, lang, widths.get(c.name, 6)) for c in charts_for(page)])
+
+
+def data_table(frame, lang: str) -> dbc.Table:
+    """A plain accessible table of a small frame (numbers formatted for the language)."""
+    head = html.Thead(html.Tr([html.Th(str(c), scope="col") for c in frame.columns]))
+    rows = []
+    for values in frame.itertuples(index=False):
+        cells = []
+        for v in values:
+            if isinstance(v, float | int) and not isinstance(v, bool):
+                cells.append(html.Td(format_number(v, lang), className="text-end"))
+            else:
+                cells.append(html.Td("" if v is None else str(v)))
+        rows.append(html.Tr(cells))
+    return dbc.Table(
+        [head, html.Tbody(rows)], size="sm", striped=True, hover=True, className="small"
+    )
+
+
+def page_title(title: str, lang: str, subtitle: str | None = None) -> html.Div:
+    """The H1 of a page."""
+    return html.Div(
+        [
+            html.H1(gettext(title, lang), className="h3 mb-0"),
+            html.P(subtitle, className="text-muted mb-2") if subtitle else None,
+        ],
+        className="mt-3 mb-2",
+    )

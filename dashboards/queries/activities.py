@@ -1,0 +1,158 @@
+"""Aggregations of activities by year, field, functional area, region and country."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from dashboards import cache, db
+from dashboards.filters import Filters, partner_where
+
+# Multi-valued dimensions stored as bitmasks in activity_facts: (reference table, mask column).
+_MASKED = {"area": ("functional_areas", "area_mask"), "region": ("regions", "region_mask")}
+
+
+def totals(filters: Filters) -> dict:
+    """Headline numbers: activities, budget, countries reached, active partners by status/type."""
+    where, params = filters.where("f")
+    row = db.query(
+        f"""
+        SELECT count(*) AS activities, COALESCE(sum(budget_usd), 0) AS budget_usd,
+               count(*) FILTER (WHERE budget_usd > 0) AS with_budget
+        FROM activity_facts f WHERE {where}
+        """,  # noqa: S608 - predicate built by Filters.where (whitelisted columns, parameters)
+        params,
+    ).iloc[0]
+    countries = db.scalar(
+        f"""SELECT count(DISTINCT ac.iso3) FROM activity_countries ac
+            JOIN activity_facts f USING (activity_id) WHERE {where}""",  # noqa: S608
+        params,
+    )
+    return {
+        "activities": int(row["activities"]),
+        "budget_usd": float(row["budget_usd"]),
+        "countries": int(countries or 0),
+        "partners": active_partners(filters),
+    }
+
+
+def active_partners(filters: Filters) -> pd.DataFrame:
+    """Distinct partners with at least one matching activity, by status and type."""
+    where, params = filters.where("f")
+    pwhere, pparams = partner_where(filters, "p")
+    return db.query(
+        f"""
+        SELECT p.status, p.partner_type, count(DISTINCT p.partner_id) AS partners
+        FROM activity_partners ap
+        JOIN activity_facts f USING (activity_id)
+        JOIN partners p ON p.partner_id = ap.partner_id
+        WHERE {where} AND {pwhere}
+        GROUP BY ALL ORDER BY ALL
+        """,  # noqa: S608
+        params + pparams,
+    )
+
+
+def by_year(filters: Filters, by: str | None = None) -> pd.DataFrame:
+    """Activities and budget per year, optionally split by 'field' or 'modality'."""
+    column = {"field": "field_code", "modality": "modality", None: None}[by]
+    where, params = filters.where("f")
+    group = f", f.{column} AS code" if column else ""
+    return db.query(
+        f"""
+        SELECT f.year{group}, count(*) AS activities, sum(f.budget_usd) AS budget_usd
+        FROM activity_facts f WHERE {where} AND f.year IS NOT NULL
+        GROUP BY ALL ORDER BY ALL
+        """,  # noqa: S608
+        params,
+    )
+
+
+def by_field(filters: Filters) -> pd.DataFrame:
+    """Activities and budget per field of competence (each activity has one primary field)."""
+    where, params = filters.where("f")
+    return db.query(
+        f"""
+        SELECT r.code, count(f.activity_id) AS activities, COALESCE(sum(f.budget_usd), 0) AS budget_usd
+        FROM fields_of_competence r
+        LEFT JOIN activity_facts f ON f.field_code = r.code AND {where}
+        GROUP BY r.code, r.sort_order ORDER BY activities DESC, r.sort_order
+        """,  # noqa: S608
+        params,
+    )
+
+
+def by_masked(filters: Filters, dimension: str, by_year: bool = False) -> pd.DataFrame:
+    """Activities per functional area or region (an activity counts once in each it has)."""
+    table, column = _MASKED[dimension]
+    where, params = filters.where("f")
+    year = "f.year, " if by_year else ""
+    return db.query(
+        f"""
+        SELECT {year}r.code, count(*) AS activities, sum(f.budget_usd) AS budget_usd
+        FROM activity_facts f JOIN {table} r ON (f.{column} & r.bit) <> 0
+        WHERE {where} {"AND f.year IS NOT NULL" if by_year else ""}
+        GROUP BY ALL ORDER BY {"f.year, " if by_year else ""}activities DESC
+        """,  # noqa: S608 - table/column from _MASKED, a whitelist
+        params,
+    )
+
+
+def by_region(filters: Filters) -> pd.DataFrame:
+    """Activities and budget share per UNESCO region, plus a 'GLOBAL' row for global activities.
+
+    Budget uses each activity's share per region, so the budget column sums to the total.
+    """
+    where, params = filters.where("f")
+    return db.query(
+        f"""
+        SELECT ar.region_code AS code, count(DISTINCT ar.activity_id) AS activities,
+               COALESCE(sum(ar.budget_share_usd), 0) AS budget_usd
+        FROM activity_regions ar JOIN activity_facts f USING (activity_id)
+        WHERE {where} GROUP BY 1
+        UNION ALL
+        SELECT 'GLOBAL', count(*), COALESCE(sum(f.budget_usd), 0)
+        FROM activity_facts f WHERE {where} AND f.geo_scope = 'global'
+        ORDER BY activities DESC
+        """,  # noqa: S608
+        params + params,
+    )
+
+
+def by_country(filters: Filters) -> pd.DataFrame:
+    """Activities and budget share per country (iso3, region_code)."""
+    where, params = filters.where("f")
+    return db.query(
+        f"""
+        SELECT ac.iso3 AS code, any_value(ac.region_code) AS region_code,
+               count(*) AS activities, COALESCE(sum(ac.budget_share_usd), 0) AS budget_usd
+        FROM activity_countries ac JOIN activity_facts f USING (activity_id)
+        WHERE {where} GROUP BY 1 ORDER BY activities DESC
+        """,  # noqa: S608
+        params,
+    )
+
+
+def field_area_matrix(filters: Filters) -> pd.DataFrame:
+    """Activities per (field, functional area) cell."""
+    where, params = filters.where("f")
+    return db.query(
+        f"""
+        SELECT f.field_code AS field, a.code AS area, count(*) AS activities,
+               sum(f.budget_usd) AS budget_usd
+        FROM activity_facts f JOIN functional_areas a ON (f.area_mask & a.bit) <> 0
+        WHERE {where} GROUP BY ALL ORDER BY ALL
+        """,  # noqa: S608
+        params,
+    )
+
+
+def year_range() -> tuple[int, int]:
+    """The first and last activity year in the warehouse (cached per warehouse version)."""
+    return cache.cached("year_range", compute=_year_range)
+
+
+def _year_range() -> tuple[int, int]:
+    row = db.query("SELECT min(year) AS lo, max(year) AS hi FROM activity_facts").iloc[0]
+    if pd.isna(row["lo"]):
+        return 2012, 2026
+    return int(row["lo"]), int(row["hi"])

@@ -1,0 +1,80 @@
+"""Headline figures of the Overview page, with the change against the previous period."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+
+from dashboards import vocab
+from dashboards.filters import Filters
+from dashboards.i18n import gettext
+from dashboards.queries import activities
+
+
+def comparison_periods(
+    filters: Filters, today: dt.date | None = None
+) -> tuple[tuple[int, int], tuple[int, int]]:
+    """(current, previous) year ranges compared in the headlines.
+
+    With a year filter, the previous period is the same number of years just before it; without,
+    the latest complete year is compared with the one before.
+    """
+    if filters.years:
+        lo, hi = filters.years
+        n = hi - lo + 1
+        return (lo, hi), (lo - n, lo - 1)
+    _, last = activities.year_range()
+    year = min(last, (today or dt.date.today()).year - 1)
+    return (year, year), (year - 1, year - 1)
+
+
+def _label(period: tuple[int, int]) -> str:
+    return str(period[0]) if period[0] == period[1] else f"{period[0]}–{period[1]}"
+
+
+def headlines(filters: Filters, lang: str = "en") -> dict:
+    """Totals for the filters, and the compared values for the two periods."""
+    total = activities.totals(filters)
+    now, before = comparison_periods(filters)
+    t_now = activities.totals(replace(filters, years=now))
+    first_year, _ = activities.year_range()
+    # A previous period that starts before the data does would compare with missing years.
+    t_before = (
+        activities.totals(replace(filters, years=before)) if before[0] >= first_year else None
+    )
+    partners = total["partners"]
+    by_status = partners.groupby("status")["partners"].sum() if len(partners) else {}
+    by_type = partners.groupby("partner_type")["partners"].sum() if len(partners) else {}
+    return {
+        "activities": total["activities"],
+        "budget_usd": total["budget_usd"],
+        "countries": total["countries"],
+        "partners": int(partners["partners"].sum()) if len(partners) else 0,
+        "activities_now": t_now["activities"],
+        "activities_before": t_before["activities"] if t_before else None,
+        "budget_now": t_now["budget_usd"],
+        "budget_before": t_before["budget_usd"] if t_before else None,
+        "countries_now": t_now["countries"],
+        "countries_before": t_before["countries"] if t_before else None,
+        "partners_now": int(t_now["partners"]["partners"].sum()) if len(t_now["partners"]) else 0,
+        "partners_before": int(t_before["partners"]["partners"].sum())
+        if len(t_before["partners"])
+        else 0,
+        "partners_by_status": [
+            (vocab.label("partner_status", c, lang), int(by_status[c]))
+            for c in vocab.codes("partner_status")
+            if c in by_status
+        ],
+        "partners_by_type": [
+            (vocab.label("partner_type", c, lang), int(by_type[c]))
+            for c in vocab.codes("partner_type")
+            if c in by_type
+        ],
+        "previous_label": _label(before) if t_before else "",
+        "period_note": gettext(
+            "Change: %(now)s compared with %(before)s.",
+            lang,
+            now=_label(now),
+            before=_label(before),
+        ),
+    }
