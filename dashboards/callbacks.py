@@ -102,7 +102,7 @@ def localise(lang, text_ids):
     lang = lang or "en"
     c = layout.localised_controls(lang)
     return (
-        [gettext(i["key"], lang) for i in text_ids],
+        [gettext(msgid, lang) for msgid in (i["key"] for i in text_ids)],
         *(c["options"][d] for d in DIMS),
         *(c["placeholder"] for _ in DIMS),
         *c["years"],

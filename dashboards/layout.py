@@ -13,31 +13,31 @@ from dash import dcc, html
 from dashboards import ids, vocab
 from dashboards.charts import Chart, charts_for
 from dashboards.filters import VOCABULARY_OF, Filters, Notice
-from dashboards.i18n import format_number, gettext
+from dashboards.i18n import N_, format_number, gettext
 from dashboards.queries.activities import year_range
 
 DIM_LABELS = {
-    "years": "Years",
-    "fields": "Fields of competence",
-    "areas": "Functional areas",
-    "regions": "Regions",
-    "countries": "Countries",
-    "statuses": "Partner status",
-    "types": "Partner type",
-    "modalities": "Modality",
-    "activity_statuses": "Activity status",
+    "years": N_("Years"),
+    "fields": N_("Fields of competence"),
+    "areas": N_("Functional areas"),
+    "regions": N_("Regions"),
+    "countries": N_("Countries"),
+    "statuses": N_("Partner status"),
+    "types": N_("Partner type"),
+    "modalities": N_("Modality"),
+    "activity_statuses": N_("Activity status"),
 }
 PRIMARY_DIMS = ("fields", "areas", "regions", "countries")
 SECONDARY_DIMS = ("statuses", "types", "modalities", "activity_statuses")
 
 NAV = (  # (path, msgid) in menu order
-    ("/", "Overview"),
-    ("/fields", "Fields of competence"),
-    ("/functional-areas", "Functional areas"),
-    ("/regions", "Regions"),
-    ("/partners", "Partners"),
-    ("/collective", "Collective cooperation"),
-    ("/data", "Data"),
+    ("/", N_("Overview")),
+    ("/fields", N_("Fields of competence")),
+    ("/functional-areas", N_("Functional areas")),
+    ("/regions", N_("Regions")),
+    ("/partners", N_("Partners")),
+    ("/collective", N_("Collective cooperation")),
+    ("/data", N_("Data")),
 )
 
 
@@ -174,7 +174,7 @@ def filter_bar() -> html.Section:
                     dbc.Button(
                         [
                             html.I(className="bi bi-sliders me-1"),
-                            html.Span("More filters", id=label_id("More filters")),
+                            html.Span(N_("More filters"), id=label_id("More filters")),
                         ],
                         id=ids.MORE_FILTERS_TOGGLE,
                         color="link",
@@ -185,7 +185,7 @@ def filter_bar() -> html.Section:
                         id=ids.CHIPS, className="d-inline-flex flex-wrap gap-1 align-items-center"
                     ),
                     dbc.Button(
-                        html.Span("Clear all", id=label_id("Clear all")),
+                        html.Span(N_("Clear all"), id=label_id("Clear all")),
                         id=ids.CLEAR_ALL,
                         color="link",
                         size="sm",

@@ -45,6 +45,15 @@ def headlines(filters: Filters, lang: str = "en") -> dict:
     partners = total["partners"]
     by_status = partners.groupby("status")["partners"].sum() if len(partners) else {}
     by_type = partners.groupby("partner_type")["partners"].sum() if len(partners) else {}
+    if t_before:
+        note = gettext(
+            "Change: %(now)s compared with %(before)s.",
+            lang,
+            now=_label(now),
+            before=_label(before),
+        )
+    else:
+        note = gettext("No earlier period of the same length in the data to compare with.", lang)
     return {
         "activities": total["activities"],
         "budget_usd": total["budget_usd"],
@@ -71,10 +80,5 @@ def headlines(filters: Filters, lang: str = "en") -> dict:
             if c in by_type
         ],
         "previous_label": _label(before) if t_before else "",
-        "period_note": gettext(
-            "Change: %(now)s compared with %(before)s.",
-            lang,
-            now=_label(now),
-            before=_label(before),
-        ),
+        "period_note": note,
     }

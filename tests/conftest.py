@@ -1,0 +1,115 @@
+"""Shared pytest fixtures. Keep this file small and general: helpers used by one test module
+belong in that module."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+
+import pytest
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+@pytest.fixture(scope="session")
+def fixtures_dir() -> Path:
+    """`tests/fixtures/`."""
+    return FIXTURES
+
+
+@pytest.fixture(scope="session")
+def reference():
+    """The reference data of `data/reference/` (built once per session)."""
+    from etl.reference import Reference
+
+    return Reference()
+
+
+@pytest.fixture
+def write_inputs(tmp_path: Path) -> Callable[..., Path]:
+    """Write input CSV files into a fresh folder and return the folder.
+
+    `write_inputs({"partners.csv": [["partner_id", "name"], ["P1", "Alpha"]]})`; a file's
+    content may also be a ready `str` (written as UTF-8) or `bytes` (written as is).
+    """
+    counter = iter(range(1_000_000))
+
+    def write(files: dict[str, Sequence[Sequence[object]] | str | bytes], encoding="utf-8"):
+        folder = tmp_path / f"inputs-{next(counter)}"
+        folder.mkdir()
+        for name, content in files.items():
+            path = folder / name
+            if isinstance(content, bytes):
+                path.write_bytes(content)
+            elif isinstance(content, str):
+                path.write_text(content, encoding=encoding, newline="")
+            else:
+                with open(path, "w", encoding=encoding, newline="") as f:
+                    csv.writer(f).writerows(_as_rows(content))
+        return folder
+
+    return write
+
+
+def _as_rows(rows: Iterable[Sequence[object]]) -> list[list[str]]:
+    return [["" if v is None else str(v) for v in row] for row in rows]
+
+
+@pytest.fixture
+def run_cli(capsys, monkeypatch) -> Callable[..., tuple[int, str, str]]:
+    """Run the command line in-process: `run_cli("load", DIR, "--db", DB)` → (exit, out, err)."""
+    from etl.__main__ import main
+
+    monkeypatch.delenv("ETL_DEBUG", raising=False)
+
+    def run(*args: object) -> tuple[int, str, str]:
+        capsys.readouterr()  # drop anything printed before
+        code = main([str(a) for a in args])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def small_warehouse(tmp_path_factory) -> Path:
+    """A warehouse built from `tests/fixtures/small/` (totals in its README), loaded once."""
+    from etl.load import load_directory
+
+    db = tmp_path_factory.mktemp("small") / "warehouse.duckdb"
+    load_directory(FIXTURES / "small", db)
+    return db
+
+
+@pytest.fixture
+def use_warehouse(monkeypatch):
+    """Point the dashboard at a warehouse file for one test: `use_warehouse(path)`."""
+    from dashboards import cache
+
+    def use(path: Path) -> Path:
+        monkeypatch.setenv("WAREHOUSE_PATH", str(path))
+        cache.RESULTS.clear()
+        return path
+
+    yield use
+    cache.RESULTS.clear()
+
+
+@pytest.fixture
+def small(small_warehouse, use_warehouse) -> Path:
+    """The small warehouse, in use by the dashboard's queries."""
+    return use_warehouse(small_warehouse)
+
+
+@pytest.fixture(scope="session")
+def demo_warehouse(tmp_path_factory) -> Path:
+    """A warehouse of the default demo data (6,000 activities), built once per session."""
+    from etl.demo import write_demo
+    from etl.load import load_directory
+
+    base = tmp_path_factory.mktemp("demo")
+    write_demo(base / "input", seed=42, n_activities=6000)
+    db = base / "warehouse.duckdb"
+    load_directory(base / "input", db)
+    return db
