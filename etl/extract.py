@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import python_calamine
 
@@ -209,80 +210,123 @@ def read_table(path: Path, kind: str) -> RawTable:
         raise ExtractError(f"{path.name}: cannot be read ({e.strerror})") from None
     digest = hashlib.sha256(data).hexdigest()
     if path.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".ods"):
-        rows, lines, encoding = _read_spreadsheet(path, data), None, "xlsx"
-        broken: list[tuple[int, str, str]] = []
+        rows = _read_spreadsheet(path, data)
+        grid, lines, encoding = _grid(rows), np.arange(1, len(rows) + 1), "xlsx"
     else:
-        rows, lines, broken, encoding = _read_text(path, data)
-    if not rows:
+        grid, lines, encoding = _read_text(path, data)
+    if grid.empty:
         raise ExtractError(f"{path.name}: the file is empty (no header row)")
     # The header is the first row that names the required columns (a title may stand above it).
+    top = grid.iloc[:15].to_numpy().tolist()
     h = next(
-        (
-            i
-            for i, row in enumerate(rows[:15])
-            if not _missing_required(kind, match_header(kind, row)[0])
-        ),
+        (i for i, row in enumerate(top) if not _missing_required(kind, match_header(kind, row)[0])),
         None,
     )
     if h is None:
-        mapping, _ = match_header(kind, rows[0])
+        mapping, _ = match_header(kind, top[0])
         missing = ", ".join(_missing_required(kind, mapping))
         raise ExtractError(
             f"{path.name}: required column(s) missing: {missing} "
-            f"(header read: {', '.join(c for c in rows[0] if c) or 'empty'})"
+            f"(header read: {', '.join(c for c in top[0] if c) or 'empty'})"
         )
-    mapping, ignored = match_header(kind, rows[h])
-    header = rows[h]
-    body = rows[h + 1 :]
-    body_lines = lines[h + 1 :] if lines is not None else list(range(h + 2, h + 2 + len(body)))
+    header = list(top[h])
+    while header and not str(header[-1]).strip():
+        header.pop()
+    mapping, ignored = match_header(kind, header)
     width = len(header)
-    good_rows: list[list[str]] = []
-    good_lines: list[int] = []
-    for line, row in zip(body_lines, body, strict=True):
-        if not any(c.strip() for c in row):
-            continue  # blank lines are not rows
-        if len(row) > width and any(c.strip() for c in row[width:]):
-            broken.append(
-                (line, f"row has {len(row)} cells but the header has {width}", _join(row))
-            )
-            continue
-        good_rows.append(row)
-        good_lines.append(line)
-    columns = [mapping[i] for i in sorted(mapping)]
+    body = grid.iloc[h + 1 :]
+    body_lines = np.asarray(lines[h + 1 :])
+    filled = np.zeros(len(body), dtype=bool)
+    overflow = np.zeros(len(body), dtype=bool)
+    stripped: dict[int, pd.Series] = {}
+    for i in body.columns:
+        cells = body[i].str.strip()
+        if i in mapping:
+            stripped[i] = cells
+        nonempty = (cells != "").to_numpy()
+        filled |= nonempty
+        if i >= width:
+            overflow |= nonempty
+    # Blank lines are not rows; rows with cells beyond the header are reported, not guessed at.
+    broken = [
+        (int(line), f"row has more cells than the header ({width})", _join(row))
+        for line, row in zip(body_lines[overflow], body[overflow].to_numpy().tolist(), strict=True)
+    ]
+    keep = filled & ~overflow
     frame = pd.DataFrame(
-        [[(row[i] if i < len(row) else "").strip() for i in sorted(mapping)] for row in good_rows],
-        columns=columns,
-        dtype=object,
+        {mapping[i]: stripped[i].to_numpy()[keep] for i in sorted(mapping)}, dtype=object
     )
     for column in COLUMNS[kind]:
         if column not in frame.columns:
             frame[column] = ""
-    frame = frame[list(COLUMNS[kind])]
-    frame["_line"] = good_lines
-    return RawTable(
-        path, kind, digest, encoding, frame.reset_index(drop=True), header, ignored, broken
-    )
+    frame = frame[list(COLUMNS[kind])].copy()
+    frame["_line"] = body_lines[keep]
+    return RawTable(path, kind, digest, encoding, frame, header, ignored, broken)
 
 
 def _join(row: list[str]) -> str:
     out = io.StringIO()
-    csv.writer(out).writerow(row)
-    return out.getvalue().rstrip("\r\n")
+    csv.writer(out).writerow([c for c in row])
+    return out.getvalue().rstrip("\r\n").rstrip(",")
 
 
-def _read_text(path: Path, data: bytes) -> tuple[list[list[str]], list[int], list, str]:
+def _grid(rows: list[list[str]]) -> pd.DataFrame:
+    """Rows of unequal length as a frame of strings ('' where a row is short)."""
+    if not rows:
+        return pd.DataFrame()
+    return pd.DataFrame(rows, dtype=object).fillna("").astype(str)
+
+
+def _read_text(path: Path, data: bytes) -> tuple[pd.DataFrame, np.ndarray, str]:
     try:
         text, encoding = decode(data)
     except UnicodeDecodeError as e:
         raise ExtractError(f"{path.name}: cannot be decoded as text ({e.reason})") from None
     if "\x00" in text[:4096]:
         raise ExtractError(f"{path.name}: is not a text file (binary content)")
+    if not text.strip():
+        return pd.DataFrame(), np.arange(0), encoding
     first = next((ln for ln in text.splitlines() if ln.strip()), "")
     delimiter = "\t" if path.suffix.lower() == ".tsv" else _sniff_delimiter(first)
+    fast = _read_text_fast(text, delimiter)
+    if fast is not None:
+        return fast[0], fast[1], encoding
+    return (*_read_text_exact(path, text, delimiter), encoding)
+
+
+def _read_text_fast(text: str, delimiter: str) -> tuple[pd.DataFrame, np.ndarray] | None:
+    """pandas' C parser, when every record is one physical line (then line = row number).
+
+    Returns None when that does not hold (quoted line breaks, rows wider than the first ones,
+    bare CR line ends): the exact reader then numbers the lines itself.
+    """
+    n_lines = text.count("\n") + (0 if text.endswith("\n") else 1)
+    head = list(csv.reader(io.StringIO("\n".join(text.splitlines()[:50])), delimiter=delimiter))
+    width = max((len(r) for r in head), default=1)
+    try:
+        grid = pd.read_csv(
+            io.StringIO(text),
+            sep=delimiter,
+            header=None,
+            names=range(width),
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            skip_blank_lines=False,
+            engine="c",
+        )
+    except (pd.errors.ParserError, ValueError):
+        return None
+    if len(grid) != n_lines:
+        return None
+    return grid.astype(str), np.arange(1, n_lines + 1)
+
+
+def _read_text_exact(path: Path, text: str, delimiter: str) -> tuple[pd.DataFrame, np.ndarray]:
+    """The csv module, recording the physical line each record starts on."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     rows: list[list[str]] = []
     lines: list[int] = []
-    broken: list[tuple[int, str, str]] = []
     start = 1
     try:
         for row in reader:
@@ -291,7 +335,7 @@ def _read_text(path: Path, data: bytes) -> tuple[list[list[str]], list[int], lis
             start = reader.line_num + 1
     except csv.Error as e:
         raise ExtractError(f"{path.name}: line {reader.line_num}: not valid CSV ({e})") from None
-    return rows, lines, broken, encoding
+    return _grid(rows), np.asarray(lines)
 
 
 _EXCEL_CELL = re.compile(r"^(-?\d+)\.0$")

@@ -118,7 +118,8 @@ def load_directory(
     results: list[validate.Validated] = []
     for t in (t for t in tables if t.kind == "partners"):
         results.append(validate.validate_partners(t, ref, partner_seen))
-    known = set(partner_seen)
+    # Partners actually loaded: `partner_seen` also holds ids of rows rejected by a later check.
+    known = {pid for r in results for pid in r.records["partner_id"]}
     for t in (t for t in tables if t.kind == "activities"):
         results.append(validate.validate_activities(t, ref, activity_seen, known))
     for t in (t for t in tables if t.kind == "participation"):
@@ -155,10 +156,29 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> 
     """Append a DataFrame to a table, matching columns by name (one statement, vectorised)."""
     if frame.empty:
         return
+    frame = _scan_friendly(frame)
     con.register("_frame", frame)
     cols = ", ".join(f'"{c}"' for c in frame.columns)
     con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _frame")  # noqa: S608 - names are ours
     con.unregister("_frame")
+
+
+def _scan_friendly(frame: pd.DataFrame) -> pd.DataFrame:
+    """Typed columns DuckDB scans fast: dates as datetime64, text as pandas strings.
+
+    Object columns make DuckDB call back into Python for every cell.
+    """
+    out = {}
+    for name, col in frame.items():
+        if col.dtype == object:
+            sample = col.dropna()
+            first = sample.iloc[0] if len(sample) else None
+            if isinstance(first, dt.date):
+                col = pd.to_datetime(col).astype("datetime64[ms]")
+            elif isinstance(first, str) or first is None:
+                col = col.astype("str").where(col.notna(), None) if first is not None else col
+        out[name] = col
+    return pd.DataFrame(out, index=frame.index)
 
 
 def _build(path, ref, results, run_id, started, source) -> list[FileSummary]:

@@ -76,6 +76,9 @@ def fold(text: str) -> str:
     return re.sub(r"[^a-z0-9]", "", text.lower())
 
 
+_MISSING = object()
+
+
 class Reference:
     """All code lists and countries, with lookup from any accepted spelling to the code."""
 
@@ -102,6 +105,7 @@ class Reference:
         ]
         self.country_by_iso3 = {c.iso3: c for c in self.countries}
         self._index: dict[str, dict[str, str]] = {}
+        self._memo: dict[tuple[str, str], str | None] = {}
         for vocabulary, terms in self.terms.items():
             idx: dict[str, str] = {}
             for t in terms:
@@ -136,6 +140,16 @@ class Reference:
         """The code for any accepted spelling of a value, or None if unknown."""
         if text is None:
             return None
+        # The same few hundred spellings recur across a million rows: remember the answers.
+        cached = self._memo.get((vocabulary, text), _MISSING)
+        if cached is not _MISSING:
+            return cached
+        code = self._normalise(vocabulary, text)
+        if len(self._memo) < 200_000:
+            self._memo[(vocabulary, text)] = code
+        return code
+
+    def _normalise(self, vocabulary: str, text: str) -> str | None:
         key = fold(text)
         if not key:
             return None

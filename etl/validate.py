@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import chain
 
 import numpy as np
 import pandas as pd
@@ -40,6 +42,15 @@ class Validated:
         return len(self.records)
 
 
+def _reasons(reason, mask: np.ndarray):
+    """The reasons for the masked rows: a constant, a per-row Series, or a callable(mask)."""
+    if callable(reason):
+        return np.asarray(reason(mask), dtype=object)
+    if isinstance(reason, pd.Series):
+        return reason.to_numpy(dtype=object)[mask]
+    return reason
+
+
 class _Checks:
     """Accumulates, per row, the first reason it is rejected, and any warnings."""
 
@@ -56,7 +67,7 @@ class _Checks:
         mask = np.asarray(mask, dtype=bool) & pd.isna(self.reason)
         if not mask.any():
             return
-        self.reason[mask] = reason[mask] if isinstance(reason, pd.Series) else reason
+        self.reason[mask] = _reasons(reason, mask)
         self.column[mask] = column
         source = value if value is not None else self.frame[column]
         self.value[mask] = np.asarray(source, dtype=object)[mask]
@@ -67,7 +78,7 @@ class _Checks:
         if not mask.any():
             return
         source = value if value is not None else self.frame[column]
-        reasons = reason[mask] if isinstance(reason, pd.Series) else reason
+        reasons = _reasons(reason, mask)
         self.warn.append(
             pd.DataFrame(
                 {
@@ -112,17 +123,41 @@ class _Checks:
             if self.warn
             else pd.DataFrame(columns=["line", "column_name", "value", "reason"])
         )
-        return rejected.reset_index(drop=True), warnings
+        # Warnings are about loaded rows: drop those of rows rejected by a later check.
+        loaded_lines = self.frame["_line"].to_numpy()[self.ok]
+        warnings = warnings[warnings["line"].isin(loaded_lines)]
+        return rejected.reset_index(drop=True), warnings.reset_index(drop=True)
 
 
 # -- parsing distinct values -------------------------------------------------------------------
 
 
+class PerValue:
+    """Parse each distinct cell value once and project the results back onto the rows."""
+
+    def __init__(self, series: pd.Series, parse: Callable):
+        self.index = series.index
+        self.codes, uniques = pd.factorize(series.to_numpy(dtype=object), use_na_sentinel=False)
+        self.results = [parse(u) for u in uniques]
+
+    def take(self, fn: Callable | None = None) -> pd.Series:
+        """A Series of `fn(result)` per row (the result itself without fn)."""
+        table = np.empty(len(self.results), dtype=object)
+        for i, r in enumerate(self.results):
+            table[i] = fn(r) if fn else r
+        return pd.Series(table[self.codes], index=self.index, dtype=object)
+
+    def mask(self, fn: Callable) -> np.ndarray:
+        """A boolean array of `bool(fn(result))` per row."""
+        table = np.fromiter(
+            (bool(fn(r)) for r in self.results), dtype=bool, count=len(self.results)
+        )
+        return table[self.codes]
+
+
 def _per_value(series: pd.Series, parse: Callable) -> pd.Series:
     """Apply `parse` once per distinct value and map the results back onto the rows."""
-    uniques = pd.unique(series.to_numpy())
-    table = {v: parse(v) for v in uniques}
-    return pd.Series([table[v] for v in series.to_numpy()], index=series.index, dtype=object)
+    return PerValue(series, parse).take()
 
 
 _DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%Y/%m/%d", "%d.%m.%Y", "%d-%m-%Y", "%Y-%m", "%Y")
@@ -163,9 +198,10 @@ def parse_amount(text: str) -> float | None:
     elif "," in t:
         t = t.replace(",", "") if re.fullmatch(r"-?\d{1,3}(,\d{3})+", t) else t.replace(",", ".")
     try:
-        return float(t)
+        value = float(t)
     except ValueError:
         return float("nan")
+    return value if math.isfinite(value) else float("nan")  # 'inf', '1e999' are not amounts
 
 
 def _split_multi(text: str, whole_ok: Callable[[str], bool]) -> list[str]:
@@ -207,8 +243,10 @@ def _multi_codes(ref: Reference, vocabulary: str, series: pd.Series):
     return both.map(lambda t: t[0]), both.map(lambda t: t[1])
 
 
-def _unknown_reason(what: str, unknown: pd.Series) -> pd.Series:
-    return unknown.map(lambda parts: f"unknown {what}: {', '.join(map(repr, parts))}")
+def _unknown_reason(what: str, unknown: pd.Series) -> Callable[[np.ndarray], list[str]]:
+    """Reasons naming the unknown parts, computed only for the rows that need one."""
+    values = unknown.to_numpy(dtype=object)
+    return lambda mask: [f"unknown {what}: {', '.join(map(repr, parts))}" for parts in values[mask]]
 
 
 # -- per kind ----------------------------------------------------------------------------------
@@ -261,7 +299,8 @@ def validate_partners(table: RawTable, ref: Reference, seen: dict[str, str]) -> 
         [
             isinstance(d, dt.date) and y is not None and d.year < y
             for d, y in zip(since, relations_year, strict=True)
-        ]
+        ],
+        dtype=bool,  # a file with a header and no rows gives an empty (float) array otherwise
     )
     c.warning(late, "status_since", "status date is before official relations began")
 
@@ -325,20 +364,34 @@ def _status_history(rec: pd.DataFrame, prev: pd.Series) -> pd.DataFrame:
     return pd.concat([earlier, current], ignore_index=True)
 
 
-def _reject_duplicates(c: _Checks, f: pd.DataFrame, column: str, seen: dict[str, str], file: str):
+def _reject_duplicates(c: _Checks, f: pd.DataFrame, column: str, seen: dict, file: str):
+    """Reject repeated ids (within the file or seen in an earlier file); record the first ones.
+
+    `seen` maps each id to 'file:line' of its first occurrence.
+    """
     ids = f[column]
-    first_in_file = ~ids.duplicated(keep="first")
-    where_first = dict(zip(ids[first_in_file], f["_line"][first_in_file], strict=True))
-    reason = ids.map(
-        lambda i: (
-            f"duplicate {column} (first seen at {seen.get(i) or f'{file}:{where_first.get(i)}'})"
-        )
+    lines = f["_line"].to_numpy()
+    present = (ids != "").to_numpy()
+    dup = present & (ids.duplicated(keep="first").to_numpy() | ids.isin(seen.keys()).to_numpy())
+    if dup.any():
+        first = ~ids.duplicated(keep="first").to_numpy()
+        where_first = dict(zip(ids.to_numpy()[first], lines[first], strict=True))
+
+        def reasons(mask):
+            out = []
+            for i in ids.to_numpy()[mask]:
+                at = seen.get(i) or f"{file}:{where_first.get(i)}"
+                out.append(f"duplicate {column} (first seen at {at})")
+            return out
+
+        c.reject(dup, column, reasons)
+    ok_first = c.ok & present
+    new_ids = dict(
+        zip(ids.to_numpy()[ok_first], (f"{file}:{n}" for n in lines[ok_first]), strict=True)
     )
-    dup = (ids.duplicated(keep="first") | ids.isin(seen.keys())).to_numpy() & (ids != "").to_numpy()
-    c.reject(dup, column, reason)
-    ok_first = c.ok & (ids != "").to_numpy()
-    for i, line in zip(ids[ok_first], f["_line"][ok_first], strict=True):
-        seen.setdefault(i, f"{file}:{line}")
+    for key in seen.keys() & new_ids.keys():
+        del new_ids[key]
+    seen.update(new_ids)
 
 
 def validate_activities(
@@ -357,16 +410,16 @@ def validate_activities(
             p for p in parts if p not in partners
         )
 
-    pp = _per_value(f["partner_ids"], parse_partners)
-    known, unknown = pp.map(lambda t: t[0]), pp.map(lambda t: t[1])
+    pp = PerValue(f["partner_ids"], parse_partners)
+    known, unknown = pp.take(lambda t: t[0]), pp.take(lambda t: t[1])
     c.reject(f["partner_ids"] == "", "partner_ids", "at least one partner id is required")
     c.reject(
-        known.map(len) == 0,
+        pp.mask(lambda t: not t[0]),
         "partner_ids",
         _unknown_reason("partner id (no known partner)", unknown),
     )
     c.warning(
-        (known.map(len) > 0) & unknown.map(bool),
+        pp.mask(lambda t: t[0] and t[1]),
         "partner_ids",
         _unknown_reason("partner id ignored", unknown),
     )
@@ -385,12 +438,11 @@ def validate_activities(
         "functional_areas",
         _unknown_reason("functional area", unknown_areas),
     )
-    locations = _per_value(f["countries"], lambda v: _parse_locations(ref, v))
-    bad_loc = locations.map(lambda t: bool(t[3]))
+    places = PerValue(f["countries"], lambda v: _parse_locations(ref, v))
     c.reject(
-        bad_loc,
+        places.mask(lambda t: t[3]),
         "countries",
-        locations.map(lambda t: f"unknown country or region: {', '.join(map(repr, t[3]))}"),
+        _unknown_reason("country or region", places.take(lambda t: t[3])),
     )
     start, bad = _dates(f["start_date"])
     c.reject(bad, "start_date", "malformed date (expected YYYY-MM-DD or DD/MM/YYYY)")
@@ -398,7 +450,12 @@ def validate_activities(
     c.reject(bad, "end_date", "malformed date (expected YYYY-MM-DD or DD/MM/YYYY)")
     status, bad = _codes(ref, "activity_status", f["status"])
     c.reject(bad, "status", "unknown status (expected planned, ongoing, completed or cancelled)")
-    budget = pd.to_numeric(_per_value(f["budget_usd"], parse_amount), errors="coerce")
+    # Plain numbers convert in one vectorised step; only the rest ("12 500,50") is parsed by hand.
+    budget = pd.to_numeric(f["budget_usd"], errors="coerce").astype(float)
+    odd = (budget.isna() & (f["budget_usd"] != "")).to_numpy()
+    if odd.any():
+        budget[odd] = pd.to_numeric(_per_value(f["budget_usd"][odd], parse_amount), errors="coerce")
+    budget[~np.isfinite(budget.fillna(0).to_numpy())] = np.nan
     c.reject(
         budget.isna().to_numpy() & (f["budget_usd"] != "").to_numpy(),
         "budget_usd",
@@ -419,8 +476,8 @@ def validate_activities(
     c.warning(before & c.ok, "end_date", "end date is before start date")
 
     ok = c.ok
-    year = start.where(start.notna(), end).map(lambda d: d.year if isinstance(d, dt.date) else None)
-    lead = known.map(lambda t: t[0] if t else None)
+    year = pd.to_datetime(start.where(start.notna(), end)).dt.year.astype("Int64")
+    lead = pp.take(lambda t: t[0][0] if t[0] else None)
     rec = pd.DataFrame(
         {
             "activity_id": f["activity_id"],
@@ -433,13 +490,20 @@ def validate_activities(
             "status": status,
             "budget_usd": budget,
             "description": f["description"].replace("", None),
-            "geo_scope": locations.map(lambda t: t[2]),
+            "geo_scope": places.take(lambda t: t[2]),
             "lead_partner_id": lead,
             "source_file": table.path.name,
             "source_line": f["_line"],
         }
     )[ok]
-    bridges = _activity_bridges(ref, rec, known[ok], areas[ok], locations[ok])
+    bridges = _activity_bridges(
+        ref,
+        rec,
+        known[ok],
+        areas[ok],
+        places.take(lambda t: t[0])[ok],
+        places.take(lambda t: t[1])[ok],
+    )
     rejected, warnings = c.outcome(table)
     return Validated(table, rec.reset_index(drop=True), bridges, rejected, warnings)
 
@@ -471,43 +535,48 @@ def _parse_locations(ref: Reference, text: str):
     return tuple(countries), tuple(regions), scope, tuple(unknown)
 
 
-def _activity_bridges(ref, rec, partners, areas, locations) -> dict[str, pd.DataFrame]:
-    ids = rec["activity_id"]
-    ap = pd.DataFrame({"activity_id": ids, "partner_id": partners}).explode("partner_id")
-    ap["is_lead"] = ~ap["activity_id"].duplicated(keep="first")
-    afa = pd.DataFrame({"activity_id": ids, "area_code": areas}).explode("area_code").dropna()
-    n_items = locations.map(lambda t: len(t[0]) + len(t[1])).replace(0, 1)
-    budget = rec["budget_usd"]
-    ac = (
-        pd.DataFrame(
-            {
-                "activity_id": ids,
-                "iso3": locations.map(lambda t: t[0]),
-                "share": 1.0 / n_items,
-                "budget": budget,
-            }
-        )
-        .explode("iso3")
-        .dropna(subset=["iso3"])
-    )
+def _explode(ids: np.ndarray, values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(repeated ids, flattened values, each row's count) for a column of tuples."""
+    tuples = values.to_numpy(dtype=object)
+    counts = np.fromiter(map(len, tuples), dtype=np.int64, count=len(tuples))
+    flat = np.fromiter(chain.from_iterable(tuples), dtype=object, count=int(counts.sum()))
+    return np.repeat(ids, counts), flat, counts
+
+
+def _activity_bridges(ref, rec, partners, areas, countries, regions) -> dict[str, pd.DataFrame]:
+    ids = rec["activity_id"].to_numpy(dtype=object)
+    budget = rec["budget_usd"].to_numpy(dtype=float)
+    p_ids, p_values, p_counts = _explode(ids, partners)
+    lead = np.zeros(len(p_ids), dtype=bool)
+    lead[np.cumsum(p_counts)[p_counts > 0] - p_counts[p_counts > 0]] = True  # first of each row
+    ap = pd.DataFrame({"activity_id": p_ids, "partner_id": p_values, "is_lead": lead})
+    a_ids, a_values, _ = _explode(ids, areas)
+    afa = pd.DataFrame({"activity_id": a_ids, "area_code": a_values})
+    # Each place (country or named region) gets an equal share of the budget.
+    c_ids, c_values, c_counts = _explode(ids, countries)
+    r_ids, r_values, r_counts = _explode(ids, regions)
+    share = 1.0 / np.maximum(c_counts + r_counts, 1)
     region_of = {c.iso3: c.region_code for c in ref.countries}
-    ac["region_code"] = ac["iso3"].map(region_of)
-    ac["budget_share_usd"] = ac["budget"] * ac["share"]
-    ac = ac[["activity_id", "iso3", "region_code", "share", "budget_share_usd"]]
-    ar_regional = (
-        pd.DataFrame(
-            {
-                "activity_id": ids,
-                "region_code": locations.map(lambda t: t[1]),
-                "share": 1.0 / n_items,
-                "budget": budget,
-            }
-        )
-        .explode("region_code")
-        .dropna(subset=["region_code"])
+    c_share = np.repeat(share, c_counts)
+    ac = pd.DataFrame(
+        {
+            "activity_id": c_ids,
+            "iso3": c_values,
+            "region_code": pd.Series(c_values, dtype=object).map(region_of).to_numpy(),
+            "share": c_share,
+            "budget_share_usd": np.repeat(budget, c_counts) * c_share,
+        }
     )
-    ar_regional["budget_share_usd"] = ar_regional["budget"] * ar_regional["share"]
-    ar_regional["via"] = "regional"
+    r_share = np.repeat(share, r_counts)
+    ar_regional = pd.DataFrame(
+        {
+            "activity_id": r_ids,
+            "region_code": r_values,
+            "via": "regional",
+            "share": r_share,
+            "budget_share_usd": np.repeat(budget, r_counts) * r_share,
+        }
+    )
     ar_country = (
         ac.dropna(subset=["region_code"])
         .groupby(["activity_id", "region_code"], sort=False, as_index=False)
