@@ -32,6 +32,8 @@ from dashboards.queries.activities import year_range
 
 log = logging.getLogger(__name__)
 DIMS = tuple(URL_KEYS)
+# sync_filters' outputs: search, years, one value per dropdown, chips, notices, language.
+SYNC_OUTPUTS = len(DIMS) + 5
 
 
 def match_page(pathname: str) -> tuple[dict | None, dict]:
@@ -163,9 +165,7 @@ def sync_filters(search, years, *rest):
     lang = parse_lang(search)
     url_filters, notices = Filters.from_query(search)
     trigger = ctx.triggered_id
-    log.warning(
-        "sync trigger=%s search=%s values=%s years=%s", ctx.triggered, search, values, years
-    )
+    log.debug("sync trigger=%s search=%s values=%s years=%s", ctx.triggered, search, values, years)
     new_lang = lang if lang != current_lang else no_update
 
     if trigger is None or trigger == ids.URL:
@@ -178,7 +178,7 @@ def sync_filters(search, years, *rest):
         isinstance(trigger, dict) and trigger.get("type") == ids.CHIP_REMOVE
     ):
         if not clicked:  # a chip or button just rendered, not clicked
-            return (no_update,) * (len(DIMS) + 6)
+            return (no_update,) * SYNC_OUTPUTS
     if trigger == ids.CLEAR_ALL:
         filters = Filters()
     elif isinstance(trigger, dict) and trigger.get("type") == ids.CHIP_REMOVE:
@@ -186,7 +186,7 @@ def sync_filters(search, years, *rest):
     elif isinstance(trigger, dict) and trigger.get("type") == ids.CHART_GRAPH:
         filters = _apply_click(url_filters, trigger["key"], ctx.triggered[0]["value"])
         if filters is None:
-            return (no_update,) * (len(DIMS) + 6)
+            return (no_update,) * SYNC_OUTPUTS
     else:
         # A control changed: the controls are the new state.
         chosen = tuple(years) if years and (years[0] != lo or years[1] != hi) else None
@@ -196,7 +196,11 @@ def sync_filters(search, years, *rest):
         filters = Filters.from_query(filters.to_query())[0]  # canonical order
     if filters.to_query() == url_filters.to_query():
         # Nothing changed (e.g. controls rendered from the URL): keep the address as it is.
-        return (no_update,) * (len(DIMS) + 3) + (layout.chips(filters, lang), no_update, new_lang)
+        return (no_update,) * (SYNC_OUTPUTS - 3) + (
+            layout.chips(filters, lang),
+            no_update,
+            new_lang,
+        )
     search_out = filters.to_query(lang) or ""
     return _controls(filters, lang, lo, hi, [], search=search_out, new_lang=new_lang)
 
@@ -240,13 +244,21 @@ def _apply_click(filters: Filters, chart_key: str, click: dict | None) -> Filter
 @callback(
     Output({"type": ids.CHART_GRAPH, "key": ALL}, "figure"),
     Input(ids.URL, "search"),
+    Input({"type": ids.CHART_VARIANT, "key": ALL}, "value"),
     State({"type": ids.CHART_GRAPH, "key": ALL}, "id"),
+    State({"type": ids.CHART_VARIANT, "key": ALL}, "id"),
 )
-def update_charts(search, graph_ids):
-    """Every chart on the page, for the filters in the URL."""
+def update_charts(search, variant_values, graph_ids, variant_ids):
+    """Every chart on the page, for the filters in the URL (and the variant chosen, if any).
+
+    Figures are cached, so a variant control redrawing the page's charts costs no queries.
+    """
     filters, _ = Filters.from_query(search)
     lang = parse_lang(search)
-    return [REGISTRY[i["key"]].figure_json(filters, lang) for i in graph_ids]
+    variants = {i["key"]: v for i, v in zip(variant_ids, variant_values, strict=True)}
+    return [
+        REGISTRY[i["key"]].figure_json(filters, lang, variants.get(i["key"])) for i in graph_ids
+    ]
 
 
 @callback(

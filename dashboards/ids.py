@@ -31,7 +31,27 @@ CHART_TABLE = "chart-table"
 CHART_TABLE_TOGGLE = "chart-table-toggle"
 CHART_TABLE_COLLAPSE = "chart-table-collapse"
 CHART_DOWNLOAD = "chart-download"
+CHART_VARIANT = "chart-variant"  # a control choosing one of a chart's variants
 CHIP_REMOVE = "chip-remove"
+
+
+# Exports (dashboards/exports/web.py): chart download menus, the page's export toolbar.
+CHART_EXPORT = "chart-export"  # pattern type: {"type", "key": chart key, "format": png|svg|pdf}
+EXPORT_TOOLBAR = "export-toolbar"
+EXPORT_STATUS = "export-status"
+FIGURE_DOWNLOAD = "export-figure-download"
+DATA_DOWNLOAD = "export-data-download"
+DATA_CSV = "export-data-csv"
+DATA_XLSX = "export-data-xlsx"
+PACK_TOGGLE = "export-pack-toggle"
+PACK_PANEL = "export-pack-panel"
+PACK_FORMAT = "export-pack-format"
+PACK_SCOPE = "export-pack-scope"
+PACK_BUILD = "export-pack-build"
+PACK_CANCEL = "export-pack-cancel"
+PACK_PROGRESS = "export-pack-progress"
+PACK_STATUS = "export-pack-status"
+PACK_DOWNLOAD = "export-pack-download"
 
 
 def chart(kind: str, key: str) -> dict:

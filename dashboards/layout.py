@@ -12,6 +12,7 @@ from dash import dcc, html
 
 from dashboards import ids, vocab
 from dashboards.charts import Chart, charts_for
+from dashboards.exports import web as export_web
 from dashboards.filters import VOCABULARY_OF, Filters, Notice
 from dashboards.i18n import N_, format_number, gettext
 from dashboards.queries.activities import year_range
@@ -191,9 +192,12 @@ def filter_bar() -> html.Section:
                         size="sm",
                         className="py-0",
                     ),
+                    export_web.toolbar(),
                 ],
                 className="d-flex align-items-center mt-1",
             ),
+            export_web.pack_panel(),
+            export_web.status_area(),
             html.Div(id=ids.NOTICES, role="status", **{"aria-live": "polite"}),
         ],
         id=ids.FILTER_BAR,
@@ -270,8 +274,11 @@ def notices(items: list[Notice], lang: str):
     )
 
 
-def chart_card(chart: Chart, lang: str, width: int = 6) -> dbc.Col:
-    """A card with a chart's title, the graph, what is counted, and a table alternative."""
+def chart_card(chart: Chart, lang: str, width: int = 6, controls=None) -> dbc.Col:
+    """A card with a chart's title, the graph, what is counted, and a table alternative.
+
+    `controls` (optional components, e.g. a chart-variant switch) sit above the graph.
+    """
     _ = lambda s: gettext(s, lang)  # noqa: E731
     title = _(chart.title)
     graph = dcc.Graph(
@@ -294,11 +301,16 @@ def chart_card(chart: Chart, lang: str, width: int = 6) -> dbc.Col:
                 size="sm",
                 className="p-0",
             ),
-            html.Div(id=ids.chart(ids.CHART_DOWNLOAD, chart.key), className="d-inline-block ms-2"),
+            html.Div(
+                export_web.chart_menu(chart, lang),
+                id=ids.chart(ids.CHART_DOWNLOAD, chart.key),
+                className="d-inline-block ms-2",
+            ),
         ],
         className="chart-actions",
     )
     body = [
+        controls,
         html.Figure(
             [dcc.Loading(graph, delay_show=400, type="dot")],
             role="img",
@@ -328,10 +340,15 @@ def chart_card(chart: Chart, lang: str, width: int = 6) -> dbc.Col:
     )
 
 
-def chart_grid(page: str, lang: str, widths: dict[str, int] | None = None) -> dbc.Row:
-    """All charts of a page as cards (width 6 of 12 unless given)."""
+def chart_grid(
+    page: str, lang: str, widths: dict[str, int] | None = None, controls: dict | None = None
+) -> dbc.Row:
+    """All charts of a page as cards (width 6 of 12 unless given; controls by chart name)."""
     widths = widths or {}
-    return dbc.Row([chart_card(c, lang, widths.get(c.name, 6)) for c in charts_for(page)])
+    controls = controls or {}
+    return dbc.Row(
+        [chart_card(c, lang, widths.get(c.name, 6), controls.get(c.name)) for c in charts_for(page)]
+    )
 
 
 def data_table(frame, lang: str) -> dbc.Table:

@@ -38,6 +38,10 @@ class Chart:
     note: str | None = None  # msgid: what is counted (multi-valued dimensions)
     table: Callable[[pd.DataFrame, str], pd.DataFrame] | None = None  # "show as table" frame
     description: str | None = None  # msgid: definition shown on the Data page and in packs
+    # Other drawings of the same frame, as (name, figure builder), e.g. a map coloured by count
+    # or by region. A page offers them with a control whose id is
+    # `ids.chart(ids.CHART_VARIANT, chart.key)` and value a variant name ('' or None: `figure`).
+    variants: tuple[tuple[str, Callable[[pd.DataFrame, str], go.Figure]], ...] = ()
 
     @property
     def key(self) -> str:
@@ -50,18 +54,24 @@ class Chart:
             "frame", self.key, filters.cache_key(), compute=lambda: self.query(filters)
         )
 
-    def build(self, filters: Filters, lang: str = "en") -> go.Figure:
-        """The figure for the filters, in a language."""
-        return self.figure(self.frame(filters), lang)
+    def figure_for(self, variant: str | None = None) -> Callable[[pd.DataFrame, str], go.Figure]:
+        """The figure builder of a variant (the main `figure` for None or an unknown name)."""
+        return dict(self.variants).get(variant or "", self.figure)
 
-    def figure_json(self, filters: Filters, lang: str = "en") -> dict:
+    def build(self, filters: Filters, lang: str = "en", variant: str | None = None) -> go.Figure:
+        """The figure for the filters, in a language (optionally one of the chart's variants)."""
+        return self.figure_for(variant)(self.frame(filters), lang)
+
+    def figure_json(self, filters: Filters, lang: str = "en", variant: str | None = None) -> dict:
         """The figure as a plotly JSON dict (cached: what the page callback returns)."""
+        variant = variant if variant in dict(self.variants) else None
         return cache.cached(
             "figure",
             self.key,
             filters.cache_key(),
             lang,
-            compute=lambda: self.build(filters, lang).to_plotly_json(),
+            *((variant,) if variant else ()),
+            compute=lambda: self.build(filters, lang, variant).to_plotly_json(),
         )
 
 

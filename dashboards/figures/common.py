@@ -10,7 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboards import vocab
-from dashboards.figures.theme import apply_theme, colour_for
+from dashboards.figures.theme import SEQUENTIAL, UN_BLUE, apply_theme, colour_for
 from dashboards.i18n import format_money, format_number, gettext
 
 # Vocabulary used to name the codes of each dimension.
@@ -121,7 +121,7 @@ def stacked_by_year(
             x=frame["year"],
             y=frame[measure],
             customdata=[[int(y)] for y in frame["year"]],
-            marker_color=colour_for("misc", "primary"),
+            marker_color=UN_BLUE,
             hovertext=[
                 f"<b>{int(y)}</b><br>{measure_title(measure, lang)}: {fmt(measure, v, lang)}"
                 for y, v in zip(frame["year"], frame[measure], strict=True)
@@ -193,7 +193,14 @@ def lines_by_year(
         xaxis={"dtick": 1, "tickformat": "d"},
         height=380,
     )
+    _whole_ticks(fig, measure, frame[measure].max())
     return apply_theme(fig)
+
+
+def _whole_ticks(fig: go.Figure, measure: str, top: float) -> None:
+    """Counts never get fractional ticks ('2.5 activities') when the values are small."""
+    if measure != "budget_usd" and pd.notna(top) and top <= 5:
+        fig.update_yaxes(dtick=1, tickformat="d", rangemode="tozero")
 
 
 def matrix(
@@ -221,7 +228,7 @@ def matrix(
             z=z,
             x=col_names,
             y=row_names,
-            colorscale=colour_for("scale", "sequential"),
+            colorscale=SEQUENTIAL,
             text=[[fmt(measure, v, lang) for v in row] for row in z],
             texttemplate="%{text}",
             hovertext=hover,

@@ -1,0 +1,62 @@
+/*
+ * Functions and cell renderers for dash-ag-grid tables.
+ *
+ * Text from data is never turned into HTML here: renderers build React elements whose children
+ * are plain strings (React sets them as text), so a partner called "<script>…</script>" shows
+ * those characters literally.
+ */
+(function () {
+  "use strict";
+
+  var funcs = (window.dashAgGridFunctions = window.dashAgGridFunctions || {});
+  var components = (window.dashAgGridComponentFunctions =
+    window.dashAgGridComponentFunctions || {});
+
+  /* A whole number (or amount) in the language: 12,000 / 12 000. Empty for no value. */
+  funcs.formatNumber = function (value, lang) {
+    if (value === null || value === undefined || value === "" || isNaN(value)) {
+      return "";
+    }
+    var locale = lang === "fr" ? "fr-FR" : "en-GB";
+    return new Intl.NumberFormat(locale, { maximumFractionDigits: 0 }).format(value);
+  };
+
+  /* Same-tab navigation like dcc.Link: the Dash router handles the new address. */
+  function follow(event, href) {
+    if (event.defaultPrevented || event.button !== 0) {
+      return;
+    }
+    if (event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) {
+      return; // let the browser open a new tab or window
+    }
+    event.preventDefault();
+    window.history.pushState({}, "", href);
+    window.dispatchEvent(new CustomEvent("_dashprivate_pushstate"));
+    window.scrollTo(0, 0);
+  }
+
+  /*
+   * A link to a partner's profile: the text is the cell value (the name, as text), the address
+   * is built from the row's partner_id, plus the row's `query` (the current filters and
+   * language, from the server) so the profile opens with the same filters.
+   */
+  components.PartnerLink = function (props) {
+    var data = props.data || {};
+    var text = props.value === null || props.value === undefined ? "" : String(props.value);
+    if (!data.partner_id) {
+      return React.createElement("span", null, text);
+    }
+    var query = typeof data.query === "string" && data.query.charAt(0) === "?" ? data.query : "";
+    var href = "/partners/" + encodeURIComponent(String(data.partner_id)) + query;
+    return React.createElement(
+      "a",
+      {
+        href: href,
+        onClick: function (event) {
+          follow(event, href);
+        },
+      },
+      text
+    );
+  };
+})();

@@ -1,0 +1,75 @@
+"""Cross-tabulations (dimension × dimension) drawn with `common.matrix`, and their tables."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from dashboards.figures import common
+from dashboards.figures.common import label, measure_title
+from dashboards.i18n import N_, gettext
+
+# Column header of each dimension's names.
+DIMENSION_TITLES = {
+    "field": N_("Field of competence"),
+    "area": N_("Functional area"),
+    "region": N_("Region"),
+    "country": N_("Country"),
+}
+WRAP = 11  # characters per line of a column label: five columns fit a half-width card
+
+
+def matrix(
+    frame: pd.DataFrame, lang: str, rows: str, cols: str, measure: str = "activities"
+) -> go.Figure:
+    """`common.matrix` with column labels wrapped on several lines rather than slanted, so the
+    grid keeps the card's width, and cells that can be clicked.
+
+    plotly.js leaves `customdata` out of a heatmap's click events, so the codes of each cell
+    ride on an invisible marker at its centre; with `hoverdistance=-1` the nearest marker, the
+    one in the cell under the pointer, takes the hover and the click ([row code, column code]).
+    """
+    fig = common.matrix(frame, lang, rows=rows, cols=cols, measure=measure)
+    if not fig.data:
+        return fig
+    heat = fig.data[0]
+    names = list(heat.x)
+    cells = [
+        (col, row, heat.customdata[i][j], heat.hovertext[i][j])
+        for i, row in enumerate(heat.y)
+        for j, col in enumerate(heat.x)
+    ]
+    heat.hoverinfo = "skip"
+    fig.add_scatter(
+        x=[c[0] for c in cells],
+        y=[c[1] for c in cells],
+        customdata=[list(c[2]) for c in cells],
+        hovertext=[c[3] for c in cells],
+        hoverinfo="text",
+        mode="markers",
+        marker={"size": 2, "opacity": 0},
+        showlegend=False,
+    )
+    fig.update_layout(hoverdistance=-1)
+    fig.update_xaxes(
+        tickmode="array",
+        tickvals=names,
+        ticktext=["<br>".join(textwrap.wrap(n, WRAP, break_long_words=False)) or n for n in names],
+        tickangle=0,
+    )
+    return fig
+
+
+def matrix_table(frame: pd.DataFrame, lang: str, rows: str, cols: str) -> pd.DataFrame:
+    """A (row code, column code, measures…) frame with names for both codes, headers translated."""
+    out = pd.DataFrame(
+        {
+            gettext(DIMENSION_TITLES[rows], lang): [label(rows, c, lang) for c in frame[rows]],
+            gettext(DIMENSION_TITLES[cols], lang): [label(cols, c, lang) for c in frame[cols]],
+        }
+    )
+    for measure in (c for c in frame.columns if c not in (rows, cols)):
+        out[measure_title(measure, lang)] = frame[measure].fillna(0).to_numpy()
+    return out

@@ -1,0 +1,330 @@
+"""Data: when the data was loaded and from which files, what was left out, how charts are defined.
+
+Nothing here depends on the filters (the filter bar is hidden). Text from the input files
+(rejected values, raw rows) is shown as grid cell text, never as HTML.
+"""
+
+from __future__ import annotations
+
+import dash
+import dash_ag_grid as dag
+import dash_bootstrap_components as dbc
+import pandas as pd
+from dash import html
+
+from dashboards import layout as ui
+from dashboards.charts import PAGES, all_charts
+from dashboards.i18n import N_, format_datetime, format_number, gettext
+from dashboards.pages.partners import grid_options
+from dashboards.queries import data as q
+
+dash.register_page(__name__, path="/data", title=N_("Data"), name="Data", order=7, filters=False)
+
+REJECTED = "data-rejected-grid"
+WARNINGS = "data-warnings-grid"
+
+PAGE_NAMES = {
+    "overview": N_("Overview"),
+    "fields": N_("Fields of competence"),
+    "functional_areas": N_("Functional areas"),
+    "regions": N_("Regions"),
+    "partners": N_("Partners"),
+    "collective": N_("Collective cooperation"),
+    "data": N_("Data"),
+}
+KINDS = {
+    "partners": N_("Partners"),
+    "activities": N_("Activities"),
+    "participation": N_("Participation"),
+}
+SHA_CHARS = 12
+
+# Grid columns of the rejected rows and warnings: (field, header msgid, extra options).
+ISSUE_COLUMNS: tuple[tuple[str, str, dict], ...] = (
+    ("file", N_("File"), {"width": 160}),
+    ("line", N_("Line"), {"width": 100, "type": "numericColumn", "filter": "agNumberColumnFilter"}),
+    ("column_name", N_("Column"), {"width": 140}),
+    ("value", N_("Value"), {"width": 180, "tooltipField": "value"}),
+    ("reason", N_("Reason"), {"flex": 2, "minWidth": 240, "tooltipField": "reason"}),
+    ("raw", N_("Row as read"), {"flex": 3, "minWidth": 300, "tooltipField": "raw"}),
+)
+
+
+def layout(lang: str = "en", **_) -> list:
+    """The latest load, its files, rejected rows, warnings, and the chart definitions."""
+    _ = lambda s, **kw: gettext(s, lang, **kw)  # noqa: E731
+    head = ui.page_title(
+        "Data",
+        lang,
+        _(
+            "Where the figures come from: the latest load, its files, the rows left out, and "
+            "how each chart is defined."
+        ),
+    )
+    run = q.latest_run()
+    if run is None:
+        return [
+            head,
+            dbc.Alert(_("No load has been recorded in this warehouse yet."), color="warning"),
+            definitions(lang),
+        ]
+    rejected = q.rejected_rows(run["run_id"])
+    warnings = q.load_warnings(run["run_id"])
+    return [
+        head,
+        run_card(run, lang),
+        files_card(q.files(run["run_id"]), lang),
+        issues_card(
+            REJECTED,
+            _("Rejected rows"),
+            _(
+                "Rows that were not loaded, with the line in the file, the column and the reason. "
+                "Fix them in the source file and load again."
+            ),
+            rejected,
+            _("No row was rejected."),
+            lang,
+        ),
+        issues_card(
+            WARNINGS,
+            _("Load warnings"),
+            _("Rows that were loaded but have something worth checking."),
+            warnings,
+            _("No warning."),
+            lang,
+            raw=False,
+        ),
+        definitions(lang),
+    ]
+
+
+def _when(value, lang: str) -> str:
+    if value is None or pd.isna(value):
+        return "—"
+    return f"{format_datetime(pd.Timestamp(value).to_pydatetime(), lang)} UTC"
+
+
+def run_card(run: dict, lang: str) -> dbc.Card:
+    """When the data was loaded, and the totals of the load."""
+    _ = lambda s, **kw: gettext(s, lang, **kw)  # noqa: E731
+    figures = [
+        (_("Rows read"), run.get("rows_in")),
+        (_("Loaded"), run.get("loaded")),
+        (_("Rejected"), run.get("rejected")),
+        (_("Warnings"), run.get("warnings")),
+    ]
+    kpis = dbc.Row(
+        [
+            dbc.Col(
+                html.Div(
+                    [
+                        html.Div(label, className="kpi-label small text-muted"),
+                        html.Div(format_number(value, lang), className="kpi-value h4 mb-0"),
+                    ],
+                    className="kpi-card h-100",
+                ),
+                md=3,
+                sm=6,
+                className="mb-2",
+            )
+            for label, value in figures
+        ],
+        className="g-2",
+    )
+    return dbc.Card(
+        [
+            dbc.CardHeader(html.H2(_("Latest load"), className="h6 mb-0")),
+            dbc.CardBody(
+                [
+                    html.P(
+                        [
+                            html.Strong(
+                                _("Loaded on %(when)s", when=_when(run.get("finished_at"), lang))
+                            ),
+                            html.Br(),
+                            html.Span(
+                                _(
+                                    "Load %(run)s, started %(started)s, ETL version %(version)s.",
+                                    run=run["run_id"],
+                                    started=_when(run.get("started_at"), lang),
+                                    version=run.get("etl_version") or "—",
+                                ),
+                                className="text-muted",
+                            ),
+                        ],
+                        className="small mb-2",
+                    ),
+                    kpis,
+                ]
+            ),
+        ],
+        className="chart-card mb-3 mt-1",
+    )
+
+
+def files_card(files: pd.DataFrame, lang: str) -> dbc.Card:
+    """The files of the load: name, kind, fingerprint, encoding, rows."""
+    _ = lambda s, **kw: gettext(s, lang, **kw)  # noqa: E731
+    numbers = (
+        ("rows_in", _("Rows read")),
+        ("loaded", _("Loaded")),
+        ("rejected", _("Rejected")),
+        ("warnings", _("Warnings")),
+    )
+    head = html.Thead(
+        html.Tr(
+            [
+                html.Th(_("File"), scope="col"),
+                html.Th(_("Contents"), scope="col"),
+                html.Th(_("SHA-256 (start)"), scope="col"),
+                html.Th(_("Encoding"), scope="col"),
+                *(html.Th(label, scope="col", className="num") for _k, label in numbers),
+            ]
+        )
+    )
+    rows = []
+    for f in files.to_dict("records"):
+        sha = f.get("sha256") or ""
+        kind = f["kind"]
+        rows.append(
+            html.Tr(
+                [
+                    html.Td(html.Code(f["file"])),
+                    html.Td(_(KINDS[kind]) if kind in KINDS else kind),
+                    html.Td(html.Code(sha[:SHA_CHARS], title=sha)),
+                    html.Td(f.get("encoding") or "—"),
+                    *(html.Td(format_number(f[k], lang), className="num") for k, _label in numbers),
+                ]
+            )
+        )
+    return dbc.Card(
+        [
+            dbc.CardHeader(html.H2(_("Files"), className="h6 mb-0")),
+            dbc.CardBody(
+                [
+                    html.Div(
+                        html.Table(
+                            [head, html.Tbody(rows)],
+                            className="table table-sm table-striped small mb-1",
+                        ),
+                        className="table-responsive",
+                    ),
+                    html.P(
+                        _(
+                            "The fingerprint (SHA-256) identifies the exact file that was loaded; hover over it to see it in full."
+                        ),
+                        className="small text-muted mb-0",
+                    ),
+                ]
+            ),
+        ],
+        className="chart-card mb-3",
+    )
+
+
+def issue_columns(lang: str, raw: bool = True) -> list[dict]:
+    """Columns of the rejected rows / warnings grids, headers in the language."""
+    return [
+        {"field": field, "headerName": gettext(header, lang), **extra}
+        for field, header, extra in ISSUE_COLUMNS
+        if raw or field != "raw"
+    ]
+
+
+def issues_card(
+    grid_id: str,
+    heading: str,
+    intro: str,
+    frame: pd.DataFrame,
+    empty: str,
+    lang: str,
+    raw: bool = True,
+) -> dbc.Card:
+    """A grid of rejected rows or warnings, with column filters (or a sentence when empty)."""
+    count = gettext("%(n)s rows", lang, n=format_number(len(frame), lang))
+    if frame.empty:
+        body = [html.P(empty, className="text-muted small mb-0")]
+    else:
+        data = frame.astype(object).where(frame.notna(), None).to_dict("records")
+        for row in data:
+            if row.get("line") is not None:
+                row["line"] = int(row["line"])
+        body = [
+            html.P(intro, className="small text-muted mb-2"),
+            dag.AgGrid(
+                id=grid_id,
+                columnDefs=issue_columns(lang, raw),
+                rowData=data,
+                defaultColDef={
+                    "sortable": True,
+                    "resizable": True,
+                    "filter": "agTextColumnFilter",
+                    "floatingFilter": True,
+                    "suppressHeaderMenuButton": True,
+                },
+                dashGridOptions=grid_options(lang, page_size=10),
+                style={"width": "100%"},
+            ),
+        ]
+    return dbc.Card(
+        [
+            dbc.CardHeader(
+                [
+                    html.H2(heading, className="h6 mb-0"),
+                    html.Span(count, className="small text-muted"),
+                ],
+                className="d-flex justify-content-between align-items-center",
+            ),
+            dbc.CardBody(body),
+        ],
+        className="chart-card mb-3",
+    )
+
+
+def definitions(lang: str) -> dbc.Card:
+    """Every registered chart: title, what it shows, what is counted; a table per page."""
+    _ = lambda s, **kw: gettext(s, lang, **kw)  # noqa: E731
+    charts = all_charts()
+    sections = []
+    for page in PAGES:
+        mine = [c for c in charts if c.page == page]
+        if not mine:
+            continue
+        head = html.Thead(
+            html.Tr(
+                [
+                    html.Th(_("Chart"), scope="col", style={"width": "25%"}),
+                    html.Th(_("What it shows"), scope="col", style={"width": "35%"}),
+                    html.Th(_("What is counted"), scope="col"),
+                ]
+            )
+        )
+        body = html.Tbody(
+            [
+                html.Tr(
+                    [
+                        html.Th(_(c.title), scope="row", className="fw-semibold"),
+                        html.Td(_(c.description) if c.description else "—"),
+                        html.Td(_(c.note) if c.note else "—", className="text-muted"),
+                    ]
+                )
+                for c in mine
+            ]
+        )
+        sections.append(
+            html.Section(
+                [
+                    html.H3(_(PAGE_NAMES[page]), className="h6 mt-2 mb-1"),
+                    html.Table([head, body], className="table table-sm small align-top mb-3"),
+                ]
+            )
+        )
+    return dbc.Card(
+        [
+            dbc.CardHeader(html.H2(_("How each chart is defined"), className="h6 mb-0")),
+            dbc.CardBody(
+                sections or html.P(_("No chart is registered."), className="text-muted small")
+            ),
+        ],
+        className="chart-card mb-3",
+    )

@@ -1,0 +1,452 @@
+"""One partner: identity, status history, activities for the filters, countries, participation.
+
+The identity card, the status history and the participation in collective mechanisms describe
+the partner and do not depend on the filters; the activities, their charts and the countries
+reached follow the filters in the URL (said on the page). Names and every other text from the
+data are component children (text), never HTML; the website is a link only if it is http(s).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import unquote, urlparse
+
+import dash
+import dash_ag_grid as dag
+import dash_bootstrap_components as dbc
+import pandas as pd
+from dash import Input, Output, callback, dcc, html
+
+from dashboards import ids
+from dashboards import layout as ui
+from dashboards.figures import partners as figures
+from dashboards.filters import Filters, parse_lang
+from dashboards.i18n import N_, count_text, format_date, format_money, gettext
+from dashboards.pages.partners import grid_options
+from dashboards.queries import partners as q
+
+PARTNER = "profile-partner-id"
+BACK = "profile-back"
+COUNT = "profile-count"
+BY_YEAR = "profile-by-year"
+BY_REGION = "profile-by-region"
+ACTIVITIES = "profile-activities"
+COUNTRIES = "profile-countries"
+
+# Activity table columns: (field, header msgid, extra column options).
+ACTIVITY_COLUMNS: tuple[tuple[str, str, dict], ...] = (
+    ("title", N_("Title"), {"flex": 3, "minWidth": 240, "tooltipField": "title"}),
+    ("field", N_("Field of competence"), {"width": 170}),
+    ("areas", N_("Functional areas"), {"flex": 2, "minWidth": 180, "tooltipField": "areas"}),
+    ("places", N_("Countries or regions"), {"flex": 2, "minWidth": 170, "tooltipField": "places"}),
+    ("years", N_("Years"), {"width": 110}),
+    ("status", N_("Status"), {"width": 120}),
+    (
+        "budget_usd",
+        N_("Budget (US$)"),
+        {"width": 140, "type": "numericColumn", "filter": "agNumberColumnFilter"},
+    ),
+)
+
+
+def title(partner_id: str | None = None, lang: str = "en", **_) -> str:
+    """The browser tab's title: the partner's name (plain text)."""
+    if not partner_id:
+        return gettext("Partner", lang)
+    try:
+        partner = q.profile(unquote(partner_id), lang)
+    except Exception:  # no warehouse: the page itself says so
+        partner = None
+    return partner["name"] if partner else gettext("Partner not found", lang)
+
+
+dash.register_page(
+    __name__,
+    path_template="/partners/<partner_id>",
+    title=title,
+    name="Partner",
+    order=5,
+)
+
+
+def layout(partner_id: str | None = None, lang: str = "en", **_) -> list:
+    """The profile of one partner, or a clear 'not found' with a way back to the directory."""
+    pid = unquote(partner_id or "")
+    partner = q.profile(pid, lang) if pid else None
+    if partner is None:
+        return not_found(pid, lang)
+    _ = lambda s, **kw: gettext(s, lang, **kw)  # noqa: E731
+    return [
+        dcc.Store(id=PARTNER, data=pid),
+        back_link(lang),
+        header(partner, lang),
+        dbc.Row(
+            [
+                dbc.Col(identity_card(partner, lang), lg=5, className="mb-3"),
+                dbc.Col(
+                    [
+                        status_card(q.status_history(pid, lang), lang),
+                        participation_card(q.participation(pid, lang), lang),
+                    ],
+                    lg=7,
+                ),
+            ]
+        ),
+        html.H2(_("Activities"), className="h5 mt-2 mb-1"),
+        html.P(
+            [
+                html.I(className="bi bi-funnel me-1"),
+                _(
+                    "The activities, their charts and the countries reached follow the filters "
+                    "above; the identity, status history and participation do not."
+                ),
+                " ",
+                html.Span(id=COUNT, className="fw-semibold", role="status"),
+            ],
+            className="small text-muted mb-2",
+        ),
+        dbc.Row(
+            [
+                _figure_card(BY_YEAR, _("Activities per year, by field of competence"), 7),
+                _figure_card(BY_REGION, _("Activities by UNESCO region reached"), 5),
+            ]
+        ),
+        dbc.Card(
+            [
+                dbc.CardHeader(html.H3(_("List of activities"), className="h6 mb-0")),
+                dbc.CardBody(
+                    dag.AgGrid(
+                        id=ACTIVITIES,
+                        columnDefs=activity_columns(lang),
+                        rowData=[],
+                        defaultColDef={
+                            "sortable": True,
+                            "resizable": True,
+                            "filter": "agTextColumnFilter",
+                            "suppressHeaderMenuButton": True,
+                        },
+                        dashGridOptions=grid_options(lang, page_size=10),
+                        style={"width": "100%"},
+                    )
+                ),
+            ],
+            className="chart-card mb-3",
+        ),
+        dbc.Card(
+            [
+                dbc.CardHeader(html.H3(_("Countries reached"), className="h6 mb-0")),
+                dbc.CardBody(
+                    html.Div(
+                        id=COUNTRIES,
+                        className="table-responsive",
+                        style={"maxHeight": "420px", "overflowY": "auto"},
+                    )
+                ),
+            ],
+            className="chart-card mb-3",
+        ),
+    ]
+
+
+def not_found(partner_id: str, lang: str) -> html.Div:
+    """No partner with this identifier: say so, and lead back to the directory."""
+    return html.Div(
+        [
+            html.H1(gettext("Partner not found", lang), className="h3 mt-4"),
+            html.P(
+                [
+                    gettext("There is no partner with the identifier", lang),
+                    " ",
+                    html.Code(partner_id or "—"),
+                    ". ",
+                    gettext("It may have been removed, or the address may be mistyped.", lang),
+                ]
+            ),
+            dbc.Button(
+                [
+                    html.I(className="bi bi-arrow-left me-1"),
+                    gettext("Back to the partner directory", lang),
+                ],
+                id=BACK,
+                href="/partners",
+                color="primary",
+            ),
+        ],
+        className="py-4",
+    )
+
+
+def back_link(lang: str) -> html.Div:
+    """A link back to the directory (its address keeps the filters, see `back_href`)."""
+    return html.Div(
+        dcc.Link(
+            [html.I(className="bi bi-arrow-left me-1"), gettext("Partner directory", lang)],
+            id=BACK,
+            href="/partners",
+            className="small",
+        ),
+        className="mt-3",
+    )
+
+
+def header(partner: dict, lang: str) -> html.Div:
+    """The partner's name (text), acronym, type and status."""
+    badges = [
+        dbc.Badge(
+            partner["type_name"] or partner["partner_type"], color="secondary", className="me-1"
+        ),
+        dbc.Badge(partner["status_name"] or partner["status"], color="primary", className="me-1"),
+    ]
+    return html.Div(
+        [
+            html.H1(
+                [
+                    html.Span(partner["name"], className="partner-name"),
+                    html.Small(f" ({partner['acronym']})", className="text-muted fw-normal")
+                    if partner.get("acronym")
+                    else None,
+                ],
+                className="h3 mb-1",
+            ),
+            html.Div(badges),
+        ],
+        className="mt-1 mb-3",
+    )
+
+
+def website(url: str | None, lang: str):
+    """A link for an http(s) address; anything else as plain text (never a javascript: link)."""
+    if not url:
+        return html.Span(gettext("Not specified", lang), className="text-muted")
+    parsed = urlparse(url.strip())
+    if parsed.scheme.lower() in ("http", "https") and parsed.netloc:
+        return html.A(url, href=url.strip(), target="_blank", rel="noopener noreferrer")
+    return html.Span(url)
+
+
+def identity_card(partner: dict, lang: str) -> dbc.Card:
+    """Type, status, headquarters, relations, scope, fields and website."""
+    _ = lambda s, **kw: gettext(s, lang, **kw)  # noqa: E731
+    status = partner["status_name"] or partner["status"]
+    if partner.get("status_since"):
+        status = _(
+            "%(status)s since %(date)s",
+            status=status,
+            date=format_date(partner["status_since"], lang),
+        )
+    hq = ", ".join(str(v) for v in (partner.get("hq_city"), partner.get("hq_country")) if v)
+    if partner.get("hq_region"):
+        hq = f"{hq} — {partner['hq_region']}" if hq else partner["hq_region"]
+    items = [
+        (_("Type"), partner["type_name"] or partner["partner_type"]),
+        (_("Status"), status),
+        (_("Headquarters"), hq or _("Not specified")),
+        (
+            _("Official relations since"),
+            str(partner["relations_since"])
+            if partner.get("relations_since")
+            else _("Not specified"),
+        ),
+        (_("Scope"), partner.get("scope_name") or partner.get("scope") or _("Not specified")),
+        (_("Fields of competence"), "; ".join(partner["fields"]) or _("Not specified")),
+        (_("Website"), website(partner.get("website"), lang)),
+        (_("Identifier"), html.Code(partner["partner_id"])),
+    ]
+    rows = []
+    for label, value in items:
+        rows += [
+            html.Dt(label, className="col-sm-5 text-muted fw-normal"),
+            html.Dd(value, className="col-sm-7"),
+        ]
+    return dbc.Card(
+        [
+            dbc.CardHeader(html.H2(_("Identity"), className="h6 mb-0")),
+            dbc.CardBody(html.Dl(rows, className="row mb-0 small")),
+        ],
+        className="chart-card h-100",
+    )
+
+
+def status_card(history: pd.DataFrame, lang: str) -> dbc.Card:
+    """The status periods, oldest first."""
+    _ = lambda s, **kw: gettext(s, lang, **kw)  # noqa: E731
+    if history.empty:
+        body = html.P(_("No status history recorded."), className="text-muted small mb-0")
+    else:
+        table = pd.DataFrame(
+            {
+                _("Status"): [
+                    n or c for n, c in zip(history["status_name"], history["status"], strict=True)
+                ],
+                _("From"): [_date(d, lang) for d in history["valid_from"]],
+                _("To"): [
+                    _date(d, lang) if pd.notna(d) else _("today") for d in history["valid_to"]
+                ],
+            }
+        )
+        body = ui.data_table(table, lang)
+    return dbc.Card(
+        [dbc.CardHeader(html.H2(_("Status history"), className="h6 mb-0")), dbc.CardBody(body)],
+        className="chart-card mb-3",
+    )
+
+
+def participation_card(frame: pd.DataFrame, lang: str) -> dbc.Card:
+    """Participation in the Conference, the Liaison Committee, the Board's Committee, forums."""
+    _ = lambda s, **kw: gettext(s, lang, **kw)  # noqa: E731
+    if frame.empty:
+        body = html.P(
+            _("No participation in collective mechanisms recorded."),
+            className="text-muted small mb-0",
+        )
+    else:
+        table = pd.DataFrame(
+            {
+                _("Mechanism"): [
+                    n or c for n, c in zip(frame["mechanism_name"], frame["mechanism"], strict=True)
+                ],
+                _("Session"): frame["event"].fillna("").astype(str),
+                _("Date"): [_date(d, lang) for d in frame["event_date"]],
+                _("Role"): [
+                    n or c or "" for n, c in zip(frame["role_name"], frame["role"], strict=True)
+                ],
+            }
+        )
+        body = html.Div(
+            ui.data_table(table, lang), style={"maxHeight": "320px", "overflowY": "auto"}
+        )
+    return dbc.Card(
+        [
+            dbc.CardHeader(
+                [
+                    html.H2(_("Participation in collective mechanisms"), className="h6 mb-0"),
+                    html.Span(_("all years"), className="small text-muted"),
+                ],
+                className="d-flex justify-content-between align-items-center",
+            ),
+            dbc.CardBody(body),
+        ],
+        className="chart-card mb-3",
+    )
+
+
+def _date(value, lang: str) -> str:
+    if value is None or pd.isna(value):
+        return "—"
+    return format_date(pd.Timestamp(value).date(), lang)
+
+
+def _figure_card(graph_id: str, heading: str, width: int) -> dbc.Col:
+    return dbc.Col(
+        dbc.Card(
+            [
+                dbc.CardHeader(html.H3(heading, className="h6 mb-0")),
+                dbc.CardBody(
+                    html.Figure(
+                        dcc.Loading(
+                            dcc.Graph(
+                                id=graph_id,
+                                config={"displaylogo": False, "responsive": True},
+                                style={"minHeight": "300px"},
+                            ),
+                            delay_show=400,
+                            type="dot",
+                        ),
+                        role="img",
+                        className="mb-0",
+                        **{"aria-label": heading},
+                    )
+                ),
+            ],
+            className="chart-card h-100",
+        ),
+        lg=width,
+        className="mb-3",
+    )
+
+
+def activity_columns(lang: str) -> list[dict]:
+    """The activity table's columns, headers in the language."""
+    defs = []
+    for field, header_msgid, extra in ACTIVITY_COLUMNS:
+        col = {"field": field, "headerName": gettext(header_msgid, lang), **extra}
+        if field == "budget_usd":
+            col["valueFormatter"] = {"function": f"formatNumber(params.value, '{lang}')"}
+        defs.append(col)
+    return defs
+
+
+def activity_rows(frame: pd.DataFrame, lang: str) -> list[dict]:
+    """Rows of the activity table: names in the language, years as a span, budget as a number."""
+    out = []
+    for r in frame.itertuples(index=False):
+        start = None if pd.isna(r.year) else int(r.year)
+        end = None if pd.isna(r.end_year) else int(r.end_year)
+        years = "—" if start is None else str(start) if end in (None, start) else f"{start}–{end}"
+        if r.geo_scope == "global":
+            places = gettext("Global", lang)
+        else:
+            places = r.places if isinstance(r.places, str) else "—"
+        out.append(
+            {
+                "activity_id": r.activity_id,
+                "title": r.title,
+                "field": r.field,
+                "areas": r.areas if isinstance(r.areas, str) else "",
+                "places": places,
+                "years": years,
+                "status": r.status_name if isinstance(r.status_name, str) else (r.status or ""),
+                "budget_usd": None if pd.isna(r.budget_usd) else float(r.budget_usd),
+            }
+        )
+    return out
+
+
+def countries_table(frame: pd.DataFrame, lang: str):
+    """Countries reached, most activities first."""
+    if frame.empty:
+        return html.P(
+            gettext("No country reached by the matching activities.", lang),
+            className="text-muted small mb-0",
+        )
+    table = pd.DataFrame(
+        {
+            gettext("Country", lang): frame["country"].fillna(frame["iso3"]),
+            gettext("Region", lang): frame["region"].fillna("—"),
+            gettext("Activities", lang): frame["activities"].astype(int),
+        }
+    )
+    return ui.data_table(table, lang)
+
+
+@callback(
+    Output(BY_YEAR, "figure"),
+    Output(BY_REGION, "figure"),
+    Output(ACTIVITIES, "rowData"),
+    Output(COUNTRIES, "children"),
+    Output(COUNT, "children"),
+    Input(ids.URL, "search"),
+    Input(PARTNER, "data"),
+)
+def update_profile(search, partner_id):
+    """The filtered part of the profile: charts, activity table, countries, count."""
+    filters, _ = Filters.from_query(search)
+    lang = parse_lang(search)
+    acts = q.activities(partner_id, filters, lang)
+    budget = acts["budget_usd"].fillna(0).sum() if len(acts) else 0
+    count = count_text("activity", len(acts), lang)
+    if budget:
+        count = f"{count} · {format_money(budget, lang)}"
+    return (
+        figures.activities_by_year(q.activities_by_year(partner_id, filters), lang),
+        figures.activities_by_region(q.activities_by_region(partner_id, filters), lang),
+        activity_rows(acts, lang),
+        countries_table(q.countries_reached(partner_id, filters, lang), lang),
+        count,
+    )
+
+
+@callback(Output(BACK, "href"), Input(ids.URL, "search"))
+def back_href(search):
+    """The way back to the directory keeps the filters and the language."""
+    filters, _ = Filters.from_query(search)
+    return "/partners" + filters.to_query(parse_lang(search))

@@ -1,0 +1,250 @@
+"""Partners: a searchable, sortable directory of every partner, with its matching activities."""
+
+from __future__ import annotations
+
+import dash
+import dash_ag_grid as dag
+import dash_bootstrap_components as dbc
+from dash import Input, Output, State, callback, clientside_callback, html
+
+from dashboards import cache, ids
+from dashboards import layout as ui
+from dashboards.filters import Filters, parse_lang
+from dashboards.i18n import N_, count_text, gettext
+from dashboards.queries import partners as q
+
+dash.register_page(__name__, path="/partners", title=N_("Partners"), name="Partners", order=4)
+
+GRID = "partners-grid"
+SEARCH = "partners-search"
+INCLUDE_ALL = "partners-include-all"
+COUNT = "partners-count"
+
+# Grid columns: (field, header msgid, extra column options).
+COLUMNS: tuple[tuple[str, str, dict], ...] = (
+    (
+        "name",
+        N_("Name"),
+        {"cellRenderer": "PartnerLink", "flex": 3, "minWidth": 240, "tooltipField": "name"},
+    ),
+    (
+        "activities",
+        N_("Activities"),
+        {"width": 115, "type": "numericColumn", "filter": "agNumberColumnFilter", "sort": "desc"},
+    ),
+    ("status_name", N_("Status"), {"width": 125}),
+    ("type_name", N_("Type"), {"width": 130, "tooltipField": "type_name"}),
+    ("hq_country", N_("Country"), {"width": 140, "tooltipField": "hq_country"}),
+    ("hq_region", N_("Region"), {"flex": 1, "minWidth": 170, "tooltipField": "hq_region"}),
+    ("fields", N_("Fields of competence"), {"flex": 2, "minWidth": 180, "tooltipField": "fields"}),
+    ("hq_city", N_("City"), {"width": 120}),
+    ("acronym", N_("Acronym"), {"width": 105}),
+    (
+        "relations_since",
+        N_("Relations since"),
+        {"width": 115, "type": "numericColumn", "filter": "agNumberColumnFilter"},
+    ),
+    ("partner_id", N_("Identifier"), {"width": 115}),
+)
+# Header tooltips (msgids) for columns whose header is short.
+HEADER_TIPS = {
+    "activities": N_("Activities of the partner that match the filters"),
+    "relations_since": N_("Year official relations with UNESCO began"),
+}
+
+# A few AG Grid texts in French (the grid's own English is the default).
+LOCALE_TEXT_FR = {
+    "page": "Page",
+    "of": "sur",
+    "to": "à",
+    "more": "plus",
+    "first": "Première",
+    "previous": "Précédente",
+    "next": "Suivante",
+    "last": "Dernière",
+    "pageSizeSelectorLabel": "Lignes par page :",
+    "noRowsToShow": "Aucune ligne à afficher",
+    "loadingOoo": "Chargement…",
+    "filterOoo": "Filtrer…",
+    "searchOoo": "Rechercher…",
+    "equals": "Égal à",
+    "notEqual": "Différent de",
+    "contains": "Contient",
+    "notContains": "Ne contient pas",
+    "startsWith": "Commence par",
+    "endsWith": "Se termine par",
+    "blank": "Vide",
+    "notBlank": "Non vide",
+    "lessThan": "Inférieur à",
+    "lessThanOrEqual": "Inférieur ou égal à",
+    "greaterThan": "Supérieur à",
+    "greaterThanOrEqual": "Supérieur ou égal à",
+    "inRange": "Entre",
+    "inRangeStart": "De",
+    "inRangeEnd": "À",
+    "andCondition": "ET",
+    "orCondition": "OU",
+    "applyFilter": "Appliquer",
+    "resetFilter": "Réinitialiser",
+    "clearFilter": "Effacer",
+    "cancelFilter": "Annuler",
+    "selectAll": "Tout sélectionner",
+    "sortAscending": "Tri croissant",
+    "sortDescending": "Tri décroissant",
+}
+
+
+def grid_options(lang: str, page_size: int = 25) -> dict:
+    """Grid options shared by the partner tables: paging, text selection, French texts."""
+    options = {
+        "pagination": True,
+        "paginationPageSize": page_size,
+        "paginationPageSizeSelector": [10, 25, 50, 100],
+        "domLayout": "autoHeight",
+        "enableCellTextSelection": True,
+        "ensureDomOrder": True,
+        "suppressMovableColumns": False,
+        "animateRows": False,
+        "tooltipShowDelay": 300,
+    }
+    if lang == "fr":
+        options["localeText"] = LOCALE_TEXT_FR
+    return options
+
+
+def column_defs(lang: str) -> list[dict]:
+    """The directory's columns, headers in the language."""
+    defs = []
+    for field, header, extra in COLUMNS:
+        col = {"field": field, "headerName": gettext(header, lang), **extra}
+        if field in HEADER_TIPS:
+            col["headerTooltip"] = gettext(HEADER_TIPS[field], lang)
+        if field == "activities":
+            col["valueFormatter"] = {"function": f"formatNumber(params.value, '{lang}')"}
+        defs.append(col)
+    return defs
+
+
+def layout(lang: str = "en", **_) -> list:
+    """The directory: what is listed and counted, a search box, the grid."""
+    _ = lambda s, **kw: gettext(s, lang, **kw)  # noqa: E731
+    return [
+        ui.page_title(
+            "Partners",
+            lang,
+            _("Every partner in official partnership, with the activities that match the filters."),
+        ),
+        dbc.Alert(
+            [
+                html.I(className="bi bi-info-circle me-2"),
+                _(
+                    "Partner status and type filters choose which partners are listed. The other "
+                    "filters choose which activities are counted; while one of them is set, "
+                    "partners with no matching activity are hidden unless you include them below."
+                ),
+            ],
+            color="light",
+            className="small py-2 mb-2",
+        ),
+        dbc.Row(
+            [
+                dbc.Col(
+                    [
+                        dbc.Label(
+                            _("Search the directory"), html_for=SEARCH, className="small mb-0"
+                        ),
+                        dbc.Input(
+                            id=SEARCH,
+                            type="search",
+                            placeholder=_("Name, acronym, city, country, field…"),
+                            debounce=False,
+                            autoComplete="off",
+                        ),
+                    ],
+                    md=5,
+                ),
+                dbc.Col(
+                    dbc.Switch(
+                        id=INCLUDE_ALL,
+                        label=_("Include partners with no matching activity"),
+                        value=False,
+                        className="small mb-1",
+                    ),
+                    md=4,
+                ),
+                dbc.Col(
+                    html.Div(
+                        id=COUNT, className="small text-muted text-md-end mb-1", role="status"
+                    ),
+                    md=3,
+                ),
+            ],
+            className="g-2 align-items-end mb-2",
+        ),
+        dag.AgGrid(
+            id=GRID,
+            columnDefs=column_defs(lang),
+            rowData=[],
+            defaultColDef={
+                "sortable": True,
+                "resizable": True,
+                "filter": "agTextColumnFilter",
+                "floatingFilter": True,
+                "suppressHeaderMenuButton": True,
+            },
+            dashGridOptions={**grid_options(lang), "quickFilterText": ""},
+            style={"width": "100%"},
+        ),
+    ]
+
+
+def rows(filters: Filters, lang: str, include_all: bool) -> list[dict]:
+    """The grid rows for the filters (cached per warehouse version)."""
+    include = True if include_all else None
+    frame = cache.cached(
+        "partners.directory",
+        filters.cache_key(),
+        lang,
+        include,
+        compute=lambda: q.directory(filters, lang, include_inactive=include),
+    )
+    query = filters.to_query(lang)
+    keep = [c for c, _, _ in COLUMNS]
+    out = frame[keep].astype(object).where(frame[keep].notna(), None).to_dict("records")
+    for row in out:
+        row["query"] = query
+        for key in ("activities", "relations_since"):
+            if row[key] is not None:
+                row[key] = int(row[key])
+    return out
+
+
+@callback(
+    Output(GRID, "rowData"),
+    Output(COUNT, "children"),
+    Input(ids.URL, "search"),
+    Input(INCLUDE_ALL, "value"),
+)
+def update_directory(search, include_all):
+    """The directory rows and the count for the filters in the URL."""
+    filters, _ = Filters.from_query(search)
+    lang = parse_lang(search)
+    data = rows(filters, lang, bool(include_all))
+    text = count_text("partner", len(data), lang)
+    if q.has_activity_filter(filters):
+        text = gettext("%(partners)s; activities counted for the filters", lang, partners=text)
+    return data, text
+
+
+# The search box filters the rows already in the browser (AG Grid's quick filter).
+clientside_callback(
+    """
+    function(text, options) {
+        return Object.assign({}, options || {}, {quickFilterText: text || ""});
+    }
+    """,
+    Output(GRID, "dashGridOptions"),
+    Input(SEARCH, "value"),
+    State(GRID, "dashGridOptions"),
+    prevent_initial_call=True,
+)

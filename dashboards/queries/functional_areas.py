@@ -1,0 +1,61 @@
+"""Queries of the Functional areas page (the rest comes from `queries.activities`)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from dashboards import db
+from dashboards.filters import Filters, partner_where
+from dashboards.queries import activities
+from dashboards.queries.regions import complete_years
+
+
+def by_year(filters: Filters) -> pd.DataFrame:
+    """Activities and (whole) budget per year and functional area, years without any as zero.
+
+    An activity counts in each of its areas. Columns: year, code, activities, budget_usd.
+    """
+    return complete_years(activities.by_masked(filters, "area", by_year=True))
+
+
+def partners_by_area(filters: Filters) -> pd.DataFrame:
+    """Distinct partners with at least one matching activity in each functional area (all areas).
+
+    Columns: code, partners, activities.
+    """
+    where, params = filters.where("f")
+    pwhere, pparams = partner_where(filters, "p")
+    return db.query(
+        f"""
+        WITH x AS (
+            SELECT f.area_mask, f.activity_id, ap.partner_id
+            FROM activity_facts f
+            JOIN activity_partners ap USING (activity_id)
+            JOIN partners p ON p.partner_id = ap.partner_id
+            WHERE {where} AND {pwhere}
+        )
+        SELECT a.code, count(DISTINCT x.partner_id) AS partners,
+               count(DISTINCT x.activity_id) AS activities
+        FROM functional_areas a LEFT JOIN x ON (x.area_mask & a.bit) <> 0
+        GROUP BY a.code, a.sort_order ORDER BY partners DESC, a.sort_order
+        """,  # noqa: S608 - predicates built by Filters.where / partner_where (parameters)
+        params + pparams,
+    )
+
+
+def area_region_matrix(filters: Filters) -> pd.DataFrame:
+    """Activities per (functional area, UNESCO region) cell; global activities have no region.
+
+    Columns: area, region, activities.
+    """
+    where, params = filters.where("f")
+    return db.query(
+        f"""
+        SELECT a.code AS area, r.code AS region, count(*) AS activities
+        FROM activity_facts f
+        JOIN functional_areas a ON (f.area_mask & a.bit) <> 0
+        JOIN regions r ON (f.region_mask & r.bit) <> 0
+        WHERE {where} GROUP BY ALL ORDER BY ALL
+        """,  # noqa: S608 - predicate built by Filters.where (whitelisted columns, parameters)
+        params,
+    )

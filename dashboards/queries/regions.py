@@ -1,0 +1,83 @@
+"""Queries of the Regions page: activity by country, by region over time, beyond countries.
+
+Budgets by country or region use the shares of `activity_countries` / `activity_regions`
+(an activity's budget split between the places it reaches), so they never double-count.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from dashboards import db
+from dashboards.filters import Filters
+from dashboards.queries import activities
+
+
+def by_country(filters: Filters) -> pd.DataFrame:
+    """Activities and budget share per country. Columns: code (ISO3), region_code, activities,
+    budget_usd."""
+    return activities.by_country(filters)
+
+
+def beyond_countries(filters: Filters) -> pd.DataFrame:
+    """Activities with no single country: regional activities per region (every region, zeros
+    included) and a 'GLOBAL' row. Columns: code, activities, budget_usd."""
+    where, params = filters.where("f")
+    return db.query(
+        f"""
+        WITH ra AS (
+            SELECT ar.region_code, ar.activity_id, ar.budget_share_usd
+            FROM activity_regions ar JOIN activity_facts f USING (activity_id)
+            WHERE {where} AND ar.via = 'regional'
+        )
+        SELECT * FROM (
+            SELECT r.code, count(DISTINCT ra.activity_id) AS activities,
+                   COALESCE(sum(ra.budget_share_usd), 0) AS budget_usd
+            FROM regions r LEFT JOIN ra ON ra.region_code = r.code
+            GROUP BY r.code, r.sort_order ORDER BY r.sort_order
+        )
+        UNION ALL
+        SELECT 'GLOBAL', count(*), COALESCE(sum(f.budget_usd), 0)
+        FROM activity_facts f WHERE {where} AND f.geo_scope = 'global'
+        """,  # noqa: S608 - predicate built by Filters.where (whitelisted columns, parameters)
+        params + params,
+    )
+
+
+def by_region_year(filters: Filters) -> pd.DataFrame:
+    """Activities and budget share per year and UNESCO region, plus 'GLOBAL' (global activities).
+
+    An activity counts once in each region it reaches; its budget is split between them, so
+    the budget column sums to the total. Years without activity in a region are zero rows.
+    Columns: year, code, activities, budget_usd.
+    """
+    where, params = filters.where("f")
+    frame = db.query(
+        f"""
+        SELECT f.year, ar.region_code AS code, count(DISTINCT ar.activity_id) AS activities,
+               COALESCE(sum(ar.budget_share_usd), 0) AS budget_usd
+        FROM activity_regions ar JOIN activity_facts f USING (activity_id)
+        WHERE {where} AND f.year IS NOT NULL GROUP BY ALL
+        UNION ALL
+        SELECT f.year, 'GLOBAL', count(*), COALESCE(sum(f.budget_usd), 0)
+        FROM activity_facts f
+        WHERE {where} AND f.year IS NOT NULL AND f.geo_scope = 'global' GROUP BY ALL
+        """,  # noqa: S608 - predicate built by Filters.where (whitelisted columns, parameters)
+        params + params,
+    )
+    return complete_years(frame)
+
+
+def complete_years(frame: pd.DataFrame) -> pd.DataFrame:
+    """A (year, code, measures…) frame with a zero row for every missing (year, code) pair
+    between its first and last year, sorted by year then code (lines then drop to zero rather
+    than jumping over a year)."""
+    if frame.empty:
+        return frame
+    measures = [c for c in frame.columns if c not in ("year", "code")]
+    years = range(int(frame["year"].min()), int(frame["year"].max()) + 1)
+    codes = list(dict.fromkeys(frame["code"]))
+    full = pd.MultiIndex.from_product([years, codes], names=["year", "code"])
+    out = frame.set_index(["year", "code"])[measures].reindex(full, fill_value=0).reset_index()
+    out[measures] = out[measures].fillna(0)
+    return out.sort_values(["year", "code"], kind="stable", ignore_index=True)
