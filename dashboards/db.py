@@ -46,21 +46,33 @@ class _Warehouse:
         identity = (str(path.resolve()), st.st_ino, st.st_mtime_ns, st.st_size)
         with self._lock:
             if self._con is None or identity != self._identity:
-                # The old connection is left for the garbage collector: cursors still running
-                # on it keep the old file's data until they finish.
-                self._con = duckdb.connect(str(path), read_only=True)
+                # DuckDB keeps one database instance per path and process, so connecting to the
+                # path again would hand back the old, already-open file. A fresh in-memory
+                # instance that ATTACHes the path opens the new file. The old connection is
+                # left for the garbage collector: queries running on it finish on the old data.
+                con = duckdb.connect(":memory:")
+                con.execute(f"ATTACH '{_quote(path)}' AS warehouse (READ_ONLY)")
+                con.execute("USE warehouse")
+                self._con = con
                 self._identity = identity
             return self._con, identity
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         """A new cursor on the current warehouse (use one per thread/request)."""
         con, _ = self._current()
-        return con.cursor()
+        cur = con.cursor()
+        cur.execute("USE warehouse")  # a cursor starts in the default (in-memory) catalog
+        return cur
 
     def version(self) -> str:
         """A string that changes whenever a new warehouse is swapped in (for cache keys)."""
         _, identity = self._current()
         return f"{identity[1]}-{identity[2]}"
+
+
+def _quote(path: Path) -> str:
+    """A path as the body of a SQL string literal (ATTACH takes no parameters)."""
+    return str(path.resolve()).replace("'", "''")
 
 
 WAREHOUSE = _Warehouse()

@@ -134,6 +134,7 @@ def filter_bar() -> html.Section:
                     multi=True,
                     clearable=True,
                     placeholder="All",
+                    style={"width": "100%"},
                 ),
             ],
             md=width,
@@ -158,12 +159,16 @@ def filter_bar() -> html.Section:
                 updatemode="mouseup",
             ),
         ],
-        md=4,
+        md=3,
     )
     return html.Section(
         [
             dbc.Row(
-                [slider, *(dropdown(d, 2) for d in PRIMARY_DIMS)], className="g-2 align-items-end"
+                [
+                    slider,
+                    *(dropdown(d, w) for d, w in zip(PRIMARY_DIMS, (2, 2, 2, 3), strict=True)),
+                ],
+                className="g-2 align-items-end",
             ),
             dbc.Collapse(
                 dbc.Row([dropdown(d, 3) for d in SECONDARY_DIMS], className="g-2 mt-1"),
@@ -207,11 +212,11 @@ def filter_bar() -> html.Section:
 
 
 def year_marks(lo: int, hi: int) -> dict:
-    """Slider marks: both ends and every fifth year between."""
+    """Slider marks: both ends and every fifth year at least three years from either end."""
     return {
         y: str(y)
         for y in range(lo, hi + 1)
-        if y in (lo, hi) or (y % 5 == 0 and lo + 1 < y < hi - 1)
+        if y in (lo, hi) or (y % 5 == 0 and lo + 3 <= y <= hi - 3)
     }
 
 

@@ -63,7 +63,7 @@ def empty_figure(lang: str, message: str | None = None) -> go.Figure:
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
     fig.update_layout(meta={"empty": True})
-    return apply_theme(fig)
+    return apply_theme(fig, lang)
 
 
 def ranked_bars(
@@ -106,7 +106,7 @@ def ranked_bars(
         height=max(260, 38 * len(data) + 90),
         showlegend=False,
     )
-    return apply_theme(fig)
+    return apply_theme(fig, lang)
 
 
 def stacked_by_year(
@@ -157,7 +157,7 @@ def stacked_by_year(
         legend_title_text=None,
         height=380,
     )
-    return apply_theme(fig)
+    return apply_theme(fig, lang)
 
 
 def lines_by_year(
@@ -194,7 +194,7 @@ def lines_by_year(
         height=380,
     )
     _whole_ticks(fig, measure, frame[measure].max())
-    return apply_theme(fig)
+    return apply_theme(fig, lang)
 
 
 def _whole_ticks(fig: go.Figure, measure: str, top: float) -> None:
@@ -238,7 +238,7 @@ def matrix(
         )
     )
     fig.update_layout(height=max(300, 56 * len(row_codes) + 120), yaxis={"autorange": "reversed"})
-    return apply_theme(fig)
+    return apply_theme(fig, lang)
 
 
 def table_frame(frame: pd.DataFrame, lang: str, dimension: str | None = None) -> pd.DataFrame:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import dash
-import dash_bootstrap_components as dbc
 from dash import Input, Output, callback, html
 
 from dashboards import ids
 from dashboards import layout as ui
+from dashboards.components.headlines import headline_cards
 from dashboards.filters import Filters, parse_lang
-from dashboards.i18n import N_, format_money, format_number, format_percent, gettext
+from dashboards.i18n import N_, gettext
 from dashboards.queries import overview as q
 
 dash.register_page(__name__, path="/", title=N_("Overview"), name="Overview", order=0)
@@ -41,84 +41,3 @@ def headlines(search):
     filters, _ = Filters.from_query(search)
     lang = parse_lang(search)
     return headline_cards(q.headlines(filters, lang), lang)
-
-
-def _delta(now: float, before: float | None, lang: str):
-    if before is None or before == 0:
-        return html.Span(gettext("no earlier period to compare", lang), className="text-muted")
-    change = (now - before) / before
-    icon = (
-        "bi-arrow-up-right"
-        if change > 0
-        else "bi-arrow-down-right"
-        if change < 0
-        else "bi-arrow-right"
-    )
-    sign = "+" if change > 0 else ""
-    return html.Span(
-        [html.I(className=f"bi {icon} me-1"), sign + format_percent(change, lang)],
-        className="delta "
-        + ("text-success" if change > 0 else "text-danger" if change < 0 else ""),
-    )
-
-
-def headline_cards(h: dict, lang: str):
-    """Cards for activities, budget, countries, partners, with the comparison period stated."""
-    _ = lambda s, **kw: gettext(s, lang, **kw)  # noqa: E731
-    compare = _("vs %(period)s", period=h["previous_label"]) if h["previous_label"] else ""
-    cards = [
-        (
-            _("Activities"),
-            format_number(h["activities"], lang),
-            _delta(h["activities_now"], h["activities_before"], lang),
-        ),
-        (
-            _("Budget (US$)"),
-            format_money(h["budget_usd"], lang),
-            _delta(h["budget_now"], h["budget_before"], lang),
-        ),
-        (
-            _("Countries reached"),
-            format_number(h["countries"], lang),
-            _delta(h["countries_now"], h["countries_before"], lang),
-        ),
-        (
-            _("Active partners"),
-            format_number(h["partners"], lang),
-            _delta(h["partners_now"], h["partners_before"], lang),
-        ),
-    ]
-    cols = [
-        dbc.Col(
-            dbc.Card(
-                dbc.CardBody(
-                    [
-                        html.Div(label, className="kpi-label small text-muted"),
-                        html.Div(value, className="kpi-value h3 mb-0"),
-                        html.Div(
-                            [delta, " ", html.Span(compare, className="text-muted")],
-                            className="small",
-                        ),
-                    ]
-                ),
-                className="kpi-card h-100",
-            ),
-            md=3,
-            sm=6,
-            className="mb-2",
-        )
-        for label, value, delta in cards
-    ]
-    breakdown = html.P(
-        [
-            html.Strong(_("Active partners by status: ")),
-            "; ".join(f"{n} {format_number(v, lang)}" for n, v in h["partners_by_status"]),
-            html.Span(" · "),
-            html.Strong(_("by type: ")),
-            "; ".join(f"{n} {format_number(v, lang)}" for n, v in h["partners_by_type"]),
-            html.Br(),
-            html.Span(h["period_note"], className="text-muted"),
-        ],
-        className="small mb-0",
-    )
-    return [dbc.Row(cols, className="g-2"), breakdown]

@@ -66,9 +66,7 @@ def headlines(filters: Filters, lang: str = "en") -> dict:
         "countries_now": t_now["countries"],
         "countries_before": t_before["countries"] if t_before else None,
         "partners_now": int(t_now["partners"]["partners"].sum()) if len(t_now["partners"]) else 0,
-        "partners_before": int(t_before["partners"]["partners"].sum())
-        if len(t_before["partners"])
-        else 0,
+        "partners_before": int(t_before["partners"]["partners"].sum()) if t_before else None,
         "partners_by_status": [
             (vocab.label("partner_status", c, lang), int(by_status[c]))
             for c in vocab.codes("partner_status")
