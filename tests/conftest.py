@@ -113,3 +113,24 @@ def demo_warehouse(tmp_path_factory) -> Path:
     db = base / "warehouse.duckdb"
     load_directory(base / "input", db)
     return db
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Browser tests need Debian's Chromium: skip them visibly without it, unless CI requires them."""
+    if CHROMIUM.exists():
+        return
+    import os
+
+    if os.environ.get("REQUIRE_BROWSER"):
+        raise pytest.UsageError(
+            f"REQUIRE_BROWSER is set but {CHROMIUM} is missing (apt-get install chromium)"
+        )
+    skip = pytest.mark.skip(
+        reason=f"{CHROMIUM} not installed (apt-get install chromium chromium-driver)"
+    )
+    for item in items:
+        if "browser" in item.keywords:
+            item.add_marker(skip)

@@ -1,0 +1,187 @@
+"""The command line, and the corpus of bad inputs under `tests/fixtures/bad/`.
+
+Each folder of `tests/fixtures/bad/` is one case: input files and an `expected.json` saying what
+the CLI must do with them. Adding a case is adding a folder; `expected.json` keys:
+
+- `exit` (required): the exit status.
+- `message_contains`: for a failed load, a text the one-line error must contain.
+- `files`: per input file, any of rows_in, loaded, rejected, warnings, encoding, as in `--json`.
+  The set of files must be exactly the one listed.
+- `reasons` / `warnings`: texts each found in some rejected_rows / load_warnings reason.
+- `rejected_lines` / `warning_lines`: per file, the exact sorted distinct lines.
+- `ignored_columns`, `skipped_files`: as in `--json`.
+- `sql`: `[{"query": ..., "rows": [[...], ...]}]` run on the new warehouse (dates cast to
+  VARCHAR in the query; JSON null is NULL).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+CASES_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "bad"
+CASES = sorted(p.name for p in CASES_DIR.iterdir() if p.is_dir())
+KNOWN_KEYS = {
+    "description",
+    "exit",
+    "message_contains",
+    "files",
+    "reasons",
+    "warnings",
+    "rejected_lines",
+    "warning_lines",
+    "ignored_columns",
+    "skipped_files",
+    "sql",
+}
+
+
+def _copy_inputs(case: str, to: Path) -> Path:
+    """The case's input files (not expected.json) in a fresh folder."""
+    to.mkdir()
+    for p in (CASES_DIR / case).iterdir():
+        if p.name != "expected.json":
+            shutil.copyfile(p, to / p.name)
+    return to
+
+
+def test_corpus_is_complete():
+    """The corpus covers the cases the issue lists, each with an expected outcome."""
+    assert len(CASES) >= 20
+    for case in CASES:
+        expected = json.loads((CASES_DIR / case / "expected.json").read_text(encoding="utf-8"))
+        assert set(expected) <= KNOWN_KEYS, f"{case}: unknown keys {set(expected) - KNOWN_KEYS}"
+        assert "exit" in expected and "description" in expected, case
+        assert (expected["exit"] == 0) == ("message_contains" not in expected), case
+        inputs = [p for p in (CASES_DIR / case).iterdir() if p.name != "expected.json"]
+        assert inputs, f"{case}: no input file"
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_bad_input_case(case, tmp_path, run_cli):
+    expected = json.loads((CASES_DIR / case / "expected.json").read_text(encoding="utf-8"))
+    source = _copy_inputs(case, tmp_path / "in")
+    db = tmp_path / "out" / "warehouse.duckdb"
+
+    code, out, err = run_cli("load", source, "--db", db, "--json")
+
+    assert code == expected["exit"], f"{case}: exit {code}\nstdout: {out}\nstderr: {err}"
+    if code != 0:
+        assert out == ""
+        assert "Traceback" not in err
+        assert len(err.strip().splitlines()) == 1, err
+        assert expected["message_contains"] in err
+        assert not db.exists(), "a failed load must not write a warehouse"
+        assert not list(tmp_path.rglob("*.building-*"))
+        return
+
+    summary = json.loads(out)
+    assert summary["status"] == "succeeded"
+    files = {f["file"]: f for f in summary["files"]}
+    assert set(files) == set(expected["files"])
+    for name, want in expected["files"].items():
+        got = files[name]
+        assert got["rows_in"] == got["loaded"] + got["rejected"], name
+        assert {k: got[k] for k in want} == want, name
+    for name, want in expected.get("ignored_columns", {}).items():
+        assert files[name]["ignored_columns"] == want
+    if "skipped_files" in expected:
+        assert summary["skipped_files"] == expected["skipped_files"]
+
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        reasons = [r for (r,) in con.execute("SELECT reason FROM rejected_rows").fetchall()]
+        for text in expected.get("reasons", []):
+            assert any(text in r for r in reasons), f"no rejection {text!r} in {reasons}"
+        warns = [r for (r,) in con.execute("SELECT reason FROM load_warnings").fetchall()]
+        for text in expected.get("warnings", []):
+            assert any(text in w for w in warns), f"no warning {text!r} in {warns}"
+        for table, key in (("rejected_rows", "rejected_lines"), ("load_warnings", "warning_lines")):
+            for name, lines in expected.get(key, {}).items():
+                got = con.execute(
+                    f"SELECT DISTINCT line FROM {table} WHERE file = ? ORDER BY line",  # noqa: S608
+                    [name],
+                ).fetchall()
+                assert [line for (line,) in got] == lines, f"{table} lines of {name}"
+        # The warehouse's bookkeeping agrees with the printed summary.
+        for name, f in files.items():
+            row = con.execute(
+                "SELECT rows_in, loaded, rejected, warnings, sha256 FROM etl_files WHERE file = ?",
+                [name],
+            ).fetchone()
+            assert row == (f["rows_in"], f["loaded"], f["rejected"], f["warnings"], f["sha256"])
+            n_rej = con.execute("SELECT count(*) FROM rejected_rows WHERE file = ?", [name])
+            assert n_rej.fetchone()[0] == f["rejected"]
+        for check in expected.get("sql", []):
+            rows = json.loads(json.dumps(con.execute(check["query"]).fetchall()))
+            assert rows == check["rows"], check["query"]
+    finally:
+        con.close()
+
+
+def test_text_summary_is_readable(write_inputs, run_cli, tmp_path):
+    source = write_inputs(
+        {
+            "partners.csv": [
+                ["partner_id", "name", "status", "hq_country"],
+                ["P1", "Alpha", "consultative", "FRA"],
+                ["P2", "Beta", "consultative", "Narnia"],
+            ],
+            "notes.docx": b"not an input",
+        }
+    )
+    code, out, err = run_cli("load", source, "--db", tmp_path / "w.duckdb")
+    assert code == 0, err
+    lines = out.splitlines()
+    row = next(line for line in lines if line.startswith("partners.csv"))
+    assert row.split() == ["partners.csv", "2", "1", "1", "0"]
+    assert any("rejected 1 × unknown country" in line for line in lines)
+    assert next(line for line in lines if line.startswith("total")).split()[1:] == [
+        "2",
+        "1",
+        "1",
+        "0",
+    ]
+    assert "Not input files (skipped): notes.docx" in out
+    assert "rejected_rows" in out
+
+
+def test_missing_folder_is_one_line_error(run_cli, tmp_path):
+    code, out, err = run_cli("load", tmp_path / "nope", "--db", tmp_path / "w.duckdb")
+    assert code == 2
+    assert out == ""
+    assert err.strip().count("\n") == 0
+    assert "is not a folder" in err and "previous warehouse is unchanged" in err
+
+
+def test_unexpected_error_is_one_line_without_traceback(
+    run_cli, write_inputs, tmp_path, monkeypatch
+):
+    import etl.__main__ as cli
+
+    def boom(*_args, **_kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(cli, "load_directory", boom)
+    source = write_inputs({"partners.csv": [["partner_id", "name"], ["P1", "A"]]})
+    code, out, err = run_cli("load", source, "--db", tmp_path / "w.duckdb")
+    assert code == 1
+    assert err.strip().count("\n") == 0
+    assert "RuntimeError: disk on fire" in err and "Traceback" not in err
+
+
+def test_json_summary_shape(write_inputs, run_cli, tmp_path):
+    source = write_inputs(
+        {"partners.csv": [["partner_id", "name", "status"], ["P1", "A", "associate"]]}
+    )
+    code, out, _ = run_cli("load", source, "--db", tmp_path / "w.duckdb", "--json")
+    assert code == 0
+    summary = json.loads(out)
+    assert summary["totals"] == {"rows_in": 1, "loaded": 1, "rejected": 0, "warnings": 0}
+    (f,) = summary["files"]
+    assert {"file", "rows_in", "loaded", "rejected", "warnings"} <= set(f)
+    assert f["file"] == "partners.csv" and f["kind"] == "partners" and len(f["sha256"]) == 64
