@@ -621,7 +621,7 @@ DELIBERATE_BAD_ROWS: list[dict[str, str]] = [
     {
         "file": "activities.csv",
         "key": "ACT-9900006",
-        "reason": "budget outlier 250,000,000",
+        "reason": "budget outlier 60,000,000",
         "severity": "warning",
     },
     {
@@ -648,6 +648,8 @@ class _Partners:
     fields: np.ndarray  # (P, 3) field indices, -1 where absent
     n_fields: np.ndarray
     relations_since: np.ndarray
+    status_since: np.ndarray  # datetime64[D]
+    was_consultative: np.ndarray  # associate now, consultative before status_since
     weight: np.ndarray  # relative activity level, sums to 1
 
 
@@ -719,6 +721,8 @@ def _make_partners(rng: np.random.Generator) -> _Partners:
     ids += [f"FDN-{i:03d}" for i in range(1, N_FOUNDATIONS + 1)]
     rows, names, acronyms = [], set(), set()
     region_l, iso_l, nat_l, assoc_l, rel_l = [], [], [], [], []
+    since_l: list[dt.date] = []
+    prev_l: list[bool] = []
     fields_m = np.full((len(ids), 3), -1, dtype=np.int64)
     n_fields = np.zeros(len(ids), dtype=np.int64)
     for i, (pid, kind) in enumerate(zip(ids, kinds, strict=True)):
@@ -814,6 +818,8 @@ def _make_partners(rng: np.random.Generator) -> _Partners:
         nat_l.append(scope in ("national", "local"))
         assoc_l.append(status == "associate")
         rel_l.append(relations)
+        since_l.append(since)
+        prev_l.append(previous == "consultative")
     is_ngo = np.array([k == "ngo" for k in kinds])
     is_assoc = np.array(assoc_l)
     # Zipf-like activity levels; associates are more active, foundations less.
@@ -831,15 +837,22 @@ def _make_partners(rng: np.random.Generator) -> _Partners:
         fields=fields_m,
         n_fields=n_fields,
         relations_since=np.array(rel_l),
+        status_since=np.array(since_l, dtype="datetime64[D]"),
+        was_consultative=np.array(prev_l),
         weight=weight / weight.sum(),
     )
 
 
-def _liaison_committee(rng: np.random.Generator, pt: _Partners, eligible: np.ndarray) -> list[int]:
-    """Ten NGOs, four associate and six consultative, covering every UNESCO region."""
+def _liaison_committee(
+    rng: np.random.Generator, pt: _Partners, eligible: np.ndarray, date: str
+) -> list[int]:
+    """Ten NGOs, four associate and six consultative on the election date, every region covered."""
     w = np.sqrt(pt.weight)
-    assoc = np.flatnonzero(eligible & pt.is_ngo & pt.is_associate)
-    consult = np.flatnonzero(eligible & pt.is_ngo & ~pt.is_associate)
+    when = np.datetime64(date, "D")
+    associate_then = pt.is_associate & (pt.status_since <= when)
+    consultative_then = ~pt.is_associate | (pt.was_consultative & (pt.status_since > when))
+    assoc = np.flatnonzero(eligible & pt.is_ngo & associate_then)
+    consult = np.flatnonzero(eligible & pt.is_ngo & consultative_then)
     # Rejection sampling: a random draw covers all five regions often enough (~1 in 3).
     for _ in range(10_000):
         a = rng.choice(assoc, size=4, replace=False, p=w[assoc] / w[assoc].sum())
@@ -865,7 +878,7 @@ def _make_participation(rng: np.random.Generator, pt: _Partners) -> pd.DataFrame
 
     for year, date, attendance in CONFERENCES:
         eligible = pt.relations_since <= year
-        members = _liaison_committee(rng, pt, eligible)
+        members = _liaison_committee(rng, pt, eligible, date)
         # The Liaison Committee is chaired by the Conference's chair.
         chair = members[int(rng.integers(0, len(members)))]
         n = int(np.clip(attendance + rng.integers(-4, 5), 70, 130))
@@ -1135,7 +1148,7 @@ def _bad_rows(pt: _Partners) -> tuple[list[list[str]], list[list[str]], list[lis
         a("ACT-9900003", "NGO-0001", start_date="2019-13-45"),
         a("ACT-9900004", "NGO-0001", budget_usd="-5000"),
         a("ACT-9900005", "NGO-0001", start_date="2021-06-01", end_date="2020-06-01"),
-        a("ACT-9900006", "NGO-0001", budget_usd="250000000"),
+        a("ACT-9900006", "NGO-0001", budget_usd="60000000"),
     ]
     participation = [["NGO-8888", MECH_CONFERENCE, "2018", "2018-12-17", "participant"]]
     return partners, activities, participation
