@@ -41,7 +41,13 @@ def create_app(config: dict | None = None):
     from dashboards import ids
     from dashboards.layout import shell
 
-    config = config or {}
+    config = dict(config or {})
+    if "background_callback_manager" not in config:
+        # Briefing packs run as background callbacks: embedded DiskcacheManager by default,
+        # CeleryManager on Redis when REDIS_URL is set (docs/exports.md).
+        from dashboards.exports.web import background_manager
+
+        config["background_callback_manager"] = background_manager()
     app = dash.Dash(
         __name__,
         use_pages=True,
@@ -65,6 +71,19 @@ def create_app(config: dict | None = None):
     import dashboards.callbacks  # noqa: F401 - registers the framework callbacks
 
     return app
+
+
+def __getattr__(name: str):
+    """`celery -A app:celery_app worker`: the Celery app of a fresh Dash app (REDIS_URL set).
+
+    Building the app registers the background callbacks as Celery tasks in the worker.
+    """
+    if name == "celery_app":
+        if not os.environ.get("REDIS_URL"):
+            raise RuntimeError("set REDIS_URL to run a Celery worker for background callbacks")
+        manager = create_app()._background_manager
+        return manager.handle
+    raise AttributeError(name)
 
 
 def main() -> int:

@@ -1,0 +1,183 @@
+"""A short generated summary of what a chart shows: its largest categories (with numbers and
+shares) and the change between the first and the last year of the period.
+
+Works on any chart's aggregated frame (`Chart.frame(filters)`): a `code` column names the
+categories, a `year` column the period, and the measure is `activities` (else `budget_usd`,
+`partners`, or the first numeric column). Two code-like columns (a matrix) give the largest cells.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from dashboards import vocab
+from dashboards.charts import Chart
+from dashboards.figures import common
+from dashboards.i18n import count_text, format_money, format_number, format_percent, gettext
+
+MEASURE_ORDER = ("activities", "budget_usd", "partners", "participations", "countries")
+# Filters dimension (Chart.cross_filter) → vocabulary of the codes.
+DIM_VOCAB = {"fields": "field", "areas": "area", "regions": "region", "countries": "country"}
+GUESS_VOCABS = ("field", "area", "region", "country", "partner_status", "partner_type", "modality")
+TOP = 3
+
+
+def measure_of(frame: pd.DataFrame) -> str | None:
+    """The column a chart counts."""
+    for m in MEASURE_ORDER:
+        if m in frame.columns:
+            return m
+    numeric = [c for c in frame.columns if c != "year" and pd.api.types.is_numeric_dtype(frame[c])]
+    return numeric[0] if numeric else None
+
+
+def amount(measure: str, value: float, lang: str) -> str:
+    """A value of a measure in words: '1,234 activities', 'US$1.2M'."""
+    if measure == "activities":
+        return count_text("activity", int(round(value)), lang)
+    if measure == "partners":
+        return count_text("partner", int(round(value)), lang)
+    if measure == "countries":
+        return count_text("country", int(round(value)), lang)
+    if measure == "budget_usd":
+        return format_money(value, lang)
+    return format_number(value, lang)
+
+
+def vocabulary_for(chart: Chart | None, codes: list[str], column: str = "code") -> str | None:
+    """The vocabulary naming a frame's codes: from the chart's cross-filter, else guessed."""
+    if column in ("field", "area", "region", "country", "partner_status", "partner_type"):
+        return column
+    if chart is not None and isinstance(chart.cross_filter, str):
+        found = DIM_VOCAB.get(chart.cross_filter)
+        if found:
+            return found
+    sample = [c for c in codes[:20] if isinstance(c, str) and c != "GLOBAL"]
+    for name in GUESS_VOCABS:
+        if sample and all(vocab.term(name, c) is not None for c in sample):
+            return name
+    return None
+
+
+def summarise(chart: Chart | None, frame: pd.DataFrame, lang: str) -> str:
+    """Two or three sentences about a chart's frame, in the language."""
+    if frame is None or frame.empty:
+        return gettext("No data for these filters", lang)
+    measure = measure_of(frame)
+    if measure is None:
+        return ""
+    data = frame.copy()
+    data[measure] = pd.to_numeric(data[measure], errors="coerce").fillna(0)
+    if data[measure].sum() == 0:
+        return gettext("No data for these filters", lang)
+    sentences: list[str] = []
+    code_columns = _code_columns(data, measure)
+    if code_columns:
+        sentences.append(_largest(chart, data, code_columns, measure, lang))
+    if "year" in data.columns:
+        sentence = _change(data, measure, lang)
+        if sentence:
+            sentences.append(sentence)
+    return " ".join(s for s in sentences if s)
+
+
+def _code_columns(frame: pd.DataFrame, measure: str) -> list[str]:
+    if "code" in frame.columns:
+        return ["code"]
+    return [
+        c
+        for c in frame.columns
+        if c not in ("year", measure)
+        and not pd.api.types.is_numeric_dtype(frame[c])
+        and frame[c].nunique() > 1
+    ][:2]
+
+
+def _label(chart: Chart | None, column: str, code, codes: list, lang: str) -> str:
+    if code is None or (isinstance(code, float) and pd.isna(code)):
+        return gettext("Not specified", lang)
+    vocabulary = vocabulary_for(chart, [str(c) for c in codes], column)
+    if code == "GLOBAL":
+        return gettext("Global", lang)
+    if vocabulary is None:
+        return str(code)
+    return common.label(vocabulary, str(code), lang)
+
+
+def _largest(
+    chart: Chart | None, data: pd.DataFrame, columns: list[str], measure: str, lang: str
+) -> str:
+    totals = data.groupby(columns, dropna=False)[measure].sum().sort_values(ascending=False)
+    totals = totals[totals > 0]
+    grand = float(totals.sum())
+    items = []
+    codes = {c: list(data[c].dropna().unique()) for c in columns}
+    for key, value in totals.head(TOP).items():
+        keys = key if isinstance(key, tuple) else (key,)
+        name = " × ".join(
+            _label(chart, col, k, codes[col], lang) for col, k in zip(columns, keys, strict=True)
+        )
+        items.append(
+            gettext(
+                "%(name)s (%(value)s, %(share)s)",
+                lang,
+                name=name,
+                value=amount(measure, value, lang),
+                share=format_percent(value / grand if grand else 0, lang),
+            )
+        )
+    if len(totals) == 1:
+        return gettext("A single category: %(item)s.", lang, item=items[0])
+    from dashboards.exports.describe import join_words
+
+    return gettext(
+        "The largest of %(n)s categories: %(items)s; %(total)s counted in all.",
+        lang,
+        n=format_number(len(totals), lang),
+        items=join_words(items, lang),
+        total=amount(measure, grand, lang),
+    )
+
+
+def _change(data: pd.DataFrame, measure: str, lang: str) -> str:
+    per_year = data.dropna(subset=["year"]).groupby("year")[measure].sum().sort_index()
+    if len(per_year) < 2:
+        return ""
+    first, last = int(per_year.index[0]), int(per_year.index[-1])
+    a, b = float(per_year.iloc[0]), float(per_year.iloc[-1])
+    peak_year = int(per_year.idxmax())
+    if a == b:
+        text = gettext(
+            "The yearly total was the same in %(first)s and %(last)s (%(value)s).",
+            lang,
+            first=first,
+            last=last,
+            value=amount(measure, a, lang),
+        )
+    elif a == 0:
+        text = gettext(
+            "From %(first)s to %(last)s, the yearly total rose from none to %(b)s.",
+            lang,
+            first=first,
+            last=last,
+            b=amount(measure, b, lang),
+        )
+    else:
+        change = (b - a) / a
+        text = gettext(
+            "From %(first)s to %(last)s, the yearly total went from %(a)s to %(b)s (%(change)s).",
+            lang,
+            first=first,
+            last=last,
+            a=amount(measure, a, lang),
+            b=amount(measure, b, lang),
+            change=("+" if change > 0 else "") + format_percent(change, lang),
+        )
+    if peak_year not in (first, last):
+        text += " " + gettext(
+            "The highest year was %(year)s (%(value)s).",
+            lang,
+            year=peak_year,
+            value=amount(measure, float(per_year.max()), lang),
+        )
+    return text

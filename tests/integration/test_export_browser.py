@@ -1,0 +1,102 @@
+"""Browser tests of the exports: click a chart's download menu, the data buttons and the
+briefing pack (a background callback with progress and cancel), and receive the files."""
+
+from __future__ import annotations
+
+import io
+import os
+import zipfile
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+if not Path("/usr/bin/chromium").exists():
+    if os.environ.get("REQUIRE_BROWSER"):
+        raise RuntimeError("REQUIRE_BROWSER is set but /usr/bin/chromium is missing")
+    pytest.skip("no /usr/bin/chromium", allow_module_level=True)
+
+QUERY = "?region=AFR&years=2018-2024"
+
+
+def _download(page, click, timeout=60_000) -> tuple[bytes, str]:
+    with page.expect_download(timeout=timeout) as info:
+        click()
+    download = info.value
+    assert download.failure() is None
+    return Path(download.path()).read_bytes(), download.suggested_filename
+
+
+def test_chart_menu_downloads_png_and_svg(watch):
+    from PIL import Image
+
+    watch.goto("/" + QUERY)
+    before = len(watch.errors)  # the page's own callbacks are other tests' business
+    page = watch.page
+    card = page.locator(".chart-card").first
+    card.locator(".chart-export-toggle").click()
+    content, name = _download(page, lambda: card.get_by_text("PNG image (print)").click())
+    assert name.endswith(".png")
+    assert Image.open(io.BytesIO(content)).size == (3200, 1800)
+
+    card.locator(".chart-export-toggle").click()
+    content, name = _download(page, lambda: card.get_by_text("SVG (vector)").click())
+    assert name.endswith(".svg") and b"Africa" in content
+    assert not watch.errors[before:], watch.errors[before:]
+
+
+def test_data_buttons_download_csv_zip_and_xlsx(watch):
+    watch.goto("/" + QUERY + "&lang=fr")
+    page = watch.page
+    content, name = _download(page, lambda: page.locator("#export-data-csv").click())
+    assert name.endswith(".zip")
+    with zipfile.ZipFile(io.BytesIO(content)) as zf:
+        assert sorted(zf.namelist()) == ["about.csv", "activities.csv", "partners.csv"]
+        about = zf.read("about.csv").decode("utf-8-sig")
+    assert "Afrique" in about  # the filters, in French
+    content, name = _download(page, lambda: page.locator("#export-data-xlsx").click())
+    assert name.endswith(".xlsx") and content[:2] == b"PK"
+
+
+def test_briefing_pack_builds_in_background_with_progress(watch):
+    from pypdf import PdfReader
+
+    from dashboards.charts import charts_for
+
+    watch.goto("/" + QUERY)
+    before = len(watch.errors)
+    page = watch.page
+    page.locator("#export-pack-toggle").click()
+    page.locator("#export-pack-panel").get_by_text("PDF", exact=True).click()
+    content, name = _download(
+        page, lambda: page.locator("#export-pack-build").click(), timeout=120_000
+    )
+    assert name.endswith(".pdf")
+    reader = PdfReader(io.BytesIO(content))
+    assert len(reader.pages) == len(charts_for("overview")) + 2
+    assert "Africa · 2018–2024" in reader.pages[0].extract_text()
+    page.wait_for_function(
+        "() => document.getElementById('export-pack-status').innerText.includes('Ready')"
+    )
+    assert name in page.locator("#export-pack-status").inner_text()
+    assert page.locator("#export-pack-build").is_enabled()
+    assert not watch.errors[before:], watch.errors[before:]
+
+
+def test_briefing_pack_can_be_cancelled(watch):
+    watch.goto("/")
+    page = watch.page
+    page.locator("#export-pack-toggle").click()
+    page.locator("#export-pack-panel").get_by_text("PowerPoint").click()
+    page.locator("#export-pack-panel").get_by_text("All pages").click()
+    page.locator("#export-pack-build").click()
+    page.wait_for_function("() => !document.getElementById('export-pack-cancel').disabled")
+    page.locator("#export-pack-cancel").click()
+    page.wait_for_function(
+        "() => !document.getElementById('export-pack-build').disabled", timeout=15_000
+    )
+    assert "Ready" not in page.locator("#export-pack-status").inner_text()
+    # The page stays usable: a filter change still updates the charts.
+    watch.goto("/?field=ED")
+    assert page.locator(".chart-card").count() >= 1
