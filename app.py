@@ -74,10 +74,18 @@ def create_app(config: dict | None = None):
 
 
 def __getattr__(name: str):
-    """`celery -A app:celery_app worker`: the Celery app of a fresh Dash app (REDIS_URL set).
+    """Lazily built module attributes for servers and workers.
 
-    Building the app registers the background callbacks as Celery tasks in the worker.
+    - `gunicorn -c gunicorn.conf.py app:server`: the WSGI app (each worker builds its own, after
+      the fork, so no DuckDB connection or browser crosses a fork);
+    - `celery -A app:celery_app worker`: the Celery app of a fresh Dash app (REDIS_URL set);
+      building the app registers the background callbacks as Celery tasks in the worker.
     """
+    if name == "server":
+        ensure_warehouse()
+        server = create_app().server
+        globals()["server"] = server
+        return server
     if name == "celery_app":
         if not os.environ.get("REDIS_URL"):
             raise RuntimeError("set REDIS_URL to run a Celery worker for background callbacks")
