@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+from concurrent.futures import ThreadPoolExecutor
 
 import dash
 from dash import (
@@ -25,12 +26,15 @@ from dash import (
 )
 
 from dashboards import ids, layout
-from dashboards.charts import REGISTRY, charts_for  # noqa: F401  (charts_for loads the registry)
+from dashboards.charts import REGISTRY, all_charts
 from dashboards.filters import URL_KEYS, Filters, parse_lang
 from dashboards.i18n import gettext
 from dashboards.queries.activities import year_range
 
 log = logging.getLogger(__name__)
+_CHART_POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="charts")
+# Load every chart module now: a worker may answer a chart callback before rendering any page.
+all_charts()
 DIMS = tuple(URL_KEYS)
 # sync_filters' outputs: search, years, one value per dropdown, chips, notices, language.
 SYNC_OUTPUTS = len(DIMS) + 5
@@ -256,9 +260,12 @@ def update_charts(search, variant_values, graph_ids, variant_ids):
     filters, _ = Filters.from_query(search)
     lang = parse_lang(search)
     variants = {i["key"]: v for i, v in zip(variant_ids, variant_values, strict=True)}
-    return [
-        REGISTRY[i["key"]].figure_json(filters, lang, variants.get(i["key"])) for i in graph_ids
-    ]
+
+    def draw(graph_id: dict) -> dict:
+        return REGISTRY[graph_id["key"]].figure_json(filters, lang, variants.get(graph_id["key"]))
+
+    # DuckDB releases the GIL while it runs a query, so a page's charts compute side by side.
+    return list(_CHART_POOL.map(draw, graph_ids))
 
 
 @callback(

@@ -23,8 +23,7 @@ def totals(filters: Filters) -> dict:
         params,
     ).iloc[0]
     countries = db.scalar(
-        f"""SELECT count(DISTINCT ac.iso3) FROM activity_countries ac
-            JOIN activity_facts f USING (activity_id) WHERE {where}""",  # noqa: S608
+        f"SELECT count(DISTINCT f.iso3) FROM country_facts f WHERE {where}",  # noqa: S608
         params,
     )
     return {
@@ -38,13 +37,11 @@ def totals(filters: Filters) -> dict:
 def active_partners(filters: Filters) -> pd.DataFrame:
     """Distinct partners with at least one matching activity, by status and type."""
     where, params = filters.where("f")
-    pwhere, pparams = partner_where(filters, "p")
+    pwhere, pparams = partner_where(filters, "f")
     return db.query(
         f"""
-        SELECT p.status, p.partner_type, count(DISTINCT p.partner_id) AS partners
-        FROM activity_partners ap
-        JOIN activity_facts f USING (activity_id)
-        JOIN partners p ON p.partner_id = ap.partner_id
+        SELECT f.status, f.partner_type, count(DISTINCT f.partner_id) AS partners
+        FROM partner_facts f
         WHERE {where} AND {pwhere}
         GROUP BY ALL ORDER BY ALL
         """,  # noqa: S608
@@ -105,9 +102,9 @@ def by_region(filters: Filters) -> pd.DataFrame:
     where, params = filters.where("f")
     return db.query(
         f"""
-        SELECT ar.region_code AS code, count(DISTINCT ar.activity_id) AS activities,
-               COALESCE(sum(ar.budget_share_usd), 0) AS budget_usd
-        FROM activity_regions ar JOIN activity_facts f USING (activity_id)
+        SELECT f.region_code AS code, count(DISTINCT f.activity_id) AS activities,
+               COALESCE(sum(f.budget_share_usd), 0) AS budget_usd
+        FROM region_facts f
         WHERE {where} GROUP BY 1
         UNION ALL
         SELECT 'GLOBAL', count(*), COALESCE(sum(f.budget_usd), 0)
@@ -123,9 +120,9 @@ def by_country(filters: Filters) -> pd.DataFrame:
     where, params = filters.where("f")
     return db.query(
         f"""
-        SELECT ac.iso3 AS code, any_value(ac.region_code) AS region_code,
-               count(*) AS activities, COALESCE(sum(ac.budget_share_usd), 0) AS budget_usd
-        FROM activity_countries ac JOIN activity_facts f USING (activity_id)
+        SELECT f.iso3 AS code, any_value(f.region_code) AS region_code,
+               count(*) AS activities, COALESCE(sum(f.budget_share_usd), 0) AS budget_usd
+        FROM country_facts f
         WHERE {where} GROUP BY 1 ORDER BY activities DESC
         """,  # noqa: S608
         params,

@@ -24,14 +24,12 @@ def partners_by_area(filters: Filters) -> pd.DataFrame:
     Columns: code, partners, activities.
     """
     where, params = filters.where("f")
-    pwhere, pparams = partner_where(filters, "p")
+    pwhere, pparams = partner_where(filters, "f")
     return db.query(
         f"""
         WITH x AS (
-            SELECT f.area_mask, f.activity_id, ap.partner_id
-            FROM activity_facts f
-            JOIN activity_partners ap USING (activity_id)
-            JOIN partners p ON p.partner_id = ap.partner_id
+            SELECT f.area_mask, f.activity_id, f.partner_id
+            FROM partner_facts f
             WHERE {where} AND {pwhere}
         )
         SELECT a.code, count(DISTINCT x.partner_id) AS partners,

@@ -51,8 +51,8 @@ def directory(filters: Filters, lang: str = "en", include_inactive: bool | None 
     return db.query(
         f"""
         WITH m AS (
-            SELECT ap.partner_id, count(DISTINCT ap.activity_id) AS activities
-            FROM activity_partners ap JOIN activity_facts f USING (activity_id)
+            SELECT f.partner_id, count(DISTINCT f.activity_id) AS activities
+            FROM partner_facts f
             WHERE {where} GROUP BY 1
         ),
         pf AS (
@@ -149,9 +149,8 @@ def activities(partner_id: str, filters: Filters, lang: str = "en") -> pd.DataFr
     return db.query(
         f"""
         WITH mine AS (
-            SELECT ap.activity_id, ap.is_lead FROM activity_partners ap
-            JOIN activity_facts f USING (activity_id)
-            WHERE ap.partner_id = ? AND {where}
+            SELECT f.activity_id, f.is_lead FROM partner_facts f
+            WHERE f.partner_id = ? AND {where}
         ),
         areas AS (
             SELECT afa.activity_id, string_agg(fa.{name}, '; ' ORDER BY fa.sort_order) AS areas
@@ -192,8 +191,8 @@ def activities_by_year(partner_id: str, filters: Filters) -> pd.DataFrame:
         f"""
         SELECT f.year, f.field_code AS code, count(*) AS activities,
                sum(f.budget_usd) AS budget_usd
-        FROM activity_partners ap JOIN activity_facts f USING (activity_id)
-        WHERE ap.partner_id = ? AND {where} AND f.year IS NOT NULL
+        FROM partner_facts f
+        WHERE f.partner_id = ? AND {where} AND f.year IS NOT NULL
         GROUP BY ALL ORDER BY ALL
         """,  # noqa: S608 - predicate from Filters (parameters)
         [partner_id, *params],
@@ -206,8 +205,8 @@ def activities_by_region(partner_id: str, filters: Filters) -> pd.DataFrame:
     return db.query(
         f"""
         WITH mine AS (
-            SELECT f.activity_id, f.geo_scope FROM activity_partners ap
-            JOIN activity_facts f USING (activity_id) WHERE ap.partner_id = ? AND {where}
+            SELECT f.activity_id, f.geo_scope FROM partner_facts f
+            WHERE f.partner_id = ? AND {where}
         )
         SELECT ar.region_code AS code, count(DISTINCT ar.activity_id) AS activities
         FROM activity_regions ar JOIN mine USING (activity_id) GROUP BY 1
@@ -227,11 +226,11 @@ def countries_reached(partner_id: str, filters: Filters, lang: str = "en") -> pd
         f"""
         SELECT ac.iso3, c.{name} AS country, r.{name} AS region,
                count(DISTINCT ac.activity_id) AS activities
-        FROM activity_partners ap JOIN activity_facts f USING (activity_id)
+        FROM partner_facts f
         JOIN activity_countries ac USING (activity_id)
         LEFT JOIN countries c ON c.iso3 = ac.iso3
         LEFT JOIN regions r ON r.code = ac.region_code
-        WHERE ap.partner_id = ? AND {where}
+        WHERE f.partner_id = ? AND {where}
         GROUP BY ALL ORDER BY activities DESC, country
         """,  # noqa: S608 - name column from _NAME; predicate from Filters (parameters)
         [partner_id, *params],

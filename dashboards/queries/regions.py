@@ -26,9 +26,9 @@ def beyond_countries(filters: Filters) -> pd.DataFrame:
     return db.query(
         f"""
         WITH ra AS (
-            SELECT ar.region_code, ar.activity_id, ar.budget_share_usd
-            FROM activity_regions ar JOIN activity_facts f USING (activity_id)
-            WHERE {where} AND ar.via = 'regional'
+            SELECT f.region_code, f.activity_id, f.budget_share_usd
+            FROM region_facts f
+            WHERE {where} AND f.via = 'regional'
         )
         SELECT * FROM (
             SELECT r.code, count(DISTINCT ra.activity_id) AS activities,
@@ -54,9 +54,9 @@ def by_region_year(filters: Filters) -> pd.DataFrame:
     where, params = filters.where("f")
     frame = db.query(
         f"""
-        SELECT f.year, ar.region_code AS code, count(DISTINCT ar.activity_id) AS activities,
-               COALESCE(sum(ar.budget_share_usd), 0) AS budget_usd
-        FROM activity_regions ar JOIN activity_facts f USING (activity_id)
+        SELECT f.year, f.region_code AS code, count(DISTINCT f.activity_id) AS activities,
+               COALESCE(sum(f.budget_share_usd), 0) AS budget_usd
+        FROM region_facts f
         WHERE {where} AND f.year IS NOT NULL GROUP BY ALL
         UNION ALL
         SELECT f.year, 'GLOBAL', count(*), COALESCE(sum(f.budget_usd), 0)
