@@ -69,7 +69,7 @@ def shell() -> html.Div:
                 code.upper(),
                 id={"type": "lang-link", "lang": code},
                 href="?lang=" + code,
-                className="lang-link",
+                className="lang-link link-light px-1",  # light on the blue navbar
                 title=name,
             )
             for code, name in (("en", "English"), ("fr", "Français"))
