@@ -16,17 +16,27 @@ log = logging.getLogger("app")
 
 
 def ensure_warehouse() -> None:
-    """Build the demo warehouse on first run, when no warehouse file exists yet."""
+    """Build the demo warehouse on first run (or rebuild it after a schema change)."""
     from dashboards.db import warehouse_path
+    from etl.demo import write_demo
+    from etl.load import ETL_VERSION, load_directory, summary_text, warehouse_version
 
     path = warehouse_path()
-    if path.exists():
-        return
-    from etl.demo import write_demo
-    from etl.load import load_directory, summary_text
-
     demo_dir = ROOT / "data" / "demo"
-    print(f"No warehouse at {path}: building the demo warehouse from {demo_dir} ...", flush=True)
+    if path.exists():
+        version, source = warehouse_version(path)
+        if version == ETL_VERSION:
+            return
+        if source != str(demo_dir.resolve()):
+            raise RuntimeError(
+                f"{path} was built by an older version of the ETL ({version or 'unknown'}; this "
+                f"app needs {ETL_VERSION}): reload it with `python -m etl load {source or 'DIR'}`"
+            )
+        print(f"{path} holds demo data of an older ETL version: rebuilding it", flush=True)
+    else:
+        print(
+            f"No warehouse at {path}: building the demo warehouse from {demo_dir} ...", flush=True
+        )
     write_demo(demo_dir, seed=42, n_activities=6000)
     summary = load_directory(demo_dir, path)
     print(summary_text(summary), flush=True)
@@ -100,7 +110,7 @@ def main() -> int:
     try:
         ensure_warehouse()
     except Exception as e:  # a clear line, not a traceback
-        print(f"error: could not build the demo warehouse: {e}", file=sys.stderr)
+        print(f"error: {e}", file=sys.stderr)
         return 1
     app = create_app()
     app.run(

@@ -134,11 +134,15 @@ clientside_callback(
             const q = p.toString().replace(/%2C/g, ',');
             return (pathname || '/') + (q ? '?' + q : '');
         });
-        return [nav, langs];
+        const current = lang === 'fr' ? 'fr' : 'en';
+        const classes = langIds.map(id => 'lang-link link-light px-1' +
+            (id.lang === current ? ' fw-bold text-decoration-underline' : ' opacity-75'));
+        return [nav, langs, classes];
     }
     """,
     Output({"type": "nav-link", "path": ALL}, "href"),
     Output({"type": "lang-link", "lang": ALL}, "href"),
+    Output({"type": "lang-link", "lang": ALL}, "className"),
     Input(ids.URL, "search"),
     State(ids.URL, "pathname"),
     State({"type": "nav-link", "path": ALL}, "id"),

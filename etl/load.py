@@ -20,7 +20,8 @@ import pandas as pd
 from etl import extract, validate
 from etl.reference import REFERENCE_DIR, Reference
 
-ETL_VERSION = "1"
+# Bumped when the warehouse schema changes: the app refuses (or rebuilds the demo) an older file.
+ETL_VERSION = "2"
 SQL_DIR = Path(__file__).resolve().parent
 DEFAULT_DB = Path(os.environ.get("WAREHOUSE_PATH", "data/warehouse.duckdb"))
 
@@ -144,6 +145,21 @@ def load_directory(
         summaries,
         skipped,
     )
+
+
+def warehouse_version(path: Path) -> tuple[str | None, str | None]:
+    """(ETL version, source folder) of the latest successful load of a warehouse file."""
+    try:
+        con = duckdb.connect(":memory:")
+        con.execute(f"ATTACH '{str(path).replace(chr(39), chr(39) * 2)}' AS w (READ_ONLY)")
+        row = con.execute(
+            "SELECT etl_version, source_dir FROM w.etl_runs WHERE status = 'succeeded' "
+            "ORDER BY finished_at DESC LIMIT 1"
+        ).fetchone()
+        con.close()
+    except duckdb.Error:
+        return None, None
+    return (row[0], row[1]) if row else (None, None)
 
 
 def _remove(path: Path) -> None:

@@ -8,9 +8,18 @@ from dash import html
 from dashboards.i18n import format_money, format_number, format_percent, gettext
 
 
+def list_separator(lang: str) -> str:
+    """'; ' in English, ' ; ' in French (a space before the semicolon)."""
+    return " ; " if lang == "fr" else "; "
+
+
 def _delta(now: float, before: float | None, lang: str):
-    if before is None or before == 0:
-        return html.Span(gettext("no earlier period to compare", lang), className="text-muted")
+    if before is None:  # said once, under the cards
+        return None
+    if before == 0:
+        return html.Span(
+            "—", className="text-muted", title=gettext("no earlier period to compare", lang)
+        )
     change = (now - before) / before
     icon = (
         "bi-arrow-up-right"
@@ -77,10 +86,14 @@ def headline_cards(h: dict, lang: str):
     breakdown = html.P(
         [
             html.Strong(_("Active partners by status: ")),
-            "; ".join(f"{n} {format_number(v, lang)}" for n, v in h["partners_by_status"]),
+            list_separator(lang).join(
+                f"{n} {format_number(v, lang)}" for n, v in h["partners_by_status"]
+            ),
             html.Span(" · "),
             html.Strong(_("by type: ")),
-            "; ".join(f"{n} {format_number(v, lang)}" for n, v in h["partners_by_type"]),
+            list_separator(lang).join(
+                f"{n} {format_number(v, lang)}" for n, v in h["partners_by_type"]
+            ),
             html.Br(),
             html.Span(h["period_note"], className="text-muted"),
         ],

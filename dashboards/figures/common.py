@@ -48,6 +48,11 @@ def fmt(measure: str, value: float, lang: str) -> str:
     return format_number(value, lang)
 
 
+def axis_format(measure: str) -> str:
+    """d3 tick format: grouped integers for counts ("1,500"), SI for money ("2M")."""
+    return "~s" if measure == "budget_usd" else ",d"
+
+
 def empty_figure(lang: str, message: str | None = None) -> go.Figure:
     """The honest empty state: no axes, one sentence."""
     fig = go.Figure()
@@ -76,7 +81,8 @@ def ranked_bars(
     """Horizontal bars, largest first, one fixed colour per code."""
     if frame.empty or frame[measure].fillna(0).sum() == 0:
         return empty_figure(lang)
-    data = frame.sort_values(measure, ascending=False)
+    # Categories with nothing to show are left out of the bars (the table view keeps them).
+    data = frame[frame[measure].fillna(0) > 0].sort_values(measure, ascending=False)
     if top:
         data = data.head(top)
     data = data.iloc[::-1]  # plotly draws the first bar at the bottom
@@ -106,6 +112,7 @@ def ranked_bars(
         height=max(260, 38 * len(data) + 90),
         showlegend=False,
     )
+    fig.update_xaxes(tickformat=axis_format(measure))
     return apply_theme(fig, lang)
 
 
@@ -154,6 +161,7 @@ def stacked_by_year(
         xaxis_title=None,
         yaxis_title=measure_title(measure, lang),
         xaxis={"dtick": 1, "tickformat": "d"},
+        yaxis={"tickformat": axis_format(measure)},
         legend_title_text=None,
         height=380,
     )
@@ -201,6 +209,8 @@ def _whole_ticks(fig: go.Figure, measure: str, top: float) -> None:
     """Counts never get fractional ticks ('2.5 activities') when the values are small."""
     if measure != "budget_usd" and pd.notna(top) and top <= 5:
         fig.update_yaxes(dtick=1, tickformat="d", rangemode="tozero")
+    else:
+        fig.update_yaxes(tickformat=axis_format(measure))
 
 
 def matrix(

@@ -159,7 +159,7 @@ def _template(size: int = BASE_FONT_SIZE) -> go.layout.Template:
         paper_bgcolor="white",
         plot_bgcolor="white",
         colorway=list(COLORWAY),
-        margin={"l": 16, "r": 16, "t": round(size * 4.2), "b": 16, "pad": 0},
+        margin={"l": 16, "r": 16, "t": round(size * 1.5), "b": 16, "pad": 0},
         # Vertical gridlines would cut through category bars; a chart with a numeric x axis
         # (horizontal bars, time lines) turns them on with fig.update_xaxes(showgrid=True).
         xaxis={**axis, "showgrid": False},

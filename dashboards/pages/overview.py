@@ -22,7 +22,11 @@ def layout(lang: str = "en", **_) -> list:
     return [
         layout_title(lang),
         html.Div(id=HEADLINES, className="mb-2"),
-        ui.chart_grid("overview", lang, widths={"activities_by_year": 12}),
+        ui.chart_grid(
+            "overview",
+            lang,
+            widths={"activities_by_year": 12, "top_fields": 4, "top_areas": 4, "top_regions": 4},
+        ),
     ]
 
 
