@@ -25,26 +25,27 @@ COLUMNS: tuple[tuple[str, str, dict], ...] = (
     (
         "name",
         N_("Name"),
-        {"cellRenderer": "PartnerLink", "flex": 3, "minWidth": 240, "tooltipField": "name"},
+        {"cellRenderer": "PartnerLink", "flex": 3, "minWidth": 320, "tooltipField": "name"},
     ),
     (
         "activities",
         N_("Activities"),
-        {"width": 115, "type": "numericColumn", "filter": "agNumberColumnFilter", "sort": "desc"},
+        {"width": 105, "type": "numericColumn", "filter": "agNumberColumnFilter", "sort": "desc"},
     ),
-    ("status_name", N_("Status"), {"width": 125}),
-    ("type_name", N_("Type"), {"width": 130, "tooltipField": "type_name"}),
-    ("hq_country", N_("Country"), {"width": 140, "tooltipField": "hq_country"}),
-    ("hq_region", N_("Region"), {"flex": 1, "minWidth": 170, "tooltipField": "hq_region"}),
-    ("fields", N_("Fields of competence"), {"flex": 2, "minWidth": 180, "tooltipField": "fields"}),
-    ("hq_city", N_("City"), {"width": 120}),
-    ("acronym", N_("Acronym"), {"width": 105}),
+    ("status_name", N_("Status"), {"width": 115}),
+    ("type_name", N_("Type"), {"width": 95, "tooltipField": "type_name"}),
+    ("hq_country", N_("Country"), {"width": 130, "tooltipField": "hq_country"}),
+    ("hq_region", N_("Region"), {"flex": 1, "minWidth": 140, "tooltipField": "hq_region"}),
+    ("fields", N_("Fields of competence"), {"flex": 2, "minWidth": 160, "tooltipField": "fields"}),
+    ("hq_city", N_("City"), {"width": 105}),
+    ("acronym", N_("Acronym"), {"width": 95}),
     (
         "relations_since",
         N_("Relations since"),
-        {"width": 115, "type": "numericColumn", "filter": "agNumberColumnFilter"},
+        {"width": 100, "type": "numericColumn", "filter": "agNumberColumnFilter"},
     ),
-    ("partner_id", N_("Identifier"), {"width": 115}),
+    # Searchable by the quick filter, not shown: the profile link carries it.
+    ("partner_id", N_("Identifier"), {"width": 115, "hide": True}),
 )
 # Header tooltips (msgids) for columns whose header is short.
 HEADER_TIPS = {
