@@ -1,0 +1,143 @@
+"""The results table, and the targets checked against the largest scale."""
+
+from __future__ import annotations
+
+# (name, where in a scale's results, comparison, limit, unit)
+TARGETS = [
+    ("page update cold p95", ("page_update_ms", "cold", "p95"), "<=", 150, "ms"),
+    ("page update warm p95", ("page_update_ms", "warm", "p95"), "<=", 20, "ms"),
+    ("faster than baseline (worst page, p50)", ("ratios", "baseline_over_app_min"), ">=", 3, "×"),
+    ("within 2× of floor (worst page, p50)", ("ratios", "app_over_floor_max"), "<=", 2, "×"),
+    ("max payload", ("max_payload_bytes",), "<=", 200_000, "B"),
+    ("ETL vs bare load", ("etl_ratio",), "<=", 4, "×"),
+    ("first render (slowest page)", ("first_render_s", "max"), "<=", 2.5, "s"),
+    ("warm PNG export", ("png_export_ms",), "<=", 400, "ms"),
+    ("50 users: errors", ("concurrency", "50", "errors"), "<=", 0, ""),
+    ("50 users: p95", ("concurrency", "50", "p95_ms"), "<=", 1000, "ms"),
+    ("peak RSS per worker", ("rss_mb",), "<=", 1024, "MB"),
+]
+
+
+def dig(d: dict, path: tuple):
+    """d[path[0]][path[1]]…, or None when any step is missing."""
+    for key in path:
+        if not isinstance(d, dict) or key not in d:
+            return None
+        d = d[key]
+    return d
+
+
+def check_targets(scale_results: dict) -> list[dict]:
+    """Each target: value, limit, met (None when not measured), and by how much."""
+    out = []
+    for name, path, op, limit, unit in TARGETS:
+        value = dig(scale_results, path)
+        if value is None:
+            met, margin = None, None
+        else:
+            met = value <= limit if op == "<=" else value >= limit
+            margin = round(value / limit, 2) if limit else value
+        out.append(
+            {
+                "target": name,
+                "value": value,
+                "op": op,
+                "limit": limit,
+                "unit": unit,
+                "met": met,
+                "value_over_limit": margin,
+            }
+        )
+    return out
+
+
+def _fmt(v, digits=0) -> str:
+    if v is None:
+        return "—"
+    if isinstance(v, float):
+        return f"{v:,.{digits}f}"
+    return f"{v:,}"
+
+
+def _pair(d: dict | None, digits=0) -> str:
+    if not d:
+        return "—"
+    return f"{_fmt(d.get('p50'), digits)} / {_fmt(d.get('p95'), digits)}"
+
+
+def table(results: dict) -> str:
+    """A plain-text (Markdown) table: one column per scale."""
+    scales = results["scales"]
+    keys = list(scales)
+    head = "| metric | " + " | ".join(f"{int(k):,}" for k in keys) + " |"
+    sep = "|---|" + "---|" * len(keys)
+    rows = []
+
+    def row(label, fn):
+        vals = []
+        for k in keys:
+            try:
+                vals.append(fn(scales[k]))
+            except (KeyError, TypeError):
+                vals.append("—")
+        rows.append(f"| {label} | " + " | ".join(vals) + " |")
+
+    row("page update, cold p50 / p95 (ms)", lambda s: _pair(s["page_update_ms"]["cold"]))
+    row("page update, warm p50 / p95 (ms)", lambda s: _pair(s["page_update_ms"]["warm"], 1))
+    row("charts request, cold p50 / p95 (ms)", lambda s: _pair(s["charts_callback_ms"]["cold"]))
+    row("baseline pandas+px p50 / p95 (ms)", lambda s: _pair(s["baseline_ms"]))
+    row("floor DuckDB p50 / p95 (ms)", lambda s: _pair(s["floor_ms"], 1))
+    row("baseline ÷ app, worst page (×)", lambda s: _fmt(s["ratios"]["baseline_over_app_min"], 2))
+    row("app ÷ floor, worst page (×)", lambda s: _fmt(s["ratios"]["app_over_floor_max"], 2))
+    row("max payload (KB)", lambda s: _fmt(s["max_payload_bytes"] / 1000, 1))
+    row("ETL load / bare load (s)", lambda s: f"{_fmt(s['etl_s'], 1)} / {_fmt(s['etl_bare_s'], 1)}")
+    row("ETL ÷ bare (×)", lambda s: _fmt(s["etl_ratio"], 1))
+    row("first render, slowest page (s)", lambda s: _fmt(s["first_render_s"]["max"], 2))
+    row("PNG export, warm (ms)", lambda s: _fmt(s["png_export_ms"]))
+    row("briefing pack PDF (s)", lambda s: _fmt(s["briefing_pdf_s"], 1))
+    for n in ("1", "10", "50"):
+        row(
+            f"{n} user(s): req/s · updates/s · p95 ms · errors",
+            lambda s, n=n: (
+                f"{_fmt(s['concurrency'][n]['rps'], 1)} · {_fmt(s['concurrency'][n]['updates_per_s'], 1)}"
+                f" · {_fmt(s['concurrency'][n]['p95_ms'])} · {s['concurrency'][n]['errors']}"
+            ),
+        )
+    row(
+        "peak RSS, one worker / all (MB)",
+        lambda s: f"{_fmt(s['rss_mb'])} / {_fmt(s['rss']['peak_total_mb'])}",
+    )
+    return "\n".join([head, sep, *rows])
+
+
+def page_table(scale_results: dict) -> str:
+    """Per page at one scale: cold/warm page update, baseline, floor, ratios, payload, render."""
+    head = (
+        "| page | cold p50 / p95 | warm p50 / p95 | charts req cold p50 | baseline p50 | "
+        "floor p50 | baseline ÷ app | app ÷ floor | max payload KB | first render s |"
+    )
+    rows = [head, "|---|---|---|---|---|---|---|---|---|---|"]
+    for page, p in scale_results.get("pages", {}).items():
+        if p.get("error"):
+            rows.append(f"| {page} | error: {p['error'][:60]} |" + " |" * 8)
+            continue
+        rows.append(
+            f"| {page} | {_pair(p['page_update_ms']['cold'])} | {_pair(p['page_update_ms']['warm'], 1)}"
+            f" | {_fmt((p['charts_callback_ms']['cold'] or {}).get('p50'))}"
+            f" | {_fmt((p['baseline_ms'] or {}).get('p50'))} | {_fmt((p['floor_ms'] or {}).get('p50'), 1)}"
+            f" | {_fmt(p['vs_baseline'], 2)} | {_fmt(p['vs_floor'], 2)}"
+            f" | {_fmt(p['max_payload_bytes'] / 1000, 1)} | {_fmt(p['first_render_s'], 2)} |"
+        )
+    return "\n".join(rows)
+
+
+def targets_table(checks: list[dict]) -> str:
+    """The targets, met or missed, with value ÷ limit."""
+    rows = ["| target | limit | measured | met |", "|---|---|---|---|"]
+    for c in checks:
+        met = "n/a" if c["met"] is None else ("yes" if c["met"] else "**no**")
+        value = _fmt(c["value"], 2 if isinstance(c["value"], float) else 0)
+        rows.append(
+            f"| {c['target']} | {c['op']} {c['limit']:,} {c['unit']} | {value} {c['unit']} | {met} |"
+        )
+    return "\n".join(rows)
