@@ -70,6 +70,7 @@ class Country:
         return self.name_fr if lang == "fr" else self.name_en
 
 
+@functools.lru_cache(maxsize=65536)
 def fold(text: str) -> str:
     """Compare-key for names: no accents, no case, no punctuation or spaces."""
     text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode()

@@ -34,6 +34,47 @@ def totals(filters: Filters) -> dict:
     }
 
 
+def period_totals(filters: Filters, periods: dict[str, tuple[int, int]]) -> dict[str, dict]:
+    """Activities, budget, countries and active partners for several year ranges at once.
+
+    The filters apply except their years; each period becomes a FILTER clause, so the three
+    tables are scanned once whatever the number of periods.
+    """
+    names = list(periods)
+    where, params = filters.where("f", skip=("years",))
+    pwhere, pparams = partner_where(filters, "f")
+    clause = "FILTER (WHERE f.year BETWEEN ? AND ?)"
+    years = [y for name in names for y in periods[name]]
+    n = range(len(names))
+    # Only our own clause texts and the whitelisted predicate are put into these statements.
+    facts_sql = ", ".join(
+        f"count(*) {clause} AS a{i}, sum(f.budget_usd) {clause} AS b{i}" for i in n
+    )
+    facts = db.query(
+        f"SELECT {facts_sql} FROM activity_facts f WHERE {where}",  # noqa: S608
+        [y for name in names for y in (*periods[name], *periods[name])] + params,
+    ).iloc[0]
+    countries_sql = ", ".join(f"count(DISTINCT f.iso3) {clause} AS c{i}" for i in n)
+    countries = db.query(
+        f"SELECT {countries_sql} FROM country_facts f WHERE {where}",  # noqa: S608
+        years + params,
+    ).iloc[0]
+    partners_sql = ", ".join(f"count(DISTINCT f.partner_id) {clause} AS p{i}" for i in n)
+    partners = db.query(
+        f"SELECT {partners_sql} FROM partner_facts f WHERE {where} AND {pwhere}",  # noqa: S608
+        years + params + pparams,
+    ).iloc[0]
+    return {
+        name: {
+            "activities": int(facts[f"a{i}"]),
+            "budget_usd": float(facts[f"b{i}"] if pd.notna(facts[f"b{i}"]) else 0),
+            "countries": int(countries[f"c{i}"]),
+            "partners": int(partners[f"p{i}"]),
+        }
+        for i, name in enumerate(names)
+    }
+
+
 def active_partners(filters: Filters) -> pd.DataFrame:
     """Distinct partners with at least one matching activity, by status and type."""
     where, params = filters.where("f")

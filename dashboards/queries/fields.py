@@ -16,17 +16,26 @@ def partners_by_field(filters: Filters) -> pd.DataFrame:
     """
     where, params = filters.where("f")
     pwhere, pparams = partner_where(filters, "f")
+    # Without a partner filter every activity has a counted partner: count activities from
+    # activity_facts (1 row each) instead of distinct ids over partner_facts (1 row per partner).
+    if pwhere == "TRUE":
+        acts = f"SELECT f.field_code, count(*) AS n FROM activity_facts f WHERE {where} GROUP BY 1"  # noqa: S608
+        act_params = params
+    else:
+        acts = f"""SELECT f.field_code, count(DISTINCT f.activity_id) AS n FROM partner_facts f
+                   WHERE {where} AND {pwhere} GROUP BY 1"""  # noqa: S608
+        act_params = params + pparams
     return db.query(
         f"""
-        WITH x AS (
-            SELECT f.field_code, f.activity_id, f.partner_id
-            FROM partner_facts f
-            WHERE {where} AND {pwhere}
-        )
-        SELECT r.code, count(DISTINCT x.partner_id) AS partners,
-               count(DISTINCT x.activity_id) AS activities
-        FROM fields_of_competence r LEFT JOIN x ON x.field_code = r.code
-        GROUP BY r.code, r.sort_order ORDER BY partners DESC, r.sort_order
+        WITH p AS (
+            SELECT f.field_code, count(DISTINCT f.partner_id) AS n
+            FROM partner_facts f WHERE {where} AND {pwhere} GROUP BY 1
+        ),
+        a AS ({acts})
+        SELECT r.code, COALESCE(p.n, 0) AS partners, COALESCE(a.n, 0) AS activities
+        FROM fields_of_competence r
+        LEFT JOIN p ON p.field_code = r.code LEFT JOIN a ON a.field_code = r.code
+        ORDER BY partners DESC, r.sort_order
         """,  # noqa: S608 - predicates built by Filters.where / partner_where (parameters)
-        params + pparams,
+        params + pparams + act_params,
     )

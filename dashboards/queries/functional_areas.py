@@ -25,19 +25,35 @@ def partners_by_area(filters: Filters) -> pd.DataFrame:
     """
     where, params = filters.where("f")
     pwhere, pparams = partner_where(filters, "f")
+    # Distinct (area mask, partner) pairs are few (at most 128 × partners): take them before
+    # the bitmask join. Activities come from activity_facts unless a partner filter is set.
+    if pwhere == "TRUE":
+        acts = f"SELECT f.area_mask, count(*) AS n FROM activity_facts f WHERE {where} GROUP BY 1"  # noqa: S608
+        act_params = params
+    else:
+        acts = f"""SELECT f.area_mask, count(DISTINCT f.activity_id) AS n FROM partner_facts f
+                   WHERE {where} AND {pwhere} GROUP BY 1"""  # noqa: S608
+        act_params = params + pparams
     return db.query(
         f"""
         WITH x AS (
-            SELECT f.area_mask, f.activity_id, f.partner_id
-            FROM partner_facts f
+            SELECT DISTINCT f.area_mask, f.partner_id FROM partner_facts f
             WHERE {where} AND {pwhere}
+        ),
+        p AS (
+            SELECT a.code, count(DISTINCT x.partner_id) AS n
+            FROM functional_areas a JOIN x ON (x.area_mask & a.bit) <> 0 GROUP BY 1
+        ),
+        m AS ({acts}),
+        c AS (
+            SELECT a.code, sum(m.n) AS n
+            FROM functional_areas a JOIN m ON (m.area_mask & a.bit) <> 0 GROUP BY 1
         )
-        SELECT a.code, count(DISTINCT x.partner_id) AS partners,
-               count(DISTINCT x.activity_id) AS activities
-        FROM functional_areas a LEFT JOIN x ON (x.area_mask & a.bit) <> 0
-        GROUP BY a.code, a.sort_order ORDER BY partners DESC, a.sort_order
+        SELECT a.code, COALESCE(p.n, 0) AS partners, COALESCE(c.n, 0)::BIGINT AS activities
+        FROM functional_areas a LEFT JOIN p USING (code) LEFT JOIN c USING (code)
+        ORDER BY partners DESC, a.sort_order
         """,  # noqa: S608 - predicates built by Filters.where / partner_where (parameters)
-        params + pparams,
+        params + pparams + act_params,
     )
 
 

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import replace
 
-from dashboards import vocab
+from dashboards import cache, vocab
 from dashboards.filters import Filters
 from dashboards.i18n import gettext
 from dashboards.queries import activities
@@ -33,15 +32,20 @@ def _label(period: tuple[int, int]) -> str:
 
 
 def headlines(filters: Filters, lang: str = "en") -> dict:
-    """Totals for the filters, and the compared values for the two periods."""
+    """Totals for the filters, and the compared values for the two periods (cached)."""
+    return cache.cached(
+        "headlines", filters.cache_key(), lang, compute=lambda: _headlines(filters, lang)
+    )
+
+
+def _headlines(filters: Filters, lang: str) -> dict:
     total = activities.totals(filters)
     now, before = comparison_periods(filters)
-    t_now = activities.totals(replace(filters, years=now))
     first_year, _ = activities.year_range()
     # A previous period that starts before the data does would compare with missing years.
-    t_before = (
-        activities.totals(replace(filters, years=before)) if before[0] >= first_year else None
-    )
+    periods = {"now": now, **({"before": before} if before[0] >= first_year else {})}
+    compared = activities.period_totals(filters, periods)
+    t_now, t_before = compared["now"], compared.get("before")
     partners = total["partners"]
     by_status = partners.groupby("status")["partners"].sum() if len(partners) else {}
     by_type = partners.groupby("partner_type")["partners"].sum() if len(partners) else {}
@@ -65,8 +69,8 @@ def headlines(filters: Filters, lang: str = "en") -> dict:
         "budget_before": t_before["budget_usd"] if t_before else None,
         "countries_now": t_now["countries"],
         "countries_before": t_before["countries"] if t_before else None,
-        "partners_now": int(t_now["partners"]["partners"].sum()) if len(t_now["partners"]) else 0,
-        "partners_before": int(t_before["partners"]["partners"].sum()) if t_before else None,
+        "partners_now": t_now["partners"],
+        "partners_before": t_before["partners"] if t_before else None,
         "partners_by_status": [
             (vocab.label("partner_status", c, lang), int(by_status[c]))
             for c in vocab.codes("partner_status")
