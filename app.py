@@ -74,6 +74,7 @@ def create_app(config: dict | None = None):
             dcc.Location(id=ids.URL, refresh="callback-nav"),
             dcc.Store(id=ids.LANG, data=None),
             dcc.Store(id=ids.DOC_TITLE),
+            dcc.Store(id=ids.RENDERED),
             html.Div(id=ids.DOC_TITLE_SINK, hidden=True),
             shell(),
         ]

@@ -76,21 +76,30 @@ def render_page(pathname: str, lang: str) -> tuple[object, str, bool]:
     Output(ids.DOC_TITLE, "data"),
     Output(ids.FILTER_BAR, "hidden"),
     Output({"type": "nav-link", "path": ALL}, "active"),
+    Output(ids.RENDERED, "data"),
     Input(ids.URL, "pathname"),
     Input(ids.LANG, "data"),
+    State(ids.URL, "search"),
+    State(ids.RENDERED, "data"),
     State({"type": "nav-link", "path": ALL}, "id"),
 )
-def route(pathname, lang, nav_ids):
-    """Render the page for the path and language."""
-    if not lang:
-        return no_update, no_update, no_update, [no_update] * len(nav_ids)
-    body, title, with_filters = render_page(pathname or "/", lang)
+def route(pathname, lang, search, rendered, nav_ids):
+    """Render the page for the path and language; a filter change leaves it in place.
+
+    Not an Input on the query string: Dash would then not fire the new page's own callbacks
+    (they listen to the query string too) when the page arrives.
+    """
+    lang = lang or parse_lang(search)
     path = "/" + (pathname or "/").strip("/")
+    key = {"path": path, "lang": lang}
+    if rendered == key:
+        return no_update, no_update, no_update, [no_update] * len(nav_ids), no_update
+    body, title, with_filters = render_page(path, lang)
     active = [
         i["path"] == path or (i["path"] != "/" and path.startswith(i["path"] + "/"))
         for i in nav_ids
     ]
-    return body, title, not with_filters, active
+    return body, title, not with_filters, active, key
 
 
 @callback(

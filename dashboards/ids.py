@@ -12,6 +12,7 @@ FILTER_BAR = "filter-bar"
 MORE_FILTERS_TOGGLE = "filter-more-toggle"
 DOC_TITLE = "doc-title"
 DOC_TITLE_SINK = "doc-title-sink"
+RENDERED = "rendered-page"  # the (path, language) the page area shows
 
 # One dropdown per multi-valued dimension of Filters.
 DROPDOWN = {

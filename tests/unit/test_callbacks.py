@@ -96,13 +96,15 @@ def test_render_unknown_path_gives_not_found_without_filters(registry):
 
 def test_route_marks_the_active_nav_link(registry):
     nav = [{"type": "nav-link", "path": p} for p, _ in layout.NAV]
-    _, _, hidden, active = callbacks.route("/partners/NGO-0001", "en", nav)
+    _, _, hidden, active, key = callbacks.route("/partners/NGO-0001", "en", "", None, nav)
     assert hidden is False
     assert [i["path"] for i, a in zip(nav, active, strict=True) if a] == ["/partners"]
-    _, _, _, active = callbacks.route("/", "en", nav)
+    _, _, _, active, key = callbacks.route("/", None, "?field=ED", None, nav)
     assert [i["path"] for i, a in zip(nav, active, strict=True) if a] == ["/"]
-    # Before the language is known nothing is rendered.
-    assert callbacks.route("/", None, nav)[0] is no_update
+    assert key == {"path": "/", "lang": "en"}
+    # The page already shown is not rendered again; a language change renders it.
+    assert callbacks.route("/", "en", "?region=AFR", key, nav)[0] is no_update
+    assert callbacks.route("/", "fr", "?lang=fr", key, nav)[4] == {"path": "/", "lang": "fr"}
 
 
 # -- cross-filter clicks ------------------------------------------------------------------------
