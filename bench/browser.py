@@ -6,6 +6,8 @@ import json
 import time
 from dataclasses import dataclass, field
 
+# Debian's Chromium, and the flags it needs on these machines (as root, no network beyond the
+# registries): used by the benchmark, the browser tests and the screenshot scripts.
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
     "--no-sandbox",

@@ -182,8 +182,12 @@ class Filters:
                 bits.append(f"({alias}.{column} & ?) <> 0")
                 params.append(vocab.mask(VOCABULARY_OF[dim], values))
             else:  # list
-                bits.append(f"list_has_any({alias}.{column}, ?::VARCHAR[])")
-                params.append(list(values))
+                # A semi-join on the bridge table: faster than list_has_any over the
+                # `countries` lists, most of all on the million-row fact tables.
+                marks = ", ".join("?" * len(values))
+                sub = f"SELECT activity_id FROM activity_countries WHERE iso3 IN ({marks})"  # noqa: S608
+                bits.append(f"{alias}.activity_id IN ({sub})")
+                params += list(values)
         return (" AND ".join(bits) or "TRUE"), params
 
 

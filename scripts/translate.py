@@ -24,7 +24,7 @@ def main(argv: list[str]) -> int:
     """Merge translations into dashboards/locales/<lang>/LC_MESSAGES/messages.po."""
     lang, source = argv[0], Path(argv[1])
     new = json.loads(source.read_text(encoding="utf-8"))
-    lock = open(ROOT / "dashboards" / "locales" / ".lock", "w")  # noqa: SIM115
+    lock = open(ROOT / "dashboards" / "locales" / ".lock", "w")
     fcntl.flock(lock, fcntl.LOCK_EX)
     try:
         i18n.extract()

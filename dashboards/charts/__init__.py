@@ -22,8 +22,19 @@ import plotly.graph_objects as go
 from dashboards import cache
 from dashboards.figures import theme
 from dashboards.filters import Filters
+from dashboards.i18n import N_
 
-PAGES = ("overview", "fields", "functional_areas", "regions", "partners", "collective", "data")
+# Page keys and their titles (msgids, as in the navigation), in menu order.
+PAGE_TITLES = {
+    "overview": N_("Overview"),
+    "fields": N_("Fields of competence"),
+    "functional_areas": N_("Functional areas"),
+    "regions": N_("Regions"),
+    "partners": N_("Partners"),
+    "collective": N_("Collective cooperation"),
+    "data": N_("Data"),
+}
+PAGES = tuple(PAGE_TITLES)
 
 
 @dataclass(frozen=True)

@@ -2,29 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import partial
 
 from dashboards.charts import Chart, register
+from dashboards.charts.overview import ACTIVITIES_BY_YEAR
 from dashboards.figures import breakdowns, common
 from dashboards.i18n import N_
 from dashboards.queries import activities as q
 from dashboards.queries import fields as qf
 
-register(
-    Chart(
-        page="fields",
-        name="activities_by_year",
-        title=N_("Activities over time, by field of competence"),
-        query=partial(q.by_year, by="field"),
-        figure=partial(common.stacked_by_year, dimension="field"),
-        cross_filter="fields",
-        note=N_("Each activity is counted once, in its primary field and its start year."),
-        table=partial(common.table_frame, dimension="field"),
-        description=N_(
-            "Number of activities per start year, stacked by primary field of competence."
-        ),
-    )
-)
+# The same chart as on the overview, shown again beside the budget over time.
+register(replace(ACTIVITIES_BY_YEAR, page="fields"))
 register(
     Chart(
         page="fields",

@@ -9,7 +9,7 @@ from dashboards.figures import common
 from dashboards.i18n import N_
 from dashboards.queries import activities as q
 
-register(
+ACTIVITIES_BY_YEAR = register(
     Chart(
         page="overview",
         name="activities_by_year",

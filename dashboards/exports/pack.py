@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from dashboards.charts import PAGES, Chart, all_charts, charts_for
+from dashboards.charts import PAGE_TITLES, PAGES, Chart, all_charts, charts_for
 from dashboards.exports import describe, figures, summary
 from dashboards.exports.pdf import ChartPage, PackText, build_pdf
 from dashboards.exports.pptx import ChartSlide, build_pptx
 from dashboards.filters import Filters, Notice
-from dashboards.i18n import N_, gettext
+from dashboards.i18n import gettext
 
 FORMATS = ("pdf", "pptx")
 MEDIA_TYPES = {
@@ -22,16 +22,6 @@ MEDIA_TYPES = {
     "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
 }
 ALL = "all"
-# Page titles (the same msgids as the navigation).
-PAGE_TITLES = {
-    "overview": N_("Overview"),
-    "fields": N_("Fields of competence"),
-    "functional_areas": N_("Functional areas"),
-    "regions": N_("Regions"),
-    "partners": N_("Partners"),
-    "collective": N_("Collective cooperation"),
-    "data": N_("Data"),
-}
 
 W, H = figures.PACK_WIDTH, figures.PACK_HEIGHT
 Progress = Callable[[int, int, str], None]

@@ -13,7 +13,7 @@ import pandas as pd
 from dash import html
 
 from dashboards import layout as ui
-from dashboards.charts import PAGES, all_charts
+from dashboards.charts import PAGE_TITLES, PAGES, all_charts
 from dashboards.i18n import N_, format_datetime, format_number, gettext
 from dashboards.pages.partners import grid_options
 from dashboards.queries import data as q
@@ -23,15 +23,6 @@ dash.register_page(__name__, path="/data", title=N_("Data"), name="Data", order=
 REJECTED = "data-rejected-grid"
 WARNINGS = "data-warnings-grid"
 
-PAGE_NAMES = {
-    "overview": N_("Overview"),
-    "fields": N_("Fields of competence"),
-    "functional_areas": N_("Functional areas"),
-    "regions": N_("Regions"),
-    "partners": N_("Partners"),
-    "collective": N_("Collective cooperation"),
-    "data": N_("Data"),
-}
 KINDS = {
     "partners": N_("Partners"),
     "activities": N_("Activities"),
@@ -314,7 +305,7 @@ def definitions(lang: str) -> dbc.Card:
         sections.append(
             html.Section(
                 [
-                    html.H3(_(PAGE_NAMES[page]), className="h6 mt-2 mb-1"),
+                    html.H3(_(PAGE_TITLES[page]), className="h6 mt-2 mb-1"),
                     html.Table([head, body], className="table table-sm small align-top mb-3"),
                 ]
             )

@@ -29,7 +29,9 @@ def test_an_outdated_warehouse_of_real_data_is_refused_with_the_command(
     shutil.copy(small_warehouse, target)
     monkeypatch.setenv("WAREHOUSE_PATH", str(target))
     monkeypatch.setattr(load, "ETL_VERSION", "999")
-    with pytest.raises(RuntimeError, match=r"older version of the ETL .*python -m etl load .*small"):
+    with pytest.raises(
+        RuntimeError, match=r"older version of the ETL .*python -m etl load .*small"
+    ):
         app.ensure_warehouse()
 
 

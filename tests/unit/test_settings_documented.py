@@ -13,7 +13,9 @@ def test_every_environment_variable_is_in_the_readme():
     sources = [ROOT / "app.py", *ROOT.glob("dashboards/**/*.py"), *ROOT.glob("etl/**/*.py")]
     names = set()
     for path in sources:
-        names |= set(re.findall(r"os\.environ(?:\.get)?[\[(]\s*[\"']([A-Z_]+)[\"']", path.read_text()))
+        names |= set(
+            re.findall(r"os\.environ(?:\.get)?[\[(]\s*[\"']([A-Z_]+)[\"']", path.read_text())
+        )
     internal = {"ETL_DEBUG", "EXPORT_DEBUG"}  # developer switches for tracebacks
     assert names, "the scan found no setting at all"
     missing = sorted(n for n in names - internal if f"`{n}`" not in readme)
