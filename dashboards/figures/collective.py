@@ -61,8 +61,10 @@ def stacked_by_session(
         return common.empty_figure(lang)
     if x == "event":
         dates = frame.groupby("event")["event_date"].min().sort_values(kind="stable")
-        sessions = list(dates.index)
-        when = {e: format_date(d, lang) if pd.notna(d) else "" for e, d in dates.items()}
+        sessions = [common.plain(e) for e in dates.index]
+        when = {
+            common.plain(e): format_date(d, lang) if pd.notna(d) else "" for e, d in dates.items()
+        }
     else:
         sessions = sorted(int(y) for y in frame["year"].unique())
         when = {}
@@ -70,7 +72,7 @@ def stacked_by_session(
     for code in _order(dimension, frame["code"]):
         part = frame[frame["code"] == code]
         name = name_of(dimension, code, lang)
-        xs = [str(v) if x == "event" else int(v) for v in part[x]]
+        xs = [common.plain(v) if x == "event" else int(v) for v in part[x]]
         hover = [
             f"<b>{name}</b> · {s}{' · ' + when[s] if when.get(s) else ''}<br>{_partners(v, lang)}"
             for s, v in zip(xs, part["partners"], strict=True)
@@ -198,13 +200,13 @@ def liaison_committee(frame: pd.DataFrame, lang: str) -> go.Figure:
         part = grouped[grouped["status"] == code].set_index("term").reindex(terms).fillna(0)
         name = name_of("partner_status", code, lang)
         fig.add_bar(
-            x=terms,
+            x=[common.plain(t) for t in terms],
             y=part["partner_id"],
             name=name,
             marker_color=colour_for("partner_status", code),
             customdata=[[code] for _ in terms],
             hovertext=[
-                f"<b>{name}</b> · {t}<br>{_partners(v, lang)}"
+                f"<b>{name}</b> · {common.plain(t)}<br>{_partners(v, lang)}"
                 for t, v in zip(terms, part["partner_id"], strict=True)
             ],
             hoverinfo="text",

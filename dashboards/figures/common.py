@@ -6,6 +6,8 @@ hover text gives exact numbers in the chosen language; an empty frame gives an h
 
 from __future__ import annotations
 
+import html
+
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -27,6 +29,14 @@ VOCABULARY = {
     "role": "role",
 }
 MEASURES = {"activities": "Activities", "budget_usd": "Budget (US$)", "partners": "Partners"}
+
+
+def plain(text: object) -> str:
+    """Text from data made inert for plotly, whose labels and hover text accept HTML-like tags.
+
+    Entities are shown as the characters they stand for, so `<b>` reads as written.
+    """
+    return html.escape(str(text), quote=False)
 
 
 def label(dimension: str, code: str, lang: str) -> str:

@@ -185,3 +185,24 @@ def test_profile_figures():
     assert list(g.data[0].y) == ["Mondial", "Afrique"]  # largest at the top
     assert profile_fig.activities_by_year(by_year.iloc[0:0], "en").layout.meta == {"empty": True}
     assert profile_fig.activities_by_region(regions.iloc[0:0], "en").layout.meta == {"empty": True}
+
+
+def test_event_names_from_data_are_inert_in_figures():
+    """An event written like HTML shows as text: plotly reads tags in labels and hover text."""
+    import pandas as pd
+
+    from dashboards.figures import collective as figs
+
+    frame = pd.DataFrame(
+        {
+            "event": ["<b>2012</b>"],
+            "event_date": [pd.Timestamp("2012-12-12")],
+            "year": [2012],
+            "code": ["AFR"],
+            "partners": [3],
+        }
+    )
+    fig = figs.stacked_by_session(frame, "en", "region", x="event")
+    bar = fig.data[0]
+    assert list(bar.x) == ["&lt;b&gt;2012&lt;/b&gt;"]
+    assert "<b>2012</b>" not in bar.hovertext[0] and "&lt;b&gt;2012" in bar.hovertext[0]
