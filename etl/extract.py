@@ -275,7 +275,9 @@ def _grid(rows: list[list[str]]) -> pd.DataFrame:
     """Rows of unequal length as a frame of strings ('' where a row is short)."""
     if not rows:
         return pd.DataFrame()
-    return pd.DataFrame(rows, dtype=object).fillna("").astype(str)
+    width = max(len(r) for r in rows)
+    padded = [list(r) + [""] * (width - len(r)) for r in rows]
+    return pd.DataFrame(padded, dtype=object).fillna("").astype(str)
 
 
 def _read_text(path: Path, data: bytes) -> tuple[pd.DataFrame, np.ndarray, str]:

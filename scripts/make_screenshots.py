@@ -36,6 +36,7 @@ SHOTS: tuple[tuple[str, str], ...] = (
     ("collective", "/collective"),
     ("data", "/data"),
     ("overview-fr", "/?lang=fr"),
+    ("regions-fr", "/regions?lang=fr&years=2018-2024&region=AFR,ARB"),
     ("overview-filtered", "/?years=2018-2024&field=ED,CLT&region=AFR"),
     ("not-found", "/no-such-page"),
 )
