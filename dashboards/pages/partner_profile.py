@@ -45,6 +45,7 @@ ACTIVITY_COLUMNS: tuple[tuple[str, str, dict], ...] = (
         N_("Budget (US$)"),
         {"width": 140, "type": "numericColumn", "filter": "agNumberColumnFilter"},
     ),
+    ("warnings", N_("Flagged at load"), {"width": 170, "tooltipField": "warnings"}),
 )
 
 
@@ -396,6 +397,8 @@ def activity_rows(frame: pd.DataFrame, lang: str) -> list[dict]:
                 "years": years,
                 "status": r.status_name if isinstance(r.status_name, str) else (r.status or ""),
                 "budget_usd": None if pd.isna(r.budget_usd) else float(r.budget_usd),
+                # The load's own words (the ETL reports in English), shown as plain text.
+                "warnings": r.warnings if isinstance(r.warnings, str) else "",
             }
         )
     return out

@@ -171,13 +171,18 @@ def activities(partner_id: str, filters: Filters, lang: str = "en") -> pd.DataFr
         SELECT a.activity_id, a.title, a.field_code, fc.{name} AS field, areas.areas,
                COALESCE(ctry.places, reg.places) AS places, a.geo_scope, a.year,
                year(a.end_date) AS end_year, a.status, vs.{name} AS status_name,
-               a.budget_usd, mine.is_lead
+               a.budget_usd, mine.is_lead, w.warnings
         FROM mine JOIN activities a USING (activity_id)
         JOIN fields_of_competence fc ON fc.code = a.field_code
         LEFT JOIN areas USING (activity_id)
         LEFT JOIN ctry USING (activity_id)
         LEFT JOIN reg USING (activity_id)
         LEFT JOIN vocabularies vs ON vs.vocabulary = 'activity_status' AND vs.code = a.status
+        -- What the load flagged on this row (end before start, budget outlier, ...).
+        LEFT JOIN (
+            SELECT file, line, string_agg(reason, '; ' ORDER BY reason) AS warnings
+            FROM load_warnings GROUP BY ALL
+        ) w ON w.file = a.source_file AND w.line = a.source_line
         ORDER BY a.year DESC NULLS LAST, a.start_date DESC NULLS LAST, a.activity_id
         """,  # noqa: S608 - name column from _NAME; predicate from Filters (parameters)
         [partner_id, *params],

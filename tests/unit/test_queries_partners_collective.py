@@ -296,3 +296,13 @@ def test_data_page_shows_rejected_rows_and_warnings(write_inputs, tmp_path, use_
     warnings = data.load_warnings(run["run_id"])
     assert list(warnings["column_name"]) == ["end_date"]
     assert int(data.files(run["run_id"]).set_index("file").loc["partners.csv", "rejected"]) == 1
+
+
+def test_profile_activities_carry_what_the_load_flagged(demo_warehouse, use_warehouse):
+    from dashboards.queries import partners as qp
+
+    use_warehouse(demo_warehouse)
+    acts = qp.activities("NGO-0001", Filters(), "en").set_index("activity_id")
+    assert acts.loc["ACT-9900005", "warnings"] == "end date is before start date"
+    assert "budget outlier" in acts.loc["ACT-9900006", "warnings"]
+    assert acts["warnings"].notna().sum() == 2
