@@ -42,11 +42,16 @@ def post_worker_init(worker):
     `update_charts` reaching a worker that has not rendered a page yet) failed with
     "Callback function not found" / `KeyError: 'overview.activities_by_year'` (HTTP 500). One
     request through the app, and loading the registry, here makes both happen before accept().
+    It also computes the unfiltered charts, so the first visitor of each page is served warm.
     """
     try:
         from dashboards.charts import all_charts
+        from dashboards.filters import Filters
 
-        all_charts()
         worker.wsgi.test_client().get("/")
+        # The unfiltered view of every chart, in both languages: what a first visitor opens.
+        for chart in all_charts():
+            for lang in ("en", "fr"):
+                chart.figure_json(Filters(), lang)
     except Exception as e:  # a warm-up problem must not stop the worker
         worker.log.warning("warm-up failed: %s", e)
