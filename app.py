@@ -6,6 +6,7 @@ REDIS_URL, DASH_URL_BASE_PATHNAME.
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
 import sys
@@ -16,7 +17,22 @@ log = logging.getLogger("app")
 
 
 def ensure_warehouse() -> None:
-    """Build the demo warehouse on first run (or rebuild it after a schema change)."""
+    """Build the demo warehouse on first run (or rebuild it after a schema change).
+
+    Under a lock: several gunicorn workers start at once and must not write the demo files
+    side by side.
+    """
+    lock_path = ROOT / "data" / ".warehouse.lock"
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_path, "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            _ensure_warehouse()
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _ensure_warehouse() -> None:
     from dashboards.db import warehouse_path
     from etl.demo import write_demo
     from etl.load import ETL_VERSION, load_directory, summary_text, warehouse_version

@@ -131,7 +131,13 @@ class Filters:
         return replace(self, **{dim: tuple(vocab.sorted_codes(vocabulary, dict.fromkeys(codes)))})
 
     def toggle(self, dim: str, value: str) -> Filters:
-        """Add a value to a dimension, or make it the only one (cross-filter click)."""
+        """Make a value the only one of its dimension, or clear it if it already is (a click).
+
+        A value that is not a code of the dimension (e.g. the "Global" bar, which is no region)
+        leaves the filters as they are.
+        """
+        if vocab.normalise(VOCABULARY_OF[dim], value) is None:
+            return self
         current = getattr(self, dim)
         if current == (value,):
             return self.with_values(dim, ())

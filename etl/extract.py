@@ -174,8 +174,19 @@ def decode(data: bytes) -> tuple[str, str]:
         return data.decode("latin-1"), "iso-8859-1"
 
 
-def _sniff_delimiter(header_line: str) -> str:
-    counts = {d: header_line.count(d) for d in (",", ";", "\t", "|")}
+def _sniff_delimiter(text: str, kind: str) -> str:
+    """The delimiter that makes one of the first lines a header of this kind of file.
+
+    French Excel writes `;`; a title line above the header has no delimiter at all, so the
+    first line alone cannot tell. Falls back to the most frequent candidate of the first line.
+    """
+    head = [ln for ln in text.splitlines()[:15] if ln.strip()]
+    for delimiter in (",", ";", "\t", "|"):
+        for row in csv.reader(io.StringIO("\n".join(head)), delimiter=delimiter):
+            if not _missing_required(kind, match_header(kind, row)[0]):
+                return delimiter
+    first = head[0] if head else ""
+    counts = {d: first.count(d) for d in (",", ";", "\t", "|")}
     best = max(counts, key=lambda d: counts[d])
     return best if counts[best] else ","
 
@@ -213,7 +224,7 @@ def read_table(path: Path, kind: str) -> RawTable:
         rows = _read_spreadsheet(path, data)
         grid, lines, encoding = _grid(rows), np.arange(1, len(rows) + 1), "xlsx"
     else:
-        grid, lines, encoding = _read_text(path, data)
+        grid, lines, encoding = _read_text(path, data, kind)
     if grid.empty:
         raise ExtractError(f"{path.name}: the file is empty (no header row)")
     # The header is the first row that names the required columns (a title may stand above it).
@@ -239,9 +250,8 @@ def read_table(path: Path, kind: str) -> RawTable:
     filled = np.zeros(len(body), dtype=bool)
     overflow = np.zeros(len(body), dtype=bool)
     stripped: dict[int, pd.Series] = {}
-    trimmed = grid.attrs.get("trimmed", False)
     for i in body.columns:
-        cells = body[i] if trimmed else body[i].str.strip()
+        cells = body[i].str.strip()
         if i in mapping:
             stripped[i] = cells
         nonempty = (cells != "").to_numpy()
@@ -280,7 +290,7 @@ def _grid(rows: list[list[str]]) -> pd.DataFrame:
     return pd.DataFrame(padded, dtype=object).fillna("").astype(str)
 
 
-def _read_text(path: Path, data: bytes) -> tuple[pd.DataFrame, np.ndarray, str]:
+def _read_text(path: Path, data: bytes, kind: str) -> tuple[pd.DataFrame, np.ndarray, str]:
     try:
         text, encoding = decode(data)
     except UnicodeDecodeError as e:
@@ -289,8 +299,11 @@ def _read_text(path: Path, data: bytes) -> tuple[pd.DataFrame, np.ndarray, str]:
         raise ExtractError(f"{path.name}: is not a text file (binary content)")
     if not text.strip():
         return pd.DataFrame(), np.arange(0), encoding
-    first = next((ln for ln in text.splitlines() if ln.strip()), "")
-    delimiter = "\t" if path.suffix.lower() == ".tsv" else _sniff_delimiter(first)
+    delimiter = "\t" if path.suffix.lower() == ".tsv" else _sniff_delimiter(text, kind)
+    if re.search(r"\r(?!\n)", text):
+        # A bare carriage return ends a record for the parsers but not for the line count the
+        # fast paths check against: only the csv module numbers such files right.
+        return (*_read_text_exact(path, text, delimiter), encoding)
     if encoding in ("utf-8", "utf-8-sig"):
         fast = _read_csv_duckdb(
             path, delimiter, text.count("\n") + (0 if text.endswith("\n") else 1)
@@ -317,7 +330,7 @@ def _read_csv_duckdb(
     con = duckdb.connect(":memory:")
     try:
         rel = con.execute(
-            "SELECT trim(COLUMNS(*)) FROM read_csv(?, header = false, all_varchar = true, delim = ?, "
+            "SELECT * FROM read_csv(?, header = false, all_varchar = true, delim = ?, "
             "quote = '\"', escape = '\"', null_padding = true)",
             [str(path), delimiter],
         )
@@ -329,9 +342,9 @@ def _read_csv_duckdb(
     if len(grid) != n_lines:
         return None
     grid.columns = range(grid.shape[1])
-    grid = grid.fillna("").astype(str)
-    grid.attrs["trimmed"] = True  # read_table need not strip the cells again
-    return grid, np.arange(1, n_lines + 1)
+    # Cells are stripped later by Python's rules for every reader alike (DuckDB's trim()
+    # leaves tabs, so trimming here would make a row's fate depend on the file's encoding).
+    return grid.fillna("").astype(str), np.arange(1, n_lines + 1)
 
 
 def _read_text_fast(text: str, delimiter: str) -> tuple[pd.DataFrame, np.ndarray] | None:

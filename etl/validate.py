@@ -258,7 +258,6 @@ def validate_partners(table: RawTable, ref: Reference, seen: dict[str, str]) -> 
     c = _Checks(f)
     c.reject(f["partner_id"] == "", "partner_id", "partner_id is required")
     c.reject(f["name"] == "", "name", "name is required")
-    _reject_duplicates(c, f, "partner_id", seen, table.path.name)
 
     status, bad = _codes(ref, "partner_status", f["status"])
     c.reject(
@@ -303,6 +302,7 @@ def validate_partners(table: RawTable, ref: Reference, seen: dict[str, str]) -> 
         dtype=bool,  # a file with a header and no rows gives an empty (float) array otherwise
     )
     c.warning(late, "status_since", "status date is before official relations began")
+    _reject_duplicates(c, f, "partner_id", seen, table.path.name)
 
     ok = c.ok
     rec = pd.DataFrame(
@@ -365,16 +365,21 @@ def _status_history(rec: pd.DataFrame, prev: pd.Series) -> pd.DataFrame:
 
 
 def _reject_duplicates(c: _Checks, f: pd.DataFrame, column: str, seen: dict, file: str):
-    """Reject repeated ids (within the file or seen in an earlier file); record the first ones.
+    """Reject repeated ids (within the file or loaded from an earlier file); record the first.
 
+    Runs after the other checks and compares valid rows only: when the first copy of an id is
+    rejected for another reason, a corrected copy further down still loads.
     `seen` maps each id to 'file:line' of its first occurrence.
     """
     ids = f[column]
     lines = f["_line"].to_numpy()
     present = (ids != "").to_numpy()
-    dup = present & (ids.duplicated(keep="first").to_numpy() | ids.isin(seen.keys()).to_numpy())
+    valid = c.ok & present
+    repeated = np.zeros(len(f), dtype=bool)
+    repeated[valid] = ids[valid].duplicated(keep="first").to_numpy()
+    dup = valid & (repeated | ids.isin(seen.keys()).to_numpy())
     if dup.any():
-        first = ~ids.duplicated(keep="first").to_numpy()
+        first = valid & ~repeated
         where_first = dict(zip(ids.to_numpy()[first], lines[first], strict=True))
 
         def reasons(mask):
@@ -402,7 +407,6 @@ def validate_activities(
     c = _Checks(f)
     c.reject(f["activity_id"] == "", "activity_id", "activity_id is required")
     c.reject(f["title"] == "", "title", "title is required")
-    _reject_duplicates(c, f, "activity_id", seen, table.path.name)
 
     def parse_partners(text: str):
         parts = list(dict.fromkeys(_split_multi(text, lambda t: t in partners)))
@@ -474,6 +478,7 @@ def validate_activities(
             pd.to_datetime(end[both]).to_numpy() < pd.to_datetime(start[both]).to_numpy()
         )
     c.warning(before & c.ok, "end_date", "end date is before start date")
+    _reject_duplicates(c, f, "activity_id", seen, table.path.name)
 
     ok = c.ok
     year = pd.to_datetime(start.where(start.notna(), end)).dt.year.astype("Int64")

@@ -214,7 +214,7 @@ def liaison_committee(frame: pd.DataFrame, lang: str) -> go.Figure:
     totals = checks.set_index("term")["members"]
     for _, check in checks.iterrows():
         fig.add_annotation(
-            x=check["term"],
+            x=common.plain(check["term"]),  # the bars' own (escaped) category
             y=totals[check["term"]],
             text=("✓ " if check["ok"] else "✗ ") + gettext("rule", lang),
             showarrow=False,
