@@ -136,8 +136,12 @@ def _is_missing(x: object) -> bool:
     return x is None or (isinstance(x, Real | Decimal) and math.isnan(x))
 
 
+@functools.lru_cache(maxsize=64)
 def _with_decimals(pattern_text: str, decimals: int) -> numbers.NumberPattern:
-    """The locale's own pattern with a fixed number of decimals (keeps its spacing and sign)."""
+    """The locale's own pattern with a fixed number of decimals (keeps its spacing and sign).
+
+    Cached: parsing the pattern cost more than applying it, for every number on every chart.
+    """
     pattern = numbers.parse_pattern(pattern_text)
     pattern.frac_prec = (decimals, decimals)
     return pattern

@@ -147,25 +147,26 @@ def stacked_by_year(
             name=measure_title(measure, lang),
         )
     else:
-        order = [
-            c for c in vocab.codes(VOCABULARY.get(dimension, dimension)) if c in set(frame["code"])
-        ]
-        order += [c for c in frame["code"].unique() if c not in order]
-        for code in order:
-            part = frame[frame["code"] == code]
+        # Traces are built first and given to the figure at once (adding them one by one
+        # re-validates the figure each time); groupby splits the frame in one pass.
+        parts = dict(tuple(frame.groupby("code", sort=False)))
+        traces = []
+        for code in _ordered_codes(dimension, parts):
+            part = parts[code]
             name = label(dimension, code, lang)
-            fig.add_bar(
-                x=part["year"],
-                y=part[measure],
-                name=name,
-                marker_color=colour_for(dimension, code),
-                customdata=[[code] for _ in range(len(part))],
-                hovertext=[
-                    f"<b>{name}</b> · {int(y)}<br>{measure_title(measure, lang)}: {fmt(measure, v, lang)}"
-                    for y, v in zip(part["year"], part[measure], strict=True)
-                ],
-                hoverinfo="text",
+            traces.append(
+                {
+                    "type": "bar",
+                    "x": part["year"].tolist(),
+                    "y": part[measure].tolist(),
+                    "name": name,
+                    "marker": {"color": colour_for(dimension, code)},
+                    "customdata": [[code]] * len(part),
+                    "hovertext": _hover(name, part["year"], part[measure], measure, lang),
+                    "hoverinfo": "text",
+                }
             )
+        fig = go.Figure(data=traces)  # plain dicts: validated once, by the figure
     fig.update_layout(
         barmode="stack",
         xaxis_title=None,
@@ -178,33 +179,47 @@ def stacked_by_year(
     return apply_theme(fig, lang)
 
 
+def _ordered_codes(dimension: str, codes) -> list[str]:
+    """Codes in reference order (fixed legend order), unknown ones after."""
+    present = set(codes)
+    order = [c for c in vocab.codes(VOCABULARY.get(dimension, dimension)) if c in present]
+    return order + [c for c in codes if c not in order]
+
+
+def _hover(name: str, years, values, measure: str, lang: str) -> list[str]:
+    """Hover text per point: the series, the year and the exact value."""
+    title = measure_title(measure, lang)
+    return [
+        f"<b>{name}</b> · {int(y)}<br>{title}: {fmt(measure, v, lang)}"
+        for y, v in zip(years, values, strict=True)
+    ]
+
+
 def lines_by_year(
     frame: pd.DataFrame, lang: str, dimension: str, measure: str = "activities"
 ) -> go.Figure:
     """One line per code over the years (fixed colours), for comparisons over time."""
     if frame.empty:
         return empty_figure(lang)
-    fig = go.Figure()
-    order = [
-        c for c in vocab.codes(VOCABULARY.get(dimension, dimension)) if c in set(frame["code"])
-    ]
-    order += [c for c in frame["code"].unique() if c not in order]
-    for code in order:
-        part = frame[frame["code"] == code].sort_values("year")
+    parts = dict(tuple(frame.sort_values("year").groupby("code", sort=False)))
+    traces = []
+    for code in _ordered_codes(dimension, parts):
+        part = parts[code]
         name = label(dimension, code, lang)
-        fig.add_scatter(
-            x=part["year"],
-            y=part[measure],
-            name=name,
-            mode="lines+markers",
-            line={"color": colour_for(dimension, code), "width": 2.5},
-            customdata=[[code] for _ in range(len(part))],
-            hovertext=[
-                f"<b>{name}</b> · {int(y)}<br>{measure_title(measure, lang)}: {fmt(measure, v, lang)}"
-                for y, v in zip(part["year"], part[measure], strict=True)
-            ],
-            hoverinfo="text",
+        traces.append(
+            {
+                "type": "scatter",
+                "x": part["year"].tolist(),
+                "y": part[measure].tolist(),
+                "name": name,
+                "mode": "lines+markers",
+                "line": {"color": colour_for(dimension, code), "width": 2.5},
+                "customdata": [[code]] * len(part),
+                "hovertext": _hover(name, part["year"], part[measure], measure, lang),
+                "hoverinfo": "text",
+            }
         )
+    fig = go.Figure(data=traces)  # plain dicts: validated once, by the figure
     fig.update_layout(
         xaxis_title=None,
         yaxis_title=measure_title(measure, lang),
