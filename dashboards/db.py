@@ -24,6 +24,11 @@ def warehouse_path() -> Path:
     return Path(os.environ.get("WAREHOUSE_PATH", DEFAULT_PATH))
 
 
+def memory_limit() -> str:
+    """DuckDB's memory limit per app process, from `DUCKDB_MEMORY_LIMIT` (default 512MB)."""
+    return os.environ.get("DUCKDB_MEMORY_LIMIT", "512MB")
+
+
 class WarehouseMissing(RuntimeError):
     """No warehouse file to read."""
 
@@ -50,7 +55,10 @@ class _Warehouse:
                 # path again would hand back the old, already-open file. A fresh in-memory
                 # instance that ATTACHes the path opens the new file. The old connection is
                 # left for the garbage collector: queries running on it finish on the old data.
-                con = duckdb.connect(":memory:")
+                # A bounded buffer pool keeps each web worker's memory predictable (DuckDB
+                # would otherwise cache up to most of the machine's RAM); the OS page cache
+                # still holds the file, so evicted pages come back cheaply.
+                con = duckdb.connect(":memory:", config={"memory_limit": memory_limit()})
                 con.execute(f"ATTACH '{_quote(path)}' AS warehouse (READ_ONLY)")
                 con.execute("USE warehouse")
                 self._con = con
