@@ -170,39 +170,31 @@ def toolbar() -> html.Div:
     return buttons
 
 
+def _choice(msgid: str, component_id: str, choices, value: str) -> html.Div:
+    """A labelled inline radio group of the pack panel."""
+    return html.Div(
+        [
+            html.Span(_text(msgid), className="small fw-semibold me-2"),
+            dcc.RadioItems(
+                id=component_id,
+                options=[{"label": label, "value": v} for v, label in choices],
+                value=value,
+                inline=True,
+                inputClassName="me-1",
+                labelClassName="me-3 small",
+            ),
+        ],
+        className="d-flex align-items-center me-4",
+    )
+
+
 def pack_panel() -> dbc.Collapse:
     """Options, progress and cancel for the briefing pack (below the filter bar's last row)."""
     return dbc.Collapse(
         html.Div(
             [
-                html.Div(
-                    [
-                        html.Span(_text(N_("Format")), className="small fw-semibold me-2"),
-                        dcc.RadioItems(
-                            id=ids.PACK_FORMAT,
-                            options=[{"label": label, "value": v} for v, label in PACK_FORMATS],
-                            value="pdf",
-                            inline=True,
-                            inputClassName="me-1",
-                            labelClassName="me-3 small",
-                        ),
-                    ],
-                    className="d-flex align-items-center me-4",
-                ),
-                html.Div(
-                    [
-                        html.Span(_text(N_("Charts of")), className="small fw-semibold me-2"),
-                        dcc.RadioItems(
-                            id=ids.PACK_SCOPE,
-                            options=[{"label": label, "value": v} for v, label in PACK_SCOPES],
-                            value="page",
-                            inline=True,
-                            inputClassName="me-1",
-                            labelClassName="me-3 small",
-                        ),
-                    ],
-                    className="d-flex align-items-center me-4",
-                ),
+                _choice(N_("Format"), ids.PACK_FORMAT, PACK_FORMATS, "pdf"),
+                _choice(N_("Charts of"), ids.PACK_SCOPE, PACK_SCOPES, "page"),
                 dbc.Button(
                     _text(N_("Build")),
                     id=ids.PACK_BUILD,
