@@ -71,7 +71,9 @@ def test_bad_input_case(case, tmp_path, run_cli):
 
     assert code == expected["exit"], f"{case}: exit {code}\nstdout: {out}\nstderr: {err}"
     if code != 0:
-        assert out == ""
+        answer = json.loads(out)  # --json answers in JSON on failure too
+        assert answer["ok"] is False and answer["exit"] == code
+        assert expected["message_contains"] in answer["error"]
         assert "Traceback" not in err
         assert len(err.strip().splitlines()) == 1, err
         assert expected["message_contains"] in err
