@@ -4,8 +4,8 @@ test that every input row is either loaded or rejected."""
 from __future__ import annotations
 
 import csv
-import json
 import hashlib
+import json
 import os
 import shutil
 import subprocess
