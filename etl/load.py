@@ -995,6 +995,33 @@ def summary_text(summary: LoadSummary) -> str:
     )
     if summary.skipped_files:
         lines.append(f"\nNot input files (skipped): {', '.join(summary.skipped_files)}")
+    if summary.datasets:
+        lines.append("\nDatasets:")
+        for d in summary.datasets:
+            if d.action == "loaded":
+                how = "loaded from this run's files"
+            elif d.action == "kept":
+                how = f"kept from run {d.source_run_id} (no file for it in the folder)"
+                if d.rejected or d.warnings:
+                    how += (
+                        f"; checked against the new partners: {d.rejected:,} rejected, "
+                        f"{d.warnings:,} warned"
+                    )
+            else:
+                how = "empty" + (" (--replace-all)" if summary.mode == "replace_all" else "")
+            lines.append(f"  {d.dataset:<14} {d.rows:>9,} rows  {how}")
+    if summary.reference_changes:
+        lines.append(
+            f"\nReference changes (reference {summary.reference_dir}, against the shipped one):"
+        )
+        for c in summary.reference_changes:
+            old = "(not shipped)" if c.old is None else (c.old or "(none)")
+            new = "(removed)" if c.new is None else (c.new or "(none)")
+            lines.append(f"  {c.file} {c.key} {c.field}: {old} → {new}")
+    if summary.removed_files:
+        lines.append(
+            f"\nRemoved leftovers of an interrupted load: {', '.join(summary.removed_files)}"
+        )
     if t["rejected"]:
         lines.append(
             "\nRejected rows, with line and reason, are in the rejected_rows table "
