@@ -25,11 +25,11 @@ def files(run_id: str) -> pd.DataFrame:
     return db.query(
         """
         SELECT file, kind, sha256, encoding, rows_in, loaded, rejected, warnings
-        FROM etl_files WHERE run_id = ? OR run_id IN (SELECT source_run_id FROM etl_datasets)
+        FROM etl_files WHERE run_id = ? OR run_id IN (SELECT source_run_id FROM etl_datasets WHERE run_id = ?)
         ORDER BY CASE kind WHEN 'partners' THEN 1 WHEN 'activities' THEN 2
                  WHEN 'participation' THEN 3 ELSE 4 END, file
         """,
-        [run_id],
+        [run_id, run_id],
     )
 
 
@@ -39,9 +39,9 @@ def rejected_rows(run_id: str) -> pd.DataFrame:
         """
         SELECT file, line, column_name, value, reason, raw
         FROM rejected_rows
-        WHERE run_id = ? OR run_id IN (SELECT source_run_id FROM etl_datasets) ORDER BY file, line, column_name
+        WHERE run_id = ? OR run_id IN (SELECT source_run_id FROM etl_datasets WHERE run_id = ?) ORDER BY file, line, column_name
         """,
-        [run_id],
+        [run_id, run_id],
     )
 
 
@@ -51,9 +51,9 @@ def load_warnings(run_id: str) -> pd.DataFrame:
         """
         SELECT file, line, column_name, value, reason
         FROM load_warnings
-        WHERE run_id = ? OR run_id IN (SELECT source_run_id FROM etl_datasets) ORDER BY file, line, column_name
+        WHERE run_id = ? OR run_id IN (SELECT source_run_id FROM etl_datasets WHERE run_id = ?) ORDER BY file, line, column_name
         """,
-        [run_id],
+        [run_id, run_id],
     )
 
 
