@@ -164,6 +164,18 @@ def check_reference(directory: Path = REFERENCE_DIR) -> None:
         if spec is None:
             continue
         missing = [c for c in spec.required if c not in header]
+        if missing and len(header) == 1 and ";" in header[0]:
+            problems.append(
+                Problem(
+                    name,
+                    1,
+                    None,
+                    None,
+                    "the file is separated by ';' (as Excel saves CSV in some languages): "
+                    'save it as "CSV UTF-8 (comma delimited)"',
+                )
+            )
+            continue
         for c in missing:
             problems.append(
                 Problem(name, 1, c, None, f"missing column (header read: {', '.join(header)})")

@@ -10,6 +10,8 @@ the CLI must do with them. Adding a case is adding a folder; `expected.json` key
 - `reasons` / `warnings`: texts each found in some rejected_rows / load_warnings reason.
 - `rejected_lines` / `warning_lines`: per file, the exact sorted distinct lines.
 - `ignored_columns`, `skipped_files`: as in `--json`.
+- `args`: further command-line arguments, e.g. `["--allow-empty"]` for a case whose datasets
+  load no row (refused otherwise).
 - `sql`: `[{"query": ..., "rows": [[...], ...]}]` run on the new warehouse (dates cast to
   VARCHAR in the query; JSON null is NULL).
 """
@@ -37,6 +39,7 @@ KNOWN_KEYS = {
     "ignored_columns",
     "skipped_files",
     "sql",
+    "args",
 }
 
 
@@ -67,7 +70,7 @@ def test_bad_input_case(case, tmp_path, run_cli):
     source = _copy_inputs(case, tmp_path / "in")
     db = tmp_path / "out" / "warehouse.duckdb"
 
-    code, out, err = run_cli("load", source, "--db", db, "--json")
+    code, out, err = run_cli("load", source, "--db", db, "--json", *expected.get("args", []))
 
     assert code == expected["exit"], f"{case}: exit {code}\nstdout: {out}\nstderr: {err}"
     if code != 0:

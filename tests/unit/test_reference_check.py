@@ -272,3 +272,28 @@ def test_an_invalid_reference_stops_the_load_and_keeps_the_warehouse(
         "reason": answer["problems"][0]["reason"],
     }
     assert db.read_bytes() == before
+
+
+def test_an_excel_resave_with_bom_and_crlf_is_valid(ref_copy):
+    # Excel's "CSV UTF-8" writes a BOM and CR LF line ends: the same data, still valid.
+    path = ref_copy / "countries.csv"
+    text = path.read_text(encoding="utf-8")
+    path.write_bytes(b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode("utf-8"))
+    check_reference(ref_copy)
+    assert reference_changes(ref_copy) == []
+
+
+def test_an_excel_resave_with_semicolons_says_so(ref_copy):
+    # Excel in a French locale saves "CSV" separated by semicolons.
+    path = ref_copy / "regions.csv"
+    with open(path, encoding="utf-8", newline="") as f:
+        rows = list(csv.reader(f))
+    path.write_text("\n".join(";".join(r) for r in rows) + "\n", encoding="utf-8")
+    problems = _problems(ref_copy)
+    assert {(p.file, p.line) for p in problems} == {("regions.csv", 1)}
+    assert all("separated by ';'" in p.reason for p in problems)
+
+
+def test_a_reference_folder_that_does_not_exist(tmp_path):
+    (p,) = _problems(tmp_path / "nope")
+    assert p.reason == "not a folder"
