@@ -404,12 +404,12 @@ def _disk_full_message(db: Path) -> str:
     )
 
 
-def _size(n: int) -> str:
-    for unit in ("B", "KB", "MB", "GB"):
-        if n < 1024 or unit == "GB":
+def _size(n: float) -> str:
+    for unit in ("B", "KB", "MB"):
+        if n < 1024:
             return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
         n /= 1024
-    return str(n)
+    return f"{n:.1f} GB"
 
 
 # -- empty datasets -----------------------------------------------------------------------------
@@ -624,7 +624,7 @@ def _build(
         _load_reference(con, ref)
         participation_id = 0
         for v in results:
-            table = {"partners": "partners", "activities": "activities"}.get(v.table.kind)
+            table = v.table.kind  # partners, activities, participation: the table of its rows
             records = v.records
             if v.table.kind == "participation":
                 records = records.copy()
