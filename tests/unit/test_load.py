@@ -883,3 +883,45 @@ def test_a_full_disk_exits_with_its_code_and_keeps_the_warehouse(tmp_path, run_c
         assert db.read_bytes() == before
     finally:
         subprocess.run(["umount", str(disk)], check=False)
+
+
+def test_a_load_killed_while_building_leaves_the_warehouse_and_is_cleaned_up(tmp_path):
+    """The real thing: SIGKILL a load in another process while it writes its building file."""
+    import signal
+    import time
+
+    db = tmp_path / "w.duckdb"
+    small = tmp_path / "small"
+    _write(small, "partners.csv", PARTNERS)
+    load_directory(small, db)
+    before = db.read_bytes()
+    big = tmp_path / "big"
+    _write(big, "partners.csv", PARTNERS)
+    rows = [ACTIVITIES[0]] + [
+        [f"A{i}", "P1;P3", f"Workshop {i}", "bilateral", "ED", "advocacy", "FRA;KEN;BRA"]
+        + ["2020-01-01", "9"]
+        for i in range(60_000)
+    ]
+    _write(big, "activities.csv", rows)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "etl", "load", str(big), "--db", str(db)],
+        cwd=Path(__file__).resolve().parents[2],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    building = tmp_path / f"w.duckdb.building-{proc.pid}"
+    deadline = time.monotonic() + 120
+    while not building.exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.005)
+    assert building.exists(), "the load finished before it could be killed"
+    with pytest.raises(load_module.LoadBusy, match=f"pid {proc.pid}"):
+        load_directory(small, db)  # another process holds the load lock
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+
+    assert db.read_bytes() == before  # the warehouse a killed load leaves is the previous one
+    assert building.exists()  # nothing could clean up after SIGKILL ...
+    summary = load_directory(small, db)  # ... so the next load does, and is not locked out
+    assert building.name in summary.removed_files
+    assert not list(tmp_path.glob("w.duckdb.building-*"))
+    assert not (tmp_path / "w.duckdb.lock").exists()
