@@ -925,3 +925,117 @@ def test_a_load_killed_while_building_leaves_the_warehouse_and_is_cleaned_up(tmp
     assert building.name in summary.removed_files
     assert not list(tmp_path.glob("w.duckdb.building-*"))
     assert not (tmp_path / "w.duckdb.lock").exists()
+
+
+# -- any sequence of updating loads keeps the books straight (property test) --------------------
+
+_PID = st.sampled_from(["P1", "P2", "P3", "P4", ""])
+_UPDATE_PARTNER = st.tuples(_PID, st.sampled_from(["consultative", "associate", "bogus"]))
+_UPDATE_ACTIVITY = st.tuples(
+    st.sampled_from(["A1", "A2", "A3", "A4"]),
+    st.sampled_from(["P1", "P2", "P3;P4", "P4;P1", "P9", ""]),
+)
+_UPDATE_PARTICIPATION = st.sampled_from(["P1", "P2", "P3", "P9"])
+_UPDATE_LOAD = st.fixed_dictionaries(
+    {
+        "partners": st.none() | st.lists(_UPDATE_PARTNER, max_size=5),
+        "activities": st.none() | st.lists(_UPDATE_ACTIVITY, max_size=5),
+        "participation": st.none() | st.lists(_UPDATE_PARTICIPATION, max_size=4),
+        "replace_all": st.booleans(),
+    }
+).filter(lambda d: any(d[k] is not None for k in DATASET_NAMES))
+DATASET_NAMES = ("partners", "activities", "participation")
+
+
+def _write_update(folder: Path, load: dict) -> None:
+    folder.mkdir()
+    if load["partners"] is not None:
+        _write(
+            folder,
+            "partners.csv",
+            [["partner_id", "name", "status"]] + [[p, f"Org {p}", s] for p, s in load["partners"]],
+        )
+    if load["activities"] is not None:
+        _write(
+            folder,
+            "activities.csv",
+            [["activity_id", "partner_ids", "title", "field"]]
+            + [[a, p, f"Activity {a}", "ED"] for a, p in load["activities"]],
+        )
+    if load["participation"] is not None:
+        _write(
+            folder,
+            "participation.csv",
+            [["partner_id", "mechanism"]] + [[p, "forum"] for p in load["participation"]],
+        )
+
+
+@settings(
+    max_examples=int(os.environ.get("ETL_PROPERTY_EXAMPLES", "12")),
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(loads=st.lists(_UPDATE_LOAD, min_size=1, max_size=4))
+def test_any_sequence_of_updating_loads_keeps_the_books(loads):
+    folder = Path(tempfile.mkdtemp(prefix="etl-upd-"))
+    try:
+        db = folder / "w.duckdb"
+        source_run: dict[str, str | None] = dict.fromkeys(DATASET_NAMES)
+        for n, load in enumerate(loads):
+            _write_update(folder / f"in{n}", load)
+            summary = load_directory(
+                folder / f"in{n}", db, replace_all=load["replace_all"], allow_empty=True
+            )
+            for d in DATASET_NAMES:
+                if load[d] is not None:
+                    source_run[d] = summary.run_id
+                elif load["replace_all"]:
+                    source_run[d] = None
+            con = duckdb.connect(":memory:")
+            con.execute(f"ATTACH '{db}' AS w (READ_ONLY)")
+            con.execute("USE w")
+            try:
+                got = dict(_rows(con, "SELECT dataset, source_run_id FROM etl_datasets"))
+                assert got == source_run
+                # Every run a dataset came from is described, and only those plus this one.
+                runs = {r for (r,) in _rows(con, "SELECT run_id FROM etl_runs")}
+                assert runs == {r for r in source_run.values() if r} | {summary.run_id}
+                # Per file: rows_in = loaded + rejected, and the rows are where the counts say.
+                for run_id, file, kind, rows_in, loaded_n, rejected_n in _rows(
+                    con, "SELECT run_id, file, kind, rows_in, loaded, rejected FROM etl_files"
+                ):
+                    assert rows_in == loaded_n + rejected_n, file
+                    assert source_run[kind] == run_id
+                    (stored,) = _rows(
+                        con,
+                        f"SELECT count(*) FROM {kind} WHERE source_file = ?",  # noqa: S608
+                        [file],
+                    )
+                    assert stored == (loaded_n,), file
+                    (rej,) = _rows(
+                        con,
+                        "SELECT count(*) FROM rejected_rows WHERE run_id = ? AND file = ?",
+                        [run_id, file],
+                    )
+                    assert rej == (rejected_n,), file
+                assert _rows(
+                    con,
+                    "SELECT count(*) FROM rejected_rows r ANTI JOIN etl_files f "
+                    "USING (run_id, file)",
+                ) == [(0,)]
+                # The merged result refers only to loaded partners.
+                for table in ("activity_partners", "participation"):
+                    assert _rows(
+                        con,
+                        f"SELECT count(*) FROM {table} ANTI JOIN partners USING (partner_id)",  # noqa: S608
+                    ) == [(0,)]
+                assert _rows(
+                    con,
+                    "SELECT count(*) FROM activities a WHERE NOT EXISTS "
+                    "(SELECT 1 FROM activity_partners p WHERE p.activity_id = a.activity_id)",
+                ) == [(0,)]
+            finally:
+                con.close()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
