@@ -679,6 +679,9 @@ def _build(
             _copy_kept(con, keep)
             if "partners" not in keep:
                 checked = _check_kept_against_partners(con, keep, run_id)
+            for dataset, warned in _check_kept_codes(con, keep, run_id).items():
+                rejected, before = checked.get(dataset, (0, 0))
+                checked[dataset] = (rejected, before + warned)
             _exec(con, "DETACH prev")
         _refresh_regions(con, keep)
         con.execute((SQL_DIR / "derived.sql").read_text())
@@ -876,6 +879,80 @@ def _check_kept_against_partners(
             [[r[0] for r in lost]],
         )
         out["participation"] = (len(rej_rows), 0)
+    return out
+
+
+# Coded columns of kept rows, checked against this load's reference data:
+# (dataset, table, column, reference table, vocabulary or None, owner table holding the source
+# line, join key). Codes are stored, so a reference edit may leave a kept row with a code the
+# reference no longer has: it is kept (nothing lost) and warned about.
+KEPT_CODES: tuple[tuple[str, str, str, str, str | None, str, str], ...] = (
+    ("partners", "partners", "partner_type", "vocabularies", "partner_type", "", ""),
+    ("partners", "partners", "status", "vocabularies", "partner_status", "", ""),
+    ("partners", "partners", "scope", "vocabularies", "scope", "", ""),
+    ("partners", "partners", "hq_country_iso3", "countries", None, "", ""),
+    (
+        "partners",
+        "partner_fields",
+        "field_code",
+        "fields_of_competence",
+        None,
+        "partners",
+        "partner_id",
+    ),
+    ("activities", "activities", "field_code", "fields_of_competence", None, "", ""),
+    ("activities", "activities", "modality", "vocabularies", "modality", "", ""),
+    ("activities", "activities", "status", "vocabularies", "activity_status", "", ""),
+    (
+        "activities",
+        "activity_functional_areas",
+        "area_code",
+        "functional_areas",
+        None,
+        "activities",
+        "activity_id",
+    ),
+    ("activities", "activity_countries", "iso3", "countries", None, "activities", "activity_id"),
+    ("activities", "activity_regions", "region_code", "regions", None, "activities", "activity_id"),
+    ("participation", "participation", "mechanism", "vocabularies", "mechanism", "", ""),
+    ("participation", "participation", "role", "vocabularies", "role", "", ""),
+)
+
+
+def _check_kept_codes(
+    con: duckdb.DuckDBPyConnection, keep: set[str], run_id: str
+) -> dict[str, int]:
+    """Warn about kept rows whose codes this load's reference no longer has; {dataset: warned}."""
+    here = con.execute("SELECT current_database()").fetchall()[0][0]
+    out: dict[str, int] = {}
+    for dataset, table, column, ref, vocabulary, owner, key in KEPT_CODES:
+        if dataset not in keep or column not in _columns(con, here, table):
+            continue
+        codes = "iso3" if ref == "countries" else "code"
+        where = "WHERE vocabulary = ?" if vocabulary else ""
+        source = f"{table} t JOIN {owner} o USING ({key})" if owner else f"{table} t"
+        cols = "o.source_file, o.source_line" if owner else "t.source_file, t.source_line"
+        rows = con.execute(
+            f"SELECT DISTINCT {cols}, t.{column} FROM {source} "  # noqa: S608 - names are ours
+            f"WHERE t.{column} IS NOT NULL AND t.{column} NOT IN (SELECT {codes} FROM {ref} {where}) "
+            "ORDER BY 1, 2, 3",
+            [vocabulary] if vocabulary else [],
+        ).fetchall()
+        what = f"{ref}, {vocabulary}" if vocabulary else ref
+        warned = [
+            (
+                file,
+                line,
+                column,
+                code,
+                f"code {code!r} is not in this load's reference data ({what}); kept as loaded "
+                f"(checked by run {run_id}): load this dataset again to check its rows",
+            )
+            for file, line, code in rows
+        ]
+        if warned:
+            _file_kept_outcomes(con, dataset, [], warned)
+            out[dataset] = out.get(dataset, 0) + len(warned)
     return out
 
 

@@ -1039,3 +1039,36 @@ def test_any_sequence_of_updating_loads_keeps_the_books(loads):
                 con.close()
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_kept_rows_with_a_code_the_new_reference_lacks_are_kept_and_warned(tmp_path):
+    from etl.reference import REFERENCE_DIR
+
+    ref = tmp_path / "ref"
+    shutil.copytree(REFERENCE_DIR, ref)
+    path = ref / "functional_areas.csv"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    path.write_text("".join(line for line in lines if not line.startswith("research,")), "utf-8")
+    db, first, second = _full_then(
+        tmp_path, **{"partners.csv": PARTNERS, "_kwargs": {"reference_dir": ref}}
+    )
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        # A2 ("research") is kept with its area, and warned about on its own line.
+        assert _rows(
+            con, "SELECT area_code FROM activity_functional_areas WHERE activity_id = 'A2'"
+        ) == [("research",)]
+        warned = _rows(
+            con,
+            "SELECT run_id, file, line, column_name, value FROM load_warnings WHERE reason LIKE ?",
+            [f"%checked by run {second.run_id}%"],
+        )
+        assert warned == [(first.run_id, "activities.csv", 3, "area_code", "research")]
+        (n,) = _rows(con, "SELECT warnings FROM etl_files WHERE file = 'activities.csv'")
+        assert (
+            n == _rows(con, "SELECT count(*) FROM load_warnings WHERE file = 'activities.csv'")[0]
+        )
+    finally:
+        con.close()
+    acts = next(d for d in second.datasets if d.dataset == "activities")
+    assert acts.warnings == 1
