@@ -340,8 +340,9 @@ def exclusive_load(db: Path) -> Iterator[None]:
             break
         os.close(fd)
     try:
-        os.ftruncate(fd, 0)
-        os.write(fd, str(os.getpid()).encode())
+        with contextlib.suppress(OSError):  # the pid is for the busy message; a full disk
+            os.ftruncate(fd, 0)  # must still get its own error from the build
+            os.write(fd, str(os.getpid()).encode())
         yield
     finally:
         with contextlib.suppress(FileNotFoundError):
