@@ -200,6 +200,17 @@ def _range(text: str) -> When | Bad | None:
     return _range_parts(a.strip(), b.strip())
 
 
+def _borrowed_start(a: str, end: When) -> dt.date | Bad | None:
+    """The first day of a range whose left side lacks the year (and month) of its right side."""
+    if (d := _DAY_ONLY.match(a)) and end.precision == "day":
+        return _date(end.start.year, end.start.month, int(d["d"]))
+    if (d := _DAY_MONTH.match(a)) and end.precision == "day" and (month := _month(d["mon"])):
+        return _date(end.start.year, month, int(d["d"]))
+    if (d := _MONTH_ONLY.match(a)) and end.precision == "month" and (month := _month(d["mon"])):
+        return _date(end.start.year, month)
+    return None
+
+
 def _range_parts(a: str, b: str) -> When | Bad | None:
     end = _single(b)
     if end is None:
@@ -209,18 +220,11 @@ def _range_parts(a: str, b: str) -> When | Bad | None:
     start = _single(a)
     if start is None:
         # The left side borrows what it lacks from the right: "12–14 December 2016",
-        # "12 June – 3 July 2016", "June–July 2016", "2015–16".
-        if (d := _DAY_ONLY.match(a)) and end.precision == "day":
-            start = _date(end.start.year, end.start.month, int(d["d"]))
-        elif (d := _DAY_MONTH.match(a)) and end.precision == "day" and _month(d["mon"]):
-            start = _date(end.start.year, _month(d["mon"]) or 1, int(d["d"]))
-        elif (d := _MONTH_ONLY.match(a)) and end.precision == "month" and _month(d["mon"]):
-            start = _date(end.start.year, _month(d["mon"]) or 1)
-        else:
-            return None
-        if isinstance(start, Bad):
-            return start
-        start = When(start, end.precision)
+        # "12 June – 3 July 2016", "June–July 2016".
+        first = _borrowed_start(a, end)
+        if first is None or isinstance(first, Bad):
+            return first
+        start = When(first, end.precision)
     elif isinstance(start, Bad):
         return start
     if end.last_day < start.start:
