@@ -31,7 +31,13 @@ import pandas as pd
 
 from etl import extract, validate
 from etl.reference import REFERENCE_DIR, Reference
-from etl.reference_check import Change, check_reference, reference_changes
+from etl.reference_check import (
+    Change,
+    ReferenceInvalid,
+    check_reference,
+    problem_from_message,
+    reference_changes,
+)
 
 # Bumped when the warehouse schema changes: the app refuses (or rebuilds the demo) an older file.
 ETL_VERSION = "2"
@@ -231,7 +237,10 @@ def load_directory(
     reference_dir = Path(reference_dir)
     check_reference(reference_dir)  # raises ReferenceInvalid naming file, line and column
     changes = reference_changes(reference_dir)
-    ref = Reference(reference_dir)
+    try:
+        ref = Reference(reference_dir)
+    except (ValueError, KeyError) as e:  # the reference's own checks of the files it reads
+        raise ReferenceInvalid(reference_dir, [problem_from_message(str(e))]) from None
     tables = [extract.read_table(path, kind) for kind, path in inputs]  # fails fast, loads nothing
     given = {dataset_of(t.kind) for t in tables}
     keep = set() if replace_all else set(DATASETS) - given

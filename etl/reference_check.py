@@ -216,6 +216,19 @@ def reference_changes(
     return changes
 
 
+def problem_from_message(message: str) -> Problem:
+    """A Problem from a `file:line: [column C:] reason` message (the reference loader's own checks)."""
+    m = re.match(r"^(?P<file>[^:\s]+\.csv):(?P<line>\d+)?:?\s*(?P<rest>.*)$", message)
+    if not m:
+        return Problem("reference", None, None, None, message)
+    rest = m.group("rest")
+    col = re.match(r"^column (?P<column>\w+)[: ]\s*(?P<reason>.*)$", rest)
+    line = int(m.group("line")) if m.group("line") else None
+    if col:
+        return Problem(m.group("file"), line, col.group("column"), None, col.group("reason"))
+    return Problem(m.group("file"), line, None, None, rest)
+
+
 # -- reading --------------------------------------------------------------------------------------
 
 

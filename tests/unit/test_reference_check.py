@@ -297,3 +297,41 @@ def test_an_excel_resave_with_semicolons_says_so(ref_copy):
 def test_a_reference_folder_that_does_not_exist(tmp_path):
     (p,) = _problems(tmp_path / "nope")
     assert p.reason == "not a folder"
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        (
+            "country_aliases.csv:7: column iso3: 'XXX' is not a code of countries.csv",
+            ("country_aliases.csv", 7, "iso3", "'XXX' is not a code of countries.csv"),
+        ),
+        (
+            "un_country_names.csv:1: missing column(s) formal_fr",
+            ("un_country_names.csv", 1, None, "missing column(s) formal_fr"),
+        ),
+        ("something else went wrong", ("reference", None, None, "something else went wrong")),
+    ],
+)
+def test_problems_from_the_reference_loaders_own_messages(message, expected):
+    from etl.reference_check import problem_from_message
+
+    p = problem_from_message(message)
+    assert (p.file, p.line, p.column, p.reason) == expected
+
+
+def test_the_reference_loaders_own_errors_stop_the_load_as_reference_problems(
+    ref_copy, tmp_path, write_inputs, monkeypatch
+):
+    import etl.load as load_module
+
+    def refuse(directory):
+        raise ValueError("country_aliases.csv:3: column iso3: 'ZZZ' is not a code of countries.csv")
+
+    monkeypatch.setattr(load_module, "Reference", refuse)
+    source = write_inputs({"partners.csv": [["partner_id", "name"], ["P1", "A"]]})
+    with pytest.raises(ReferenceInvalid) as caught:
+        load_module.load_directory(source, tmp_path / "w.duckdb", reference_dir=ref_copy)
+    (p,) = caught.value.problems
+    assert (p.file, p.line, p.column) == ("country_aliases.csv", 3, "iso3")
+    assert not (tmp_path / "w.duckdb").exists()
