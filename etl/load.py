@@ -63,8 +63,9 @@ DATASET_TABLES: dict[str, tuple[str, ...]] = {
     "participation": ("participation",),
 }
 DATASETS = tuple(DATASET_TABLES)
-# File kinds that fill a dataset of another name (none yet: each kind is its dataset).
-KIND_DATASET: dict[str, str] = {}
+# File kinds that fill a dataset of another name: IATI activity files (issue 10) fill activities,
+# so a folder with only IATI files replaces the activities and keeps partners and participation.
+KIND_DATASET: dict[str, str] = {"iati": "activities"}
 
 
 def dataset_of(kind: str) -> str:
@@ -634,7 +635,7 @@ def _build(
         _load_reference(con, ref)
         participation_id = 0
         for v in results:
-            table = v.table.kind  # partners, activities, participation: the table of its rows
+            table = DATASET_TABLES[dataset_of(v.table.kind)][0]  # the dataset's main table
             records = v.records
             if v.table.kind == "participation":
                 records = records.copy()
