@@ -260,13 +260,8 @@ def load_directory(
         finally:
             if prev is not None:
                 prev.close()
-        datasets, summaries = summary
-        # Nothing writes the live file: a WAL beside it is a leftover DuckDB would replay into
-        # the new warehouse.
-        for leftover in (db.with_name(db.name + ".wal"),):
-            if leftover.exists():
-                leftover.unlink()
-                removed.append(leftover.name)
+        datasets, summaries, removed_now = summary
+        removed += removed_now
     finished = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     return LoadSummary(
         run_id,
@@ -284,8 +279,21 @@ def load_directory(
     )
 
 
-def _load_locked(db, ref, tables, given, keep, prev, run_id, started, source, changes, allow_empty):
-    """Validate, build and swap in (holding the load lock): (datasets, file summaries)."""
+def _load_locked(
+    db: Path,
+    ref: Reference,
+    tables: list[extract.RawTable],
+    given: set[str],
+    keep: set[str],
+    prev: _Previous | None,
+    run_id: str,
+    started: dt.datetime,
+    source: Path,
+    changes: list[Change],
+    allow_empty: bool,
+) -> tuple[list[DatasetSummary], list[FileSummary], list[str]]:
+    """Validate, build and swap in (holding the load lock): (datasets, files, files removed)."""
+    removed: list[str] = []
     partner_seen: dict[str, str] = {}
     activity_seen: dict[str, str] = {}
     results: list[validate.Validated] = []
@@ -312,6 +320,12 @@ def _load_locked(db, ref, tables, given, keep, prev, run_id, started, source, ch
         )
         if not allow_empty:
             _refuse_emptied_kept(datasets, prev)
+        # Nothing writes the live file: a WAL beside it is a leftover (of a writer that died)
+        # that DuckDB would replay into the new warehouse when it is next opened.
+        stale_wal = db.with_name(db.name + ".wal")
+        if stale_wal.exists():
+            stale_wal.unlink()
+            removed.append(stale_wal.name)
         os.replace(building, db)  # atomic on POSIX: readers keep the old inode open
     except (OSError, duckdb.Error) as e:
         if _is_disk_full(e):
@@ -319,7 +333,7 @@ def _load_locked(db, ref, tables, given, keep, prev, run_id, started, source, ch
         raise
     finally:
         _remove(building)
-    return datasets, summaries
+    return datasets, summaries, removed
 
 
 # -- one load at a time; leftovers of killed loads; a full disk ---------------------------------

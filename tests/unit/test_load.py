@@ -1072,3 +1072,15 @@ def test_kept_rows_with_a_code_the_new_reference_lacks_are_kept_and_warned(tmp_p
         con.close()
     acts = next(d for d in second.datasets if d.dataset == "activities")
     assert acts.warnings == 1
+
+
+def test_a_stale_wal_beside_the_warehouse_is_removed_before_the_swap(tmp_path):
+    db = tmp_path / "w.duckdb"
+    source = tmp_path / "in"
+    _write(source, "partners.csv", PARTNERS)
+    load_directory(source, db)
+    wal = tmp_path / "w.duckdb.wal"
+    wal.write_bytes(b"\x00garbage a dead writer left" * 100)
+    summary = load_directory(source, db)
+    assert summary.removed_files == ["w.duckdb.wal"] and not wal.exists()
+    assert _partners_in_fresh_process(db) == 3
