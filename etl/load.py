@@ -320,8 +320,8 @@ def _load_locked(
         )
         if not allow_empty:
             _refuse_emptied_kept(datasets, prev)
-        # Nothing writes the live file: a WAL beside it is a leftover (of a writer that died)
-        # that DuckDB would replay into the new warehouse when it is next opened.
+        # Nothing writes the live file, so a WAL beside it is a leftover of a writer that died;
+        # it cannot belong to the new file (DuckDB ignores a WAL of another database): tidy it.
         stale_wal = db.with_name(db.name + ".wal")
         if stale_wal.exists():
             stale_wal.unlink()
