@@ -335,3 +335,14 @@ def test_the_reference_loaders_own_errors_stop_the_load_as_reference_problems(
     (p,) = caught.value.problems
     assert (p.file, p.line, p.column) == ("country_aliases.csv", 3, "iso3")
     assert not (tmp_path / "w.duckdb").exists()
+
+
+def test_the_text_summary_lists_reference_changes(ref_copy, tmp_path, write_inputs, run_cli):
+    _edit(ref_copy / "countries.csv", lambda rows: _set(rows, "DJI", "region_code", "AFR"))
+    source = write_inputs(
+        {"partners.csv": [["partner_id", "name", "status"], ["P1", "A", "associate"]]}
+    )
+    code, out, _ = run_cli("load", source, "--db", tmp_path / "w.duckdb", "--reference", ref_copy)
+    assert code == 0
+    assert f"Reference changes (reference {ref_copy}, against the shipped one):" in out
+    assert "  countries.csv DJI region_code: ARB → AFR" in out
