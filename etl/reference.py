@@ -70,6 +70,10 @@ class Country:
         return self.name_fr if lang == "fr" else self.name_en
 
 
+class ReferenceDataError(ValueError):
+    """A reference file an administrator edited cannot be used: the message names file:line."""
+
+
 @dataclass(frozen=True)
 class CountryMatch:
     """How a country cell as people write it reads: the country, a city found in it, and why.
@@ -126,7 +130,9 @@ class Reference:
             for r in _read(self.directory / "countries.csv")
         ]
         self.country_by_iso3 = {c.iso3: c for c in self.countries}
-        self.un_names = _read_optional(self.directory / "un_country_names.csv")
+        self.un_names = _un_names(
+            self.directory / "un_country_names.csv", set(self.country_by_iso3)
+        )
         self.country_aliases = _country_aliases(
             self.directory / "country_aliases.csv", set(self.country_by_iso3)
         )
@@ -360,16 +366,46 @@ def _country_aliases(path: Path, iso3s: set[str]) -> dict[str, CountryAlias]:
         alias, iso3 = (row.get("alias") or "").strip(), (row.get("iso3") or "").strip()
         flag = (row.get("interpretation") or "").strip().lower()
         if not fold(alias):
-            raise ValueError(f"{where}: column alias is empty")
+            raise ReferenceDataError(f"{where}: column alias is empty")
         if iso3 and iso3 not in iso3s:
-            raise ValueError(f"{where}: column iso3: {iso3!r} is not a code of countries.csv")
+            raise ReferenceDataError(
+                f"{where}: column iso3: {iso3!r} is not a code of countries.csv"
+            )
         if flag not in ("yes", "no"):
-            raise ValueError(f"{where}: column interpretation must be yes or no, not {flag!r}")
+            raise ReferenceDataError(
+                f"{where}: column interpretation must be yes or no, not {flag!r}"
+            )
         if fold(alias) in out:
-            raise ValueError(f"{where}: column alias: {alias!r} is listed twice")
+            raise ReferenceDataError(f"{where}: column alias: {alias!r} is listed twice")
         note = (row.get("note") or "").strip() or ("no single successor state" if not iso3 else "")
         out[fold(alias)] = CountryAlias(alias, iso3 or None, flag == "yes" or not iso3, note)
     return out
+
+
+def _un_names(path: Path, iso3s: set[str]) -> list[dict[str, str]]:
+    """The UN names file, checked: its columns, known and unique iso3, membership values."""
+    rows = _read_optional(path)
+    if not rows:
+        return rows
+    missing = [c for c in ("iso3", "unesco_membership", *UN_NAME_COLUMNS) if c not in rows[0]]
+    if missing:
+        raise ReferenceDataError(f"{path.name}:1: missing column(s) {', '.join(missing)}")
+    seen: set[str] = set()
+    for line, row in enumerate(rows, start=2):
+        iso3 = row["iso3"]
+        if iso3 not in iso3s:
+            raise ReferenceDataError(
+                f"{path.name}:{line}: column iso3: {iso3!r} is not a code of countries.csv"
+            )
+        if iso3 in seen:
+            raise ReferenceDataError(f"{path.name}:{line}: column iso3: {iso3!r} is listed twice")
+        seen.add(iso3)
+        if row["unesco_membership"] not in ("member", "associate", ""):
+            raise ReferenceDataError(
+                f"{path.name}:{line}: column unesco_membership must be member, associate or "
+                f"empty, not {row['unesco_membership']!r}"
+            )
+    return rows
 
 
 def _place_splits(text: str) -> list[tuple[str, str]]:

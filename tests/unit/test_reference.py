@@ -443,3 +443,40 @@ def test_new_codes_keep_existing_bits(reference):
         "forum",
     ]
     assert reference.codes("role")[-1] == "other" and reference.codes("mechanism")[-1] == "other"
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda t: t.replace("\nFRA,250,", "\nFRX,250,"), "un_country_names.csv:"),
+        (lambda t: t + t.splitlines()[1] + "\n", "is listed twice"),
+        (lambda t: t.replace(",member,", ",Member State,", 1), "column unesco_membership"),
+        (lambda t: t.replace("formal_fr", "formal_french", 1), "missing column(s) formal_fr"),
+    ],
+)
+def test_un_names_file_is_checked(tmp_path, edit, message):
+    import shutil
+
+    from etl.reference import REFERENCE_DIR, Reference, ReferenceDataError
+
+    d = tmp_path / "reference"
+    shutil.copytree(REFERENCE_DIR, d)
+    path = d / "un_country_names.csv"
+    path.write_text(edit(path.read_text(encoding="utf-8")), encoding="utf-8")
+    with pytest.raises(ReferenceDataError, match=re_escape(message)):
+        Reference(d)
+
+
+def test_a_broken_alias_file_stops_the_load_before_anything_is_written(tmp_path):
+    from etl.load import load_directory
+    from etl.reference import ReferenceDataError
+
+    _reference_copy(tmp_path, "alias,iso3,interpretation,note\nNarnia,NAR,no,\n")
+    build_dir = tmp_path / "reference"
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "partners.csv").write_text("partner_id,name,status\nP1,A,consultative\n")
+    db = tmp_path / "w.duckdb"
+    with pytest.raises(ReferenceDataError, match="country_aliases.csv:2: column iso3"):
+        load_directory(src, db, reference_dir=build_dir)
+    assert not db.exists()
