@@ -261,7 +261,7 @@ class Reference:
         for country_part, city_part in _place_splits(text):
             found = self._country_or_alias(country_part)
             if found is not None and found.iso3:
-                why = f"the country cell also names a place ({city_part!r}); country read from {country_part!r}"
+                why = f"{city_part!r} read as the city and {country_part!r} as the country"
                 reason = f"{why}; {found.reason}" if found.reason else why
                 return CountryMatch(found.iso3, city_part, reason)
             if found is not None:  # e.g. "Prague, Czechoslovakia": known, no successor

@@ -270,9 +270,9 @@ def _headquarters(ref: Reference, c: _Checks, f: pd.DataFrame) -> tuple[pd.Serie
         [
             None
             if r is None
-            else f"{r}; hq_city taken from it"
+            else f"country cell: {r}; hq_city taken from it"
             if take
-            else f"{r}; hq_city kept as given ({g!r})"
+            else f"country cell: {r}; hq_city kept as given ({g!r})"
             if fc is not None and fold(fc) != fold(g)
             else r
             for r, take, fc, g in zip(reason, take_city, found_city, given_city, strict=True)
@@ -281,11 +281,19 @@ def _headquarters(ref: Reference, c: _Checks, f: pd.DataFrame) -> tuple[pd.Serie
         dtype=object,
     )
     c.warning(note.notna().to_numpy(), "hq_country", note)
+    # No country cell, but a city cell that names one ("Geneva, Switzerland"): read it, warned.
+    # A bare name stays a city ("Luxembourg", "Panamá" are cities too): no country is guessed.
+    lone = ((f["hq_country"] == "") & (given_city != "")).to_numpy()
+    in_city = PerValue(given_city, lambda v: ref.resolve_country(v) if v else None)
+    split = lone & in_city.mask(lambda m: m is not None and m.iso3 and m.city)
+    country = country.where(~split, in_city.take(lambda m: m.iso3 if m else None))
+    city = city.where(~split, in_city.take(lambda m: m.city if m else None))
     c.warning(
-        ((f["hq_country"] == "") & (given_city != "")).to_numpy(),
+        split,
         "hq_city",
-        "city given without a country: loaded without a country",
+        in_city.take(lambda m: f"city cell: {m.reason}" if m and m.reason else None),
     )
+    c.warning(lone & ~split, "hq_city", "city given without a country: loaded without a country")
     return country, city
 
 

@@ -480,3 +480,57 @@ def test_a_broken_alias_file_stops_the_load_before_anything_is_written(tmp_path)
     with pytest.raises(ReferenceDataError, match="country_aliases.csv:2: column iso3"):
         load_directory(src, db, reference_dir=build_dir)
     assert not db.exists()
+
+
+def test_partner_headquarters_columns(tmp_path, reference):
+    import csv
+
+    from etl.extract import read_table
+    from etl.validate import validate_partners
+
+    rows = [
+        ["partner_id", "name", "status", "hq_city", "hq_country"],
+        ["P1", "A", "consultative", "Geneva, Switzerland", ""],
+        ["P2", "B", "consultative", "Luxembourg", ""],
+        ["P3", "C", "consultative", "Newark, Delaware", ""],
+        ["P4", "D", "consultative", "", "Paris, France"],
+        ["P5", "E", "consultative", "Lyon", "Paris, France"],
+        ["P6", "F", "consultative", "Bratislava", "Czechoslovakia"],
+        ["P7", "G", "consultative", "Edinburgh", "Scotland"],
+        ["P8", "H", "consultative", "Oslo", "Norway"],
+        ["P9", "I", "consultative", "", "Genève"],
+    ]
+    path = tmp_path / "partners.csv"
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows(rows)
+    v = validate_partners(read_table(path, "partners"), reference, {})
+    assert v.rejected.empty  # no headquarters cell rejects a partner
+    got = {
+        r.partner_id: (r.hq_city, r.hq_country_iso3, r.hq_country_as_given)
+        for r in v.records.itertuples(index=False)
+    }
+    assert got == {
+        "P1": ("Geneva", "CHE", None),
+        "P2": ("Luxembourg", None, None),  # a bare name stays a city: no country guessed
+        "P3": ("Newark, Delaware", None, None),
+        "P4": ("Paris", "FRA", "Paris, France"),
+        "P5": ("Lyon", "FRA", "Paris, France"),
+        "P6": ("Bratislava", None, "Czechoslovakia"),
+        "P7": ("Edinburgh", "GBR", "Scotland"),
+        "P8": ("Oslo", "NOR", "Norway"),
+        "P9": (None, None, "Genève"),
+    }
+    warned = {int(w.line): (w.column_name, w.value, w.reason) for w in v.warnings.itertuples()}
+    assert warned[2] == (
+        "hq_city",
+        "Geneva, Switzerland",
+        "city cell: 'Geneva' read as the city and 'Switzerland' as the country",
+    )
+    assert warned[3][2] == warned[4][2] == "city given without a country: loaded without a country"
+    assert warned[5][2].endswith("hq_city taken from it")
+    assert warned[6][2].endswith("hq_city kept as given ('Lyon')")
+    assert "no single successor" in warned[7][2]
+    assert "constituent country" in warned[8][2]
+    assert 9 not in warned
+    assert warned[10][2].startswith("unknown country")
+    assert v.records.set_index("partner_id").loc["P7", "hq_region_code"] == "ENA"
