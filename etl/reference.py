@@ -409,12 +409,19 @@ def _un_names(path: Path, iso3s: set[str]) -> list[dict[str, str]]:
 
 
 def _place_splits(text: str) -> list[tuple[str, str]]:
-    """(country part, place part) readings of "City, Country", "City (Country)", "Country - City"."""
+    """(country part, place part) readings of "City, Country", "City (Country)", "Country - City".
+
+    After a comma or in parentheses the country is the last part ("Lebanon, New Hampshire" is
+    not Lebanon); only a dash reads both ways ("France - Paris", "Paris - France").
+    """
     out: list[tuple[str, str]] = []
     m = re.match(r"^(.*?)\s*\(([^()]*)\)\s*$", text)
-    if m and m.group(1).strip():
-        out += [(m.group(2).strip(), m.group(1).strip()), (m.group(1).strip(), m.group(2).strip())]
-    for sep in (",", " - ", " – ", " — ", "/"):
+    if m and m.group(1).strip() and m.group(2).strip():
+        out.append((m.group(2).strip(), m.group(1).strip()))
+    head, _, tail = text.rpartition(",")
+    if head.strip() and tail.strip():
+        out.append((tail.strip(), head.strip()))
+    for sep in (" - ", " – ", " — ", " / "):
         if sep in text:
             head, _, tail = text.rpartition(sep)
             if head.strip() and tail.strip():
