@@ -534,3 +534,11 @@ def test_partner_headquarters_columns(tmp_path, reference):
     assert 9 not in warned
     assert warned[10][2].startswith("unknown country")
     assert v.records.set_index("partner_id").loc["P7", "hq_region_code"] == "ENA"
+
+
+def test_a_country_is_read_from_the_last_part_only(reference):
+    # "Lebanon, New Hampshire" is a town in the United States, not Lebanon.
+    m = reference.resolve_country("Lebanon, New Hampshire")
+    assert (m.iso3, m.city) == (None, None) and m.reason.startswith("unknown country")
+    assert reference.resolve_country("France, Paris").iso3 is None
+    assert reference.resolve_country("Paris - France").iso3 == "FRA"
