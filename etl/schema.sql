@@ -32,7 +32,8 @@ CREATE TABLE partners (
     acronym VARCHAR,
     partner_type VARCHAR NOT NULL,          -- ngo | foundation
     status VARCHAR NOT NULL,                -- consultative | associate | official_relations
-    status_since DATE,
+    status_since DATE,                      -- first day of the period the source gave
+    status_since_precision VARCHAR,         -- day | month | year (as precise as the source)
     hq_city VARCHAR,
     hq_country_iso3 VARCHAR,
     hq_country_as_given VARCHAR,            -- the country cell as the source wrote it
@@ -54,7 +55,9 @@ CREATE TABLE activities (
     title VARCHAR NOT NULL,
     modality VARCHAR NOT NULL,              -- bilateral | collective
     field_code VARCHAR NOT NULL,            -- primary field of competence
-    start_date DATE, end_date DATE,
+    start_date DATE, end_date DATE,         -- first day of the period the source gave
+    start_date_precision VARCHAR,           -- day | month | year
+    end_date_precision VARCHAR,             -- day | month | year
     year INTEGER,                           -- year of start_date (else of end_date)
     status VARCHAR,                         -- planned | ongoing | completed | cancelled
     budget_usd DOUBLE,
@@ -86,7 +89,10 @@ CREATE TABLE participation (
     mechanism VARCHAR NOT NULL,             -- code of vocabularies 'mechanism' ('other' if unknown)
     mechanism_as_given VARCHAR,             -- the mechanism as the source worded it
     event VARCHAR,
-    event_date DATE,
+    event_date DATE,                        -- first day (of the period, or of a range)
+    event_date_precision VARCHAR,           -- day | month | year
+    event_end_date DATE,                    -- end of a range ("12–14 December 2016")
+    event_end_date_precision VARCHAR,
     year INTEGER,
     role VARCHAR,                           -- code of vocabularies 'role' ('other' if unknown)
     role_as_given VARCHAR,                  -- the role as the source worded it ('Présidente')
