@@ -102,9 +102,6 @@ def fold(text: str) -> str:
     return re.sub(r"[^a-z0-9]", "", text.lower())
 
 
-_MISSING = object()
-
-
 class Reference:
     """All code lists and countries, with lookup from any accepted spelling to the code."""
 
@@ -194,9 +191,9 @@ class Reference:
         if text is None:
             return None
         # The same few hundred spellings recur across a million rows: remember the answers.
-        cached = self._memo.get((vocabulary, text), _MISSING)
-        if cached is not _MISSING:
-            return cached
+        key = (vocabulary, text)
+        if key in self._memo:
+            return self._memo[key]
         code = self._normalise(vocabulary, text)
         if len(self._memo) < 200_000:
             self._memo[(vocabulary, text)] = code
