@@ -130,6 +130,7 @@ class Reference:
         self.un_names = _un_names(
             self.directory / "un_country_names.csv", set(self.country_by_iso3)
         )
+        self._un_by_iso3 = {r["iso3"]: r for r in self.un_names}
         self.country_aliases = _country_aliases(
             self.directory / "country_aliases.csv", set(self.country_by_iso3)
         )
@@ -245,6 +246,20 @@ class Reference:
         """The UNESCO region code of a country."""
         c = self.country_by_iso3.get(iso3)
         return c.region_code if c else None
+
+    def un_name(self, iso3: str, lang: str = "en", formal: bool = False) -> str | None:
+        """The UN's official name of a country (UNTERM; M49 for territories), or None."""
+        row = self._un_by_iso3.get(iso3)
+        if row is None:
+            return None
+        lang = lang if lang in ("en", "fr", "es") else "en"
+        name = row.get(f"{'formal' if formal else 'short'}_{lang}") or row.get(f"m49_{lang}")
+        return name or None
+
+    def unesco_membership(self, iso3: str) -> str | None:
+        """'member' or 'associate' (UNESCO Member State or Associate Member), else None."""
+        row = self._un_by_iso3.get(iso3)
+        return (row.get("unesco_membership") or None) if row else None
 
     def resolve_country(self, text: str | None) -> CountryMatch:
         """Read a headquarters country as people write it ("UK", "Paris, France", "Zaïre")."""

@@ -542,3 +542,15 @@ def test_a_country_is_read_from_the_last_part_only(reference):
     assert (m.iso3, m.city) == (None, None) and m.reason.startswith("unknown country")
     assert reference.resolve_country("France, Paris").iso3 is None
     assert reference.resolve_country("Paris - France").iso3 == "FRA"
+
+
+def test_un_names_and_membership_by_code(reference):
+    assert reference.un_name("FRA") == "France"
+    assert reference.un_name("FRA", "fr", formal=True) == "la République française"
+    assert reference.un_name("BHS", "en") == "Bahamas (the)"  # as UNTERM writes it
+    assert reference.un_name("MAC", "fr") == "Chine, région administrative spéciale de Macao"
+    assert reference.un_name("ATA") == "Antarctica" and reference.unesco_membership("ATA") is None
+    assert reference.unesco_membership("PSE") == "member"
+    assert reference.unesco_membership("FRO") == "associate"
+    assert reference.unesco_membership("ISR") is None
+    assert reference.unesco_membership("XXX") is None
