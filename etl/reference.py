@@ -70,14 +70,36 @@ class Country:
         return self.name_fr if lang == "fr" else self.name_en
 
 
+class ReferenceDataError(ValueError):
+    """A reference file an administrator edited cannot be used: the message names file:line."""
+
+
+@dataclass(frozen=True)
+class CountryMatch:
+    """How a country cell as people write it reads: the country, a city found in it, and why.
+
+    `reason` is set when the reading is an interpretation or failed (it becomes a warning);
+    `iso3` is None when the text names no country the reference can stand behind.
+    """
+
+    iso3: str | None
+    city: str | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class CodeMatch:
+    """A coded value as the source worded it: its code, and a warning when it was interpreted."""
+
+    code: str
+    reason: str | None = None
+
+
 @functools.lru_cache(maxsize=65536)
 def fold(text: str) -> str:
     """Compare-key for names: no accents, no case, no punctuation or spaces."""
     text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]", "", text.lower())
-
-
-_MISSING = object()
 
 
 class Reference:
@@ -105,6 +127,15 @@ class Reference:
             for r in _read(self.directory / "countries.csv")
         ]
         self.country_by_iso3 = {c.iso3: c for c in self.countries}
+        self.un_names = _un_names(
+            self.directory / "un_country_names.csv", set(self.country_by_iso3)
+        )
+        self._un_by_iso3 = {r["iso3"]: r for r in self.un_names}
+        self.country_aliases = _country_aliases(
+            self.directory / "country_aliases.csv", set(self.country_by_iso3)
+        )
+        # Official names that fold like a name of another country (should stay empty: tested).
+        self.country_conflicts: list[tuple[str, str, str]] = []
         self._index: dict[str, dict[str, str]] = {}
         self._memo: dict[tuple[str, str], str | None] = {}
         for vocabulary, terms in self.terms.items():
@@ -121,6 +152,25 @@ class Reference:
         for c in self.countries:
             for spelling in (c.iso3, c.iso2, c.name_en, c.name_fr, *c.aliases):
                 idx.setdefault(fold(spelling), c.iso3)
+        # The UN's official names (UNTERM short and formal, M49), EN/FR/ES, as written and
+        # without the articles UNTERM writes ("Bahamas (the)", "la République d'Albanie").
+        for row in self.un_names:
+            iso3 = row["iso3"]
+            if iso3 not in self.country_by_iso3:
+                continue
+            for column in UN_NAME_COLUMNS:
+                for spelling in _un_spellings(row.get(column) or "", column.startswith("formal")):
+                    key = fold(spelling)
+                    if not key:
+                        continue
+                    known = idx.setdefault(key, iso3)
+                    if known != iso3:
+                        self.country_conflicts.append((spelling, iso3, known))
+        for alias in self.country_aliases.values():
+            # Plain synonyms only: an interpretation or a name with no successor must be warned,
+            # which `resolve_country` does; `normalise` has no way to say why.
+            if alias.iso3 and not alias.interpretation:
+                idx.setdefault(fold(alias.alias), alias.iso3)
         # pycountry: ISO short, official and common names, and their French translations.
         for pc in pycountry.countries:
             if pc.alpha_3 not in self.country_by_iso3:
@@ -142,9 +192,9 @@ class Reference:
         if text is None:
             return None
         # The same few hundred spellings recur across a million rows: remember the answers.
-        cached = self._memo.get((vocabulary, text), _MISSING)
-        if cached is not _MISSING:
-            return cached
+        key = (vocabulary, text)
+        if key in self._memo:
+            return self._memo[key]
         code = self._normalise(vocabulary, text)
         if len(self._memo) < 200_000:
             self._memo[(vocabulary, text)] = code
@@ -197,10 +247,201 @@ class Reference:
         c = self.country_by_iso3.get(iso3)
         return c.region_code if c else None
 
+    def un_name(self, iso3: str, lang: str = "en", formal: bool = False) -> str | None:
+        """The UN's official name of a country (UNTERM; M49 for territories), or None."""
+        row = self._un_by_iso3.get(iso3)
+        if row is None:
+            return None
+        lang = lang if lang in ("en", "fr", "es") else "en"
+        name = row.get(f"{'formal' if formal else 'short'}_{lang}") or row.get(f"m49_{lang}")
+        return name or None
+
+    def unesco_membership(self, iso3: str) -> str | None:
+        """'member' or 'associate' (UNESCO Member State or Associate Member), else None."""
+        row = self._un_by_iso3.get(iso3)
+        return (row.get("unesco_membership") or None) if row else None
+
+    def resolve_country(self, text: str | None) -> CountryMatch:
+        """Read a headquarters country as people write it ("UK", "Paris, France", "Zaïre")."""
+        text = (text or "").strip()
+        if not fold(text):
+            return CountryMatch(None)
+        found = self._country_or_alias(text)
+        if found is not None:
+            return found
+        # "Paris, France", "PARIS (France)", "Montreal (Quebec), Canada", "France - Paris".
+        for country_part, city_part in _place_splits(text):
+            found = self._country_or_alias(country_part)
+            if found is not None and found.iso3:
+                why = f"{city_part!r} read as the city and {country_part!r} as the country"
+                reason = f"{why}; {found.reason}" if found.reason else why
+                return CountryMatch(found.iso3, city_part, reason)
+            if found is not None:  # e.g. "Prague, Czechoslovakia": known, no successor
+                return CountryMatch(None, city_part, found.reason)
+        return CountryMatch(
+            None,
+            None,
+            "unknown country: loaded without a country (text kept in hq_country_as_given)",
+        )
+
+    def _country_or_alias(self, text: str) -> CountryMatch | None:
+        alias = self.country_aliases.get(fold(text))
+        if alias is not None:
+            if not alias.iso3:
+                return CountryMatch(None, None, f"{alias.note}: loaded without a country")
+            if alias.interpretation:
+                name = self.country_by_iso3[alias.iso3].name_en
+                return CountryMatch(alias.iso3, None, f"read as {name}: {alias.note}")
+            return CountryMatch(alias.iso3)
+        iso3 = self.normalise("country", text)
+        return CountryMatch(iso3) if iso3 else None
+
+    def resolve_term(self, vocabulary: str, text: str | None) -> CodeMatch | None:
+        """A code for a value worded as sources word it ("Vice-présidente", "Member of the ...").
+
+        The whole text first; failing that, its head before a qualifier ("Member of the Liaison
+        Committee" → member), with a warning saying so. None when nothing matches.
+        """
+        text = (text or "").strip()
+        if not fold(text):
+            return None
+        code = self.normalise(vocabulary, text)
+        if code is not None:
+            return CodeMatch(code)
+        parts = _QUALIFIER.split(text, maxsplit=1)
+        if len(parts) > 1 and fold(parts[0]):
+            code = self.normalise(vocabulary, parts[0])
+            if code is not None:
+                return CodeMatch(
+                    code, f"read as {code!r} from the start of the text ({parts[0].strip()!r})"
+                )
+        return None
+
 
 def _read(path: Path) -> list[dict[str, str]]:
     with open(path, encoding="utf-8-sig", newline="") as f:
         return list(csv.DictReader(f))
+
+
+def _read_optional(path: Path) -> list[dict[str, str]]:
+    """Rows of a reference file an older reference folder may not have (then none)."""
+    return _read(path) if path.exists() else []
+
+
+UN_NAME_COLUMNS = (
+    "short_en", "formal_en", "short_fr", "formal_fr", "short_es", "formal_es",
+    "m49_en", "m49_fr", "m49_es",
+)  # fmt: skip
+_ARTICLE_SUFFIX = re.compile(r"\s*\((?:the|le|la|les|l['’]|el|los|las)\)\s*$", re.I)
+_ARTICLE_PREFIX = re.compile(r"^(?:(?:the|le|la|les|el|los|las)\s+|l['’]\s*)", re.I)
+# Where a role's head ends: "Member of the Liaison Committee", "Membre du Comité", "Miembro del".
+_QUALIFIER = re.compile(
+    r"\s+(?:of|for|at|on|du|de|des|d['’]|au|aux|del|en)\s+|\s*[,(;:–—-]\s+|\s*\(", re.I
+)
+
+
+def _un_spellings(name: str, formal: bool = False) -> list[str]:
+    """A UN name as written, without its article, and turned around its parenthesis.
+
+    Only formal names lose a leading article ("the Republic of Albania"); a short name keeps it
+    ("El Salvador").
+    """
+    name = name.strip()
+    if not name:
+        return []
+    bare = _ARTICLE_SUFFIX.sub("", name)
+    if formal:
+        bare = _ARTICLE_PREFIX.sub("", bare)
+    out = [name, bare]
+    # "Bolivia (Plurinational State of)" → "Plurinational State of Bolivia".
+    m = re.match(r"^(.*?)\s*\((.*)\)\s*$", bare)
+    if m:
+        out.append(f"{m.group(2)} {m.group(1)}")
+    return out
+
+
+@dataclass(frozen=True)
+class CountryAlias:
+    """A name people write for a country (data/reference/country_aliases.csv)."""
+
+    alias: str
+    iso3: str | None  # None: a known name with no single successor (Czechoslovakia)
+    interpretation: bool  # True: resolved with a warning saying what was assumed
+    note: str
+
+
+def _country_aliases(path: Path, iso3s: set[str]) -> dict[str, CountryAlias]:
+    """The aliases file, checked: known iso3, yes/no, no alias twice (errors name file:line)."""
+    out: dict[str, CountryAlias] = {}
+    for line, row in enumerate(_read_optional(path), start=2):
+        where = f"{path.name}:{line}"
+        alias, iso3 = (row.get("alias") or "").strip(), (row.get("iso3") or "").strip()
+        flag = (row.get("interpretation") or "").strip().lower()
+        if not fold(alias):
+            raise ReferenceDataError(f"{where}: column alias is empty")
+        if iso3 and iso3 not in iso3s:
+            raise ReferenceDataError(
+                f"{where}: column iso3: {iso3!r} is not a code of countries.csv"
+            )
+        if flag not in ("yes", "no"):
+            raise ReferenceDataError(
+                f"{where}: column interpretation must be yes or no, not {flag!r}"
+            )
+        if fold(alias) in out:
+            raise ReferenceDataError(f"{where}: column alias: {alias!r} is listed twice")
+        note = (row.get("note") or "").strip() or ("no single successor state" if not iso3 else "")
+        out[fold(alias)] = CountryAlias(alias, iso3 or None, flag == "yes" or not iso3, note)
+    return out
+
+
+def _un_names(path: Path, iso3s: set[str]) -> list[dict[str, str]]:
+    """The UN names file, checked: its columns, known and unique iso3, membership values."""
+    rows = _read_optional(path)
+    if not rows:
+        return rows
+    missing = [c for c in ("iso3", "unesco_membership", *UN_NAME_COLUMNS) if c not in rows[0]]
+    if missing:
+        raise ReferenceDataError(f"{path.name}:1: missing column(s) {', '.join(missing)}")
+    seen: set[str] = set()
+    for line, row in enumerate(rows, start=2):
+        iso3 = row["iso3"]
+        if iso3 not in iso3s:
+            raise ReferenceDataError(
+                f"{path.name}:{line}: column iso3: {iso3!r} is not a code of countries.csv"
+            )
+        if iso3 in seen:
+            raise ReferenceDataError(f"{path.name}:{line}: column iso3: {iso3!r} is listed twice")
+        seen.add(iso3)
+        if row["unesco_membership"] not in ("member", "associate", ""):
+            raise ReferenceDataError(
+                f"{path.name}:{line}: column unesco_membership must be member, associate or "
+                f"empty, not {row['unesco_membership']!r}"
+            )
+    return rows
+
+
+def _place_splits(text: str) -> list[tuple[str, str]]:
+    """(country part, place part) readings of "City, Country", "City (Country)", "Country - City".
+
+    After a comma or in parentheses the country is the last part ("Lebanon, New Hampshire" is
+    not Lebanon); only a dash reads both ways ("France - Paris", "Paris - France").
+    """
+    out: list[tuple[str, str]] = []
+    m = re.match(r"^(.*?)\s*\(([^()]*)\)\s*$", text)
+    if m and m.group(1).strip() and m.group(2).strip():
+        out.append((m.group(2).strip(), m.group(1).strip()))
+    head, _, tail = text.rpartition(",")
+    if head.strip() and tail.strip():
+        out.append((tail.strip(), head.strip()))
+    for sep in (" - ", " – ", " — ", " / "):
+        if sep in text:
+            head, _, tail = text.rpartition(sep)
+            if head.strip() and tail.strip():
+                out.append((tail.strip(), head.strip()))
+            first, _, rest = text.partition(sep)
+            if first.strip() and rest.strip():
+                out.append((first.strip(), rest.strip()))
+    return out
 
 
 def _term(row: dict[str, str]) -> Term:

@@ -36,6 +36,7 @@ CREATE TABLE partners (
     status_since_precision VARCHAR,         -- day | month | year (as precise as the source)
     hq_city VARCHAR,
     hq_country_iso3 VARCHAR,
+    hq_country_as_given VARCHAR,            -- the country cell as the source wrote it
     hq_region_code VARCHAR,                 -- UNESCO region of the headquarters country
     relations_since INTEGER,                -- year official relations began
     scope VARCHAR,                          -- international | regional | national | local
@@ -85,14 +86,16 @@ CREATE TABLE activity_regions (
 CREATE TABLE participation (
     participation_id INTEGER PRIMARY KEY,
     partner_id VARCHAR NOT NULL,
-    mechanism VARCHAR NOT NULL,             -- conference | liaison_committee | committee_ngp | forum
+    mechanism VARCHAR NOT NULL,             -- code of vocabularies 'mechanism' ('other' if unknown)
+    mechanism_as_given VARCHAR,             -- the mechanism as the source worded it
     event VARCHAR,
     event_date DATE,                        -- first day (of the period, or of a range)
     event_date_precision VARCHAR,           -- day | month | year
     event_end_date DATE,                    -- end of a range ("12–14 December 2016")
     event_end_date_precision VARCHAR,
     year INTEGER,
-    role VARCHAR,                           -- participant | speaker | elected_member | chair | observer
+    role VARCHAR,                           -- code of vocabularies 'role' ('other' if unknown)
+    role_as_given VARCHAR,                  -- the role as the source worded it ('Présidente')
     source_file VARCHAR, source_line INTEGER
 );
 

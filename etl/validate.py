@@ -234,6 +234,51 @@ def _unknown_reason(what: str, unknown: pd.Series) -> Callable[[np.ndarray], lis
 # -- per kind ----------------------------------------------------------------------------------
 
 
+def _headquarters(ref: Reference, c: _Checks, f: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """Headquarters as people write them: (country iso3 or None, city or None) per row.
+
+    A country the reference cannot stand behind loads empty with a warning, never a rejection;
+    an interpretation (England → GBR, Holland → NLD) or a city in the country cell ("Paris,
+    France") is warned; a city without a country is kept and warned.
+    """
+    read = PerValue(f["hq_country"], ref.resolve_country)
+    country = read.take(lambda m: m.iso3)
+    found_city = read.take(lambda m: m.city)
+    given_city = f["hq_city"]
+    take_city = (given_city == "").to_numpy() & found_city.notna().to_numpy()
+    city = given_city.replace("", None).where(~take_city, found_city)
+    reason = read.take(lambda m: m.reason)
+    note = pd.Series(
+        [
+            None
+            if r is None
+            else f"country cell: {r}; hq_city taken from it"
+            if take
+            else f"country cell: {r}; hq_city kept as given ({g!r})"
+            if fc is not None and fold(fc) != fold(g)
+            else r
+            for r, take, fc, g in zip(reason, take_city, found_city, given_city, strict=True)
+        ],
+        index=f.index,
+        dtype=object,
+    )
+    c.warning(note.notna().to_numpy(), "hq_country", note)
+    # No country cell, but a city cell that names one ("Geneva, Switzerland"): read it, warned.
+    # A bare name stays a city ("Luxembourg", "Panamá" are cities too): no country is guessed.
+    lone = ((f["hq_country"] == "") & (given_city != "")).to_numpy()
+    in_city = PerValue(given_city, lambda v: ref.resolve_country(v) if v else None)
+    split = lone & in_city.mask(lambda m: m is not None and m.iso3 and m.city)
+    country = country.where(~split, in_city.take(lambda m: m.iso3 if m else None))
+    city = city.where(~split, in_city.take(lambda m: m.city if m else None))
+    c.warning(
+        split,
+        "hq_city",
+        in_city.take(lambda m: f"city cell: {m.reason}" if m and m.reason else None),
+    )
+    c.warning(lone & ~split, "hq_city", "city given without a country: loaded without a country")
+    return country, city
+
+
 def validate_partners(table: RawTable, ref: Reference, seen: dict[str, str]) -> Validated:
     """Check partner rows; `seen` maps partner ids already loaded to 'file:line' (updated)."""
     f = table.frame
@@ -261,8 +306,7 @@ def validate_partners(table: RawTable, ref: Reference, seen: dict[str, str]) -> 
     since_.check(c, "status_since")
     c.warning(since_.is_range, "status_since", "a range was given; its start is the status date")
     since = since_.start
-    country, bad = _codes(ref, "country", f["hq_country"])
-    c.reject(bad, "hq_country", "unknown country")
+    country, city = _headquarters(ref, c, f)
     rel = Dates(f["relations_since"])
     rel.check(c, "relations_since")
     c.warning(
@@ -303,8 +347,9 @@ def validate_partners(table: RawTable, ref: Reference, seen: dict[str, str]) -> 
             "status": status,
             "status_since": since,
             "status_since_precision": since_.precision,
-            "hq_city": f["hq_city"].replace("", None),
+            "hq_city": city,
             "hq_country_iso3": country,
+            "hq_country_as_given": f["hq_country"].replace("", None),
             "hq_region_code": country.map(lambda i: ref.region_of(i) if i else None),
             "relations_since": relations_year,
             "scope": scope,
@@ -614,21 +659,31 @@ def _activity_bridges(ref, rec, partners, areas, countries, regions) -> dict[str
     }
 
 
+def _as_worded(
+    ref: Reference, c: _Checks, f: pd.DataFrame, vocabulary: str, what: str
+) -> pd.Series:
+    """Codes for a column worded as sources word it; unknown wording loads as 'other', warned.
+
+    The source's text is kept beside the code (`<column>_as_given`), so nothing is lost.
+    """
+    read = PerValue(f[vocabulary], lambda v: ref.resolve_term(vocabulary, v))
+    code = read.take(lambda m: m.code if m else None)
+    unknown = (code.isna() & (f[vocabulary] != "")).to_numpy()
+    c.warning(unknown, vocabulary, f"{what} not in the reference: loaded as 'other', text kept")
+    reason = read.take(lambda m: m.reason if m else None)
+    c.warning(reason.notna().to_numpy(), vocabulary, reason)
+    return code.where(~unknown, "other")
+
+
 def validate_participation(table: RawTable, ref: Reference, partners: set[str]) -> Validated:
     """Check participation rows against the known partner ids."""
     f = table.frame
     c = _Checks(f)
     c.reject(f["partner_id"] == "", "partner_id", "partner_id is required")
     c.reject(~f["partner_id"].isin(partners).to_numpy(), "partner_id", "unknown partner id")
-    mech, bad = _codes(ref, "mechanism", f["mechanism"])
     c.reject(f["mechanism"] == "", "mechanism", "mechanism is required")
-    c.reject(bad, "mechanism", "unknown mechanism")
-    role, bad = _codes(ref, "role", f["role"])
-    c.reject(
-        bad,
-        "role",
-        "unknown role (expected participant, speaker, elected member, chair or observer)",
-    )
+    mech = _as_worded(ref, c, f, "mechanism", "collective mechanism")
+    role = _as_worded(ref, c, f, "role", "role")
     when = Dates(f["event_date"])
     when.check(c, "event_date")
     date = when.start
@@ -640,6 +695,7 @@ def validate_participation(table: RawTable, ref: Reference, partners: set[str]) 
         {
             "partner_id": f["partner_id"],
             "mechanism": mech,
+            "mechanism_as_given": f["mechanism"].replace("", None),
             "event": f["event"].replace("", None),
             "event_date": date,
             "event_date_precision": when.precision,
@@ -647,6 +703,7 @@ def validate_participation(table: RawTable, ref: Reference, partners: set[str]) 
             "event_end_date_precision": when.end_precision,
             "year": year,
             "role": role.fillna("participant"),
+            "role_as_given": f["role"].replace("", None),
             "source_file": table.path.name,
             "source_line": f["_line"],
         }

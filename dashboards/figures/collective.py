@@ -20,7 +20,15 @@ UNSPECIFIED = "UNSPECIFIED"  # headquarters region not known
 # The rule for the NGO-UNESCO Liaison Committee (Directives of 2011).
 COMMITTEE_SIZE = 10
 COMMITTEE_STATUSES = {"associate": 4, "consultative": 6}
-MEMBER_ROLES = ("elected_member", "chair")
+# Office-holders are elected members too (roles worded by sources, issue 8).
+MEMBER_ROLES = (
+    "elected_member",
+    "chair",
+    "vice_president",
+    "secretary_general",
+    "treasurer",
+    "rapporteur",
+)
 
 TERM = N_("Term")
 MEMBER = N_("Member")

@@ -132,9 +132,9 @@ def test_text_summary_is_readable(write_inputs, run_cli, tmp_path):
     source = write_inputs(
         {
             "partners.csv": [
-                ["partner_id", "name", "status", "hq_country"],
-                ["P1", "Alpha", "consultative", "FRA"],
-                ["P2", "Beta", "consultative", "Narnia"],
+                ["partner_id", "name", "status", "hq_country", "fields"],
+                ["P1", "Alpha", "consultative", "FRA", "ED"],
+                ["P2", "Beta", "consultative", "FRA", "Magic"],
             ],
             "notes.docx": b"not an input",
         }
@@ -144,7 +144,7 @@ def test_text_summary_is_readable(write_inputs, run_cli, tmp_path):
     lines = out.splitlines()
     row = next(line for line in lines if line.startswith("partners.csv"))
     assert row.split() == ["partners.csv", "2", "1", "1", "0"]
-    assert any("rejected 1 × unknown country" in line for line in lines)
+    assert any("rejected 1 × unknown field of competence" in line for line in lines)
     assert next(line for line in lines if line.startswith("total")).split()[1:] == [
         "2",
         "1",

@@ -120,6 +120,18 @@ def test_liaison_rule_accepts_a_valid_committee():
     assert fig.rule_text(check.to_dict(), "en") == "Meets the rule"
 
 
+def test_liaison_rule_counts_office_holders_as_members():
+    # A committee whose sources name its officers (vice-president, treasurer, ...) is complete.
+    officers = VALID.assign(
+        role=["chair", "vice_president", "secretary_general", "treasurer", "rapporteur"]
+        + ["elected_member"] * 5
+    )
+    check = fig.liaison_rule(officers).iloc[0]
+    assert check["members"] == 10 and check["ok"]
+    observers = VALID.assign(role=["observer"] + ["elected_member"] * 9)
+    assert fig.liaison_rule(observers).iloc[0]["members"] == 9
+
+
 def test_liaison_rule_flags_wrong_statuses_size_and_regions():
     wrong_mix = committee(["associate"] * 3 + ["consultative"] * 7, REGIONS * 2, "2012-2014")
     nine = committee(["associate"] * 4 + ["consultative"] * 5, REGIONS + REGIONS[:4], "2014-2016")

@@ -89,13 +89,18 @@ def test_partner_rejection_reasons(tmp_path, reference):
     assert got[7][:2] == ("status", "") and "required" in got[7][2]
     assert got[8] == ("previous_status", "member", "unknown previous status")
     assert got[9][:2] == ("status_since", "2020-02-30") and "malformed date" in got[9][2]
-    assert got[10] == ("hq_country", "Atlantis", "unknown country")
+    assert 10 not in got  # an unknown country loads without one (warned), never a rejection
     assert got[11][:2] == ("relations_since", "19x5") and "malformed date" in got[11][2]
     assert got[12] == ("fields", "ED;Magic", "unknown field of competence: 'Magic'")
     assert got[13][:2] == ("scope", "galactic")
     assert got[14] == ("partner_id", "P1", "duplicate partner_id (first seen at partners.csv:2)")
-    assert set(got) == set(range(3, 15))
-    assert v.loaded == 1 and v.records["partner_id"].tolist() == ["P1"]
+    assert set(got) == set(range(3, 15)) - {10}
+    assert v.loaded == 2 and v.records["partner_id"].tolist() == ["P1", "P9"]
+    p9 = v.records.set_index("partner_id").loc["P9"]
+    assert p9["hq_country_iso3"] is None and p9["hq_country_as_given"] == "Atlantis"
+    assert (10, "hq_country", "Atlantis") in [
+        (int(w.line), w.column_name, w.value) for w in v.warnings.itertuples()
+    ]
     assert v.table.rows_in == v.loaded + len(v.rejected)
 
 
@@ -421,14 +426,28 @@ def test_participation_reasons_and_year(tmp_path, reference):
         4: "partner_id",
         5: "partner_id",
         6: "mechanism",
-        7: "mechanism",
         8: "event_date",
-        9: "role",
     }
-    assert v.records[["mechanism", "year", "role"]].values.tolist() == [
-        ["forum", 2019, "participant"],
-        ["conference", 2022, "chair"],
+    # Wording the reference does not know loads as 'other', keeping the text, with a warning.
+    assert v.records[["mechanism", "role"]].values.tolist() == [
+        ["forum", "participant"],
+        ["conference", "chair"],
+        ["other", "participant"],
+        ["forum", "other"],
     ]
+    assert v.records["year"].tolist()[:2] == [2019, 2022] and v.records["year"][2:].isna().all()
+    assert v.records["mechanism_as_given"].tolist()[2] == "tea"
+    assert v.records["role_as_given"].tolist()[3] == "emperor"
+    assert _warned(v) == sorted(
+        [
+            (
+                7,
+                "mechanism",
+                "collective mechanism not in the reference: loaded as 'other', text kept",
+            ),
+            (9, "role", "role not in the reference: loaded as 'other', text kept"),
+        ]
+    )
 
 
 # -- dates keep their precision ----------------------------------------------------------------
