@@ -102,3 +102,14 @@ FROM participation pa JOIN partners p USING (partner_id);
 -- The latest successful load.
 CREATE VIEW v_latest_run AS
 SELECT * FROM etl_runs WHERE status = 'succeeded' ORDER BY finished_at DESC LIMIT 1;
+
+-- IATI (issue 10): organisations named in participating-org rows, one row per organisation
+-- (the matched partner, else by ref, else by name), with the roles it plays and the partner it was matched to.
+CREATE TABLE organisations AS
+SELECT COALESCE(partner_id, ref, name) AS org_key, any_value(ref) AS ref,
+       mode(name) AS name, mode(org_type) AS org_type, mode(org_type_name) AS org_type_name,
+       bool_or(is_ngo_or_foundation) AS is_ngo_or_foundation, any_value(partner_id) AS partner_id,
+       list(DISTINCT role ORDER BY role) AS roles, count(DISTINCT activity_id) AS activities
+FROM activity_participating_orgs
+WHERE COALESCE(partner_id, ref, name) IS NOT NULL
+GROUP BY COALESCE(partner_id, ref, name);

@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from etl import extract, validate
+from etl import extract, iati, validate
 from etl.reference import REFERENCE_DIR, Reference
 
 # Bumped when the warehouse schema changes: the app refuses (or rebuilds the demo) an older file.
@@ -101,18 +101,25 @@ def load_directory(
     run_id = started.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
     source = Path(source)
     inputs = extract.find_inputs(source)
+    # IATI hook (issue 10, etl/iati.py): IATI activity files are recognised by content.
+    iati_paths = iati.find_iati_files(source)
+    inputs = [(k, p) for k, p in inputs if p not in iati_paths]
     skipped = sorted(
         p.name
         for p in source.iterdir()
-        if p.is_file() and extract.kind_of(p) is None and not p.name.startswith(".")
+        if p.is_file()
+        and extract.kind_of(p) is None
+        and p not in iati_paths
+        and not p.name.startswith(".")
     )
-    if not inputs:
+    if not inputs and not iati_paths:
         raise LoadError(
             f"no input file in {source} (expected names starting with partners, activities "
             "or participation, as .csv or .xlsx)"
         )
     ref = Reference(reference_dir)
     tables = [extract.read_table(path, kind) for kind, path in inputs]  # fails fast, loads nothing
+    iati_sources = [iati.read_file(p) for p in iati_paths]  # IATI hook: refuses unusable files
 
     partner_seen: dict[str, str] = {}
     activity_seen: dict[str, str] = {}
@@ -125,6 +132,9 @@ def load_directory(
         results.append(validate.validate_activities(t, ref, activity_seen, known))
     for t in (t for t in tables if t.kind == "participation"):
         results.append(validate.validate_participation(t, ref, known))
+    # IATI hook: activities after the CSV ones (ids unique across both), partners matched.
+    partner_records = [r.records for r in results if r.table.kind == "partners"]
+    results += iati.validate_files(iati_sources, ref, partner_records, activity_seen, reference_dir)
 
     db = Path(db)
     db.parent.mkdir(parents=True, exist_ok=True)
@@ -202,10 +212,14 @@ def _build(path, ref, results, run_id, started, source) -> list[FileSummary]:
     try:
         con.execute((SQL_DIR / "schema.sql").read_text())
         _load_reference(con, ref)
+        for name, frame in iati.reference_frames(ref.directory).items():  # IATI hook
+            _insert(con, name, frame)
         summaries: list[FileSummary] = []
         participation_id = 0
         for v in results:
-            table = {"partners": "partners", "activities": "activities"}.get(v.table.kind)
+            table = {"partners": "partners", "activities": "activities", "iati": "activities"}.get(
+                v.table.kind
+            )
             records = v.records
             if v.table.kind == "participation":
                 records = records.copy()
