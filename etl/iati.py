@@ -22,6 +22,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from lxml import etree
 
@@ -184,11 +185,12 @@ def _text(elem: etree._Element) -> str:
 
 def _narratives(elem: etree._Element, default_lang: str | None) -> list[tuple[str | None, str]]:
     out = []
-    for n in elem:
-        if n.tag == "narrative":
-            text = " ".join("".join(n.itertext()).split())
-            if text:
-                out.append((n.get(XML_LANG) or default_lang, text))
+    for n in elem.iterchildren("narrative"):
+        text = n.text
+        if text and (text[0].isspace() or text[-1].isspace() or "\n" in text):
+            text = " ".join(text.split())
+        if text:
+            out.append((n.get(XML_LANG) or default_lang, text))
     return out
 
 
@@ -225,37 +227,39 @@ def _number(text: str | None) -> float | None | str:
     return v if math.isfinite(v) else text.strip()
 
 
-@dataclass
 class _Activity:
-    """One parsed iati-activity (before the hierarchy and partner rules are applied)."""
+    """One parsed iati-activity, kept only while it is mapped."""
 
-    line: int
-    ident: str
-    attrs: dict[str, str]
-    lang: str | None
-    raw: str | None = None
-    reject: tuple[str, str | None, str] | None = None  # (element, value, reason)
-    warnings: list[tuple[str, str | None, str]] = field(default_factory=list)
-    titles: list = field(default_factory=list)
-    descriptions: list = field(default_factory=list)  # (type, lang, text)
-    reporting: tuple[str | None, str | None, str | None] = (None, None, None)
-    status_code: str | None = None
-    scope_code: str | None = None
-    dates: dict[str, dt.date] = field(default_factory=dict)
-    orgs: list = field(default_factory=list)  # (role, type, ref, name, activity_ref, line)
-    countries: list = field(default_factory=list)  # (code, percentage text)
-    regions: list = field(default_factory=list)  # (vocabulary, code, percentage text)
-    sectors: list = field(default_factory=list)  # (vocabulary, code, percentage text, level)
-    budgets: list = field(
-        default_factory=list
-    )  # (type, status, start, end, value, cur, vdate, line)
-    transactions: list = field(default_factory=list)
-    relations: list = field(default_factory=list)  # (type, ref)
+    __slots__ = (
+        "line", "ident", "attrs", "lang", "raw", "reject", "titles", "descriptions",
+        "reporting", "status_code", "scope_code", "dates", "orgs", "countries", "regions",
+        "sectors", "budgets", "transactions", "relations", "fields", "unmapped",
+    )  # fmt: skip
+
+    def __init__(self, line: int, attrs: dict[str, str], lang: str | None) -> None:
+        self.line, self.ident, self.attrs, self.lang = line, "", attrs, lang
+        self.raw: str | None = None
+        self.reject: tuple[str, str | None, str] | None = None  # (element, value, reason)
+        self.titles: list = []  # (lang, text)
+        self.descriptions: list = []  # (type, lang, text)
+        self.reporting: tuple = (None, None, None)  # (ref, type, name)
+        self.status_code: str | None = None
+        self.scope_code: str | None = None
+        self.dates: dict[str, dt.date] = {}
+        self.orgs: list = []  # (role, type, ref, name, activity-id, line)
+        self.countries: list = []  # (code, percentage text)
+        self.regions: list = []  # (vocabulary, code, percentage text)
+        self.sectors: list = []  # (vocabulary, code, percentage text, level)
+        self.budgets: list = []  # (type, status, start, end, value, currency, value-date, line)
+        self.transactions: list = []
+        self.relations: list = []  # (type, ref)
+        self.fields: dict[str, float] = {}
+        self.unmapped: list = []
 
 
 def _parse_activity(elem: etree._Element, file_lang: str | None) -> _Activity:
     lang = elem.get(XML_LANG) or file_lang
-    a = _Activity(elem.sourceline or 0, "", dict(elem.attrib), lang)
+    a = _Activity(elem.sourceline or 0, dict(elem.attrib), lang)
     default_currency = (elem.get("default-currency") or "").strip().upper() or None
     for child in elem:
         tag = child.tag
@@ -378,35 +382,103 @@ def _transaction(t: etree._Element, default_currency: str | None, lang, a: _Acti
     return (t.get("ref"), ttype, date, value, currency, vdate, provider, receiver, t.sourceline)
 
 
-# -- reading a file ------------------------------------------------------------------------------
+# -- reading and mapping a file ------------------------------------------------------------------
+
+# Columns of each table an IATI file fills, in the order `_Mapper` builds its row tuples.
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "activities": (
+        "activity_id", "title", "modality", "field_code", "start_date", "end_date", "year",
+        "status", "budget_usd", "description", "geo_scope", "lead_partner_id", "source_file",
+        "source_line",
+    ),
+    "iati_activities": (
+        "activity_id", "file", "line", "iati_version", "hierarchy", "default_currency",
+        "default_lang", "last_updated", "reporting_org_ref", "reporting_org_type",
+        "reporting_org_name", "activity_status_code", "activity_scope_code", "planned_start",
+        "actual_start", "planned_end", "actual_end", "partner_link", "money_level",
+        "has_children", "has_parent",
+    ),
+    "activity_narratives": ("activity_id", "element", "type", "lang", "seq", "text"),
+    "activity_participating_orgs": (
+        "activity_id", "seq", "role", "org_type", "org_type_name", "ref", "name",
+        "org_activity_id", "is_ngo_or_foundation", "partner_id",
+    ),
+    "activity_sectors": (
+        "activity_id", "vocabulary", "code", "name_en", "percentage", "percentage_as_given", "level",
+    ),
+    "activity_fields": ("activity_id", "field_code", "share"),
+    "activity_recipients": (
+        "activity_id", "kind", "vocabulary", "code", "iso3", "region_code",
+        "percentage_as_given", "share",
+    ),
+    "activity_budgets": (
+        "activity_id", "seq", "budget_type", "budget_status", "period_start", "period_end",
+        "value", "currency", "value_date", "value_usd", "superseded", "counted", "source_line",
+    ),
+    "budget_years": ("activity_id", "year", "value", "currency", "value_usd", "counted"),
+    "transactions": (
+        "activity_id", "seq", "ref", "transaction_type", "transaction_date", "year", "value",
+        "currency", "value_date", "value_usd", "provider_org_ref", "provider_org_name",
+        "receiver_org_ref", "receiver_org_name", "counted", "source_line",
+    ),
+    "activity_relations": ("activity_id", "related_activity_id", "relation_type", "in_load"),
+    "activity_countries": ("activity_id", "iso3", "region_code", "share", "budget_share_usd"),
+    "activity_regions": ("activity_id", "region_code", "via", "share", "budget_share_usd"),
+}  # fmt: skip
+CHUNK = 10_000  # activities between conversions of row tuples to DataFrames (bounds memory)
+
+
+@dataclass
+class _Info:
+    """What the cross-file rules need to know of one accepted activity."""
+
+    file: int
+    line: int
+    relations: tuple[tuple[str | None, str], ...]
+    has_budget: bool
+    tx_types: frozenset[str]
 
 
 @dataclass
 class IatiSource:
-    """One IATI file as the loader sees it (the counterpart of extract.RawTable)."""
+    """One IATI file, read and mapped (the counterpart of extract.RawTable for the loader)."""
 
     path: Path
     sha256: str
     encoding: str
     version: str
     generated: str | None
-    activities: list[_Activity]
+    rows_in: int
+    frames: dict[str, pd.DataFrame]
+    rejected: list[tuple]  # (line, element, value, reason, raw)
+    warnings: list[tuple]  # (line, element, value, reason)
+    reporting_orgs: str
+    unmapped: set[tuple[str, str]]
     kind: str = "iati"
     ignored_columns: list[str] = field(default_factory=list)
     broken: list = field(default_factory=list)
     notes: list = field(default_factory=list)
     frame: pd.DataFrame = field(default_factory=lambda: pd.DataFrame({"_line": []}))
 
-    @property
-    def rows_in(self) -> int:
-        """Activities read."""
-        return len(self.activities)
 
-
-def read_file(path: Path, reference_dir: Path = REFERENCE_DIR) -> IatiSource:
-    """Parse an IATI activity file (2.01–2.03) into activities; refuse what cannot be used."""
+def read_files(paths: list[Path], ref: Reference, reference_dir: Path = REFERENCE_DIR) -> list:
+    """Read and map IATI files (ids unique across them); refuse any file that cannot be used."""
     iref = IatiReference(reference_dir)
-    idents: set[str] = set()
+    seen: dict[str, str] = {}
+    infos: dict[str, _Info] = {}
+    sources = [read_file(p, ref, iref, seen, infos, n) for n, p in enumerate(paths)]
+    return [(s, infos) for s in sources]
+
+
+def read_file(
+    path: Path,
+    ref: Reference,
+    iref: IatiReference,
+    seen: dict[str, str],
+    infos: dict[str, _Info],
+    file_no: int = 0,
+) -> IatiSource:
+    """Parse an IATI activity file (2.01–2.03) and map its activities to row tuples."""
     tag, attrs = sniff_root(path)
     if tag != "iati-activities":
         raise IatiError(f"{path.name}: not an IATI activity file (root element {tag!r})")
@@ -422,25 +494,22 @@ def read_file(path: Path, reference_dir: Path = REFERENCE_DIR) -> IatiSource:
             f"{path.name}: IATI version {version or '(none given)'} is not supported "
             f"(expected {', '.join(SUPPORTED_VERSIONS)})"
         )
+    m = _Mapper(path.name, version, ref, iref, seen, infos, file_no)
     file_lang = attrs.get(XML_LANG)
-    activities: list[_Activity] = []
     encoding = "utf-8"
     checked = False
     try:
-        context = _iterparse(path, ("start", "end"))
-        for event, elem in context:
+        for event, elem in _events(path):
             if not checked:
                 _refuse_doctype(path, elem)
                 encoding = (elem.getroottree().docinfo.encoding or "utf-8").lower()
                 checked = True
-            if event != "end" or elem.tag != "iati-activity":
+            if event != "end":
                 continue
             a = _parse_activity(elem, file_lang)
-            _first_checks(a, iref)
-            if a.reject is not None or a.ident in idents:
+            if _first_checks(a, iref, m.field_memo) or a.ident in m.idents or a.ident in seen:
                 a.raw = etree.tostring(elem, encoding="unicode")[:RAW_LIMIT]
-            idents.add(a.ident)
-            activities.append(a)
+            m.activity(a)
             # Clear as we go: the element, and the finished siblings before it.
             elem.clear(keep_tail=False)
             parent = elem.getparent()
@@ -448,14 +517,431 @@ def read_file(path: Path, reference_dir: Path = REFERENCE_DIR) -> IatiSource:
                 while elem.getprevious() is not None:
                     del parent[0]
     except etree.XMLSyntaxError as e:
-        line = e.lineno if hasattr(e, "lineno") else "?"
+        line = getattr(e, "lineno", "?")
         raise IatiError(f"{path.name}: line {line}: not well-formed XML: {e.msg}") from None
     return IatiSource(
-        path, sha256_of(path), encoding, version, attrs.get("generated-datetime"), activities
+        path,
+        sha256_of(path),
+        encoding,
+        version,
+        attrs.get("generated-datetime"),
+        m.rows_in,
+        m.finish(),
+        m.rejected,
+        m.warnings,
+        "; ".join(sorted(m.reporting.values()))[:2000],
+        m.unmapped,
     )
 
 
-# -- mapping a whole load ------------------------------------------------------------------------
+def _events(path: Path):
+    """The root's start event (to check its DOCTYPE) and each iati-activity's end event."""
+    root_seen = False
+    for event, elem in _iterparse(path, ("start", "end"), ("iati-activities", "iati-activity")):
+        if event == "start":
+            if not root_seen:
+                root_seen = True
+                yield event, elem
+            continue
+        if elem.tag == "iati-activity":
+            yield event, elem
+
+
+class _Mapper:
+    """Maps parsed activities of one file to row tuples, converted to DataFrames by chunks."""
+
+    def __init__(self, file, version, ref, iref, seen, infos, file_no) -> None:
+        self.file, self.version, self.ref, self.iref = file, version, ref, iref
+        self.seen, self.infos, self.file_no = seen, infos, file_no
+        self.rows: dict[str, list[tuple]] = {t: [] for t in COLUMNS}
+        self.chunks: dict[str, list[pd.DataFrame]] = defaultdict(list)
+        self.rejected: list[tuple] = []
+        self.warnings: list[tuple] = []
+        self.idents: set[str] = set()
+        self.reporting: dict[str, str] = {}
+        self.unmapped: set[tuple[str, str]] = set()
+        self.field_memo: dict[tuple[str, str], list | None] = {}
+        self.rows_in = 0
+        self.pending = 0
+        self.region_of = {c.iso3: c.region_code for c in ref.countries}
+        self.country_memo: dict[str, str | None] = {}
+        self.sector_names = iref.codelists.get("Sector", {})
+        self.org_types = iref.codelists.get("OrganisationType", {})
+        self.status_names = iref.codelists.get("ActivityStatus", {})
+
+    def flush(self) -> None:
+        for table, rows in self.rows.items():
+            if rows:
+                self.chunks[table].append(pd.DataFrame.from_records(rows, columns=COLUMNS[table]))
+                rows.clear()
+        self.pending = 0
+
+    def finish(self) -> dict[str, pd.DataFrame]:
+        self.flush()
+        return {
+            t: pd.concat(self.chunks[t], ignore_index=True)
+            if self.chunks.get(t)
+            else pd.DataFrame(columns=COLUMNS[t])
+            for t in COLUMNS
+        }
+
+    def activity(self, a: _Activity) -> None:
+        self.rows_in += 1
+        rep_ref, rep_type, rep_name = a.reporting
+        self.reporting.setdefault(
+            rep_ref or rep_name or "?", f"{rep_name or '?'} ({rep_ref or 'no ref'})"
+        )
+        self.unmapped.update(a.unmapped)
+        if a.reject is None:
+            at = self.seen.get(a.ident)
+            if at is not None:
+                a.reject = (
+                    "iati-identifier",
+                    a.ident,
+                    f"duplicate activity id (first seen at {at})",
+                )
+        if a.reject is not None:
+            element, value, reason = a.reject
+            self.rejected.append((a.line, element, value, reason, a.raw))
+            self.idents.add(a.ident)
+            return
+        aid = a.ident
+        self.idents.add(aid)
+        self.seen[aid] = f"{self.file}:{a.line}"
+        rows = self.rows
+        line = a.line
+        warnings = self.warnings
+
+        def warn(element: str, value, reason: str) -> None:
+            warnings.append((line, element, None if value is None else str(value), reason))
+
+        # Dates by type: actual before planned.
+        start = a.dates.get("2") or a.dates.get("1")
+        end = a.dates.get("4") or a.dates.get("3")
+        if start and end and end < start:
+            warn("activity-date", end.isoformat(), "end date is before start date")
+        status = STATUS_MAP.get(a.status_code or "")
+        if a.status_code and status is None:
+            label = self.status_names.get(a.status_code, {}).get("name_en")
+            warn(
+                "activity-status",
+                a.status_code,
+                f"activity status {a.status_code} ({label or 'unknown code'}) has no equivalent "
+                "among ours; status left empty",
+            )
+        # Fields of competence from the crosswalk.
+        fields = a.fields
+        field_code = max(fields, key=lambda k: (fields[k], -_FIELD_ORDER.get(k, 99)))
+        for fcode, share in fields.items():
+            rows["activity_fields"].append((aid, fcode, share))
+        for vocab, code in a.unmapped:
+            warn("sector", f"{vocab}:{code}", f"sector {vocab}:{code} is not in the crosswalk")
+        # Sectors, every vocabulary, percentage as given; IATI's 100% per vocabulary checked.
+        per_vocab: dict[str, float] = {}
+        for vocab, code, pct, level in a.sectors:
+            p = _number(pct)
+            p = p if isinstance(p, float) else None
+            if level == "activity" and p is not None:
+                per_vocab[vocab] = per_vocab.get(vocab, 0.0) + p
+            name_en = self.sector_names.get(code, {}).get("name_en") if vocab == "1" else None
+            rows["activity_sectors"].append((aid, vocab, code, name_en, p, pct, level))
+        for vocab, total in per_vocab.items():
+            if abs(total - 100) > 0.01:
+                warn(
+                    "sector",
+                    f"{total:g}",
+                    f"sector percentages of vocabulary {vocab} sum to {total:g}, not 100",
+                )
+        # Budgets: revised replaces original for the same (overlapping) period.
+        budget_usd, has_budget = self._budgets(a, warn)
+        # Geography: countries and regions share 100% between them.
+        places = [("country", c, None, p) for c, p in a.countries]
+        places += [("region", c, v, p) for v, c, p in a.regions]
+        shares = _percentages([p[3] for p in places], warn, "recipient")
+        iso3s: dict[str, float] = {}
+        unesco_regions: dict[str, float] = {}
+        region_of = self.region_of
+        for (kind, code, vocab, pct), share in zip(places, shares, strict=True):
+            iso3 = unesco = None
+            if kind == "country":
+                iso3 = self._iso3(code)
+                if iso3 is None:
+                    warn("recipient-country", code, f"unknown country code {code!r}; not located")
+                else:
+                    iso3s[iso3] = iso3s.get(iso3, 0.0) + share
+                rcode = region_of.get(iso3) if iso3 else None
+            else:
+                unesco = self.iref.regions.get((vocab or "1", code))
+                if unesco:
+                    unesco_regions[unesco] = unesco_regions.get(unesco, 0.0) + share
+                rcode = unesco
+            rows["activity_recipients"].append((aid, kind, vocab, code, iso3, rcode, pct, share))
+        via_country: dict[str, float] = {}
+        for iso3, share in iso3s.items():
+            rows["activity_countries"].append(
+                (aid, iso3, region_of.get(iso3), share, _times(budget_usd, share))
+            )
+            if region_of.get(iso3):
+                r = region_of[iso3]
+                via_country[r] = via_country.get(r, 0.0) + share
+        for via, regions in (("regional", unesco_regions), ("country", via_country)):
+            for rcode, share in regions.items():
+                rows["activity_regions"].append((aid, rcode, via, share, _times(budget_usd, share)))
+        if iso3s:
+            geo = "country" if len(iso3s) == 1 and not a.regions else "multi_country"
+        elif unesco_regions:
+            geo = "regional"
+        elif a.scope_code == "1" and not a.regions:
+            geo = "global"
+        else:
+            geo = "unspecified"
+        # Transactions in their own table.
+        tx_types = set()
+        for seq, (tref, ttype, tdate, value, currency, vdate, prov, recv, tline) in enumerate(
+            a.transactions, 1
+        ):
+            if isinstance(tdate, str):
+                warn("transaction-date", tdate, "malformed transaction-date; date left empty")
+                tdate = None
+            if isinstance(value, str):
+                warn("transaction/value", value, "transaction value is not a number; left empty")
+                value = None
+            vdate = vdate if isinstance(vdate, dt.date) else None
+            usd = self._usd(value, currency, vdate or tdate, "transaction/value", warn)
+            if value is not None:
+                tx_types.add(ttype)
+            rows["transactions"].append(
+                (
+                    aid, seq, tref, ttype, tdate, tdate.year if tdate else None, value,
+                    currency, vdate, usd, prov[0], prov[1], recv[0], recv[1], True, tline,
+                )
+            )  # fmt: skip
+        # Participating organisations (partners are matched after all files are read).
+        for seq, (role, otype, oref, oname, oact, _oline) in enumerate(a.orgs, 1):
+            rows["activity_participating_orgs"].append(
+                (
+                    aid, seq, role, otype, self.org_types.get(otype or "", {}).get("name_en"),
+                    oref, oname, oact, (otype or "") in NGO_TYPES, None,
+                )
+            )  # fmt: skip
+        for seq, (lg, text) in enumerate(a.titles, 1):
+            rows["activity_narratives"].append((aid, "title", None, lg, seq, text))
+        for seq, (dtype, lg, text) in enumerate(a.descriptions, 1):
+            rows["activity_narratives"].append((aid, "description", dtype, lg, seq, text))
+        for rtype, other in a.relations:
+            rows["activity_relations"].append((aid, other, rtype, False))
+        general = [(lg, t) for dtype, lg, t in a.descriptions if dtype == "1"] or [
+            (lg, t) for _, lg, t in a.descriptions
+        ]
+        when = start or end
+        rows["activities"].append(
+            (
+                aid, pick_text(a.titles, "en"), "bilateral", field_code, start, end,
+                when.year if when else None, status, budget_usd, pick_text(general, "en"), geo,
+                None, self.file, line,
+            )
+        )  # fmt: skip
+        attrs = a.attrs
+        rows["iati_activities"].append(
+            (
+                aid, self.file, line, self.version, attrs.get("hierarchy"),
+                (attrs.get("default-currency") or "").upper() or None, a.lang,
+                attrs.get("last-updated-datetime"), rep_ref, rep_type, rep_name, a.status_code,
+                a.scope_code, a.dates.get("1"), a.dates.get("2"), a.dates.get("3"),
+                a.dates.get("4"), None, "self" if has_budget else "none", False, False,
+            )
+        )  # fmt: skip
+        self.infos[aid] = _Info(
+            self.file_no, line, tuple(a.relations), has_budget, frozenset(tx_types)
+        )
+        self.pending += 1
+        if self.pending >= CHUNK:
+            self.flush()
+
+    def _iso3(self, code: str) -> str | None:
+        if code not in self.country_memo:
+            self.country_memo[code] = self.ref.normalise("country", code) if code else None
+        return self.country_memo[code]
+
+    def _usd(self, value, currency, when, element, warn) -> float | None:
+        if value is None:
+            return None
+        if currency is None:
+            warn(
+                element,
+                _fmt(value),
+                "value without currency (no @currency, no default-currency); US$ left empty",
+            )
+            return None
+        usd = self.iref.usd(value, currency, when)
+        if usd is None:
+            year = when.year if when else "an unknown year"
+            warn(
+                element,
+                f"{_fmt(value)} {currency}",
+                f"no {currency}→US$ rate for {year} in data/reference/iati/exchange_rates.csv; "
+                "US$ left empty",
+            )
+        return usd
+
+    def _budgets(self, a: _Activity, warn) -> tuple[float | None, bool]:
+        """Append the activity's budgets and their years; (US$ total if all known, any budget)."""
+        rows = []
+        for btype, bstatus, start, end, value, currency, vdate, bline in a.budgets:
+            if isinstance(start, str) or isinstance(end, str):
+                warn(
+                    "budget/period",
+                    f"{start} – {end}",
+                    "malformed budget period; not allocated to years",
+                )
+                start = start if isinstance(start, dt.date) else None
+                end = end if isinstance(end, dt.date) else None
+            if start and end:
+                if end < start:
+                    warn(
+                        "budget/period",
+                        f"{start} – {end}",
+                        "budget period ends before it starts; not allocated to years",
+                    )
+                    start = end = None
+                elif (end - start).days > 366:
+                    warn(
+                        "budget/period",
+                        f"{start} – {end}",
+                        "budget period longer than one year (IATI rule); allocated by days",
+                    )
+            if isinstance(value, str):
+                warn("budget/value", value, "budget value is not a number; value left empty")
+                value = None
+            vdate = vdate if isinstance(vdate, dt.date) else None
+            usd = self._usd(value, currency, vdate or start, "budget/value", warn)
+            rows.append([btype, bstatus, start, end, value, currency, vdate, usd, False, bline])
+        revised = [r for r in rows if r[0] == "2"]
+        if revised:
+            for r in rows:
+                if r[0] != "2" and any(_overlap(r, rv) for rv in revised):
+                    r[8] = True  # superseded by a revised budget for the same period
+        aid = a.ident
+        out_b = self.rows["activity_budgets"]
+        out_y = self.rows["budget_years"]
+        total = 0.0
+        known = True
+        live = 0
+        for seq, (btype, bstatus, start, end, value, currency, vdate, usd, sup, bline) in enumerate(
+            rows, 1
+        ):
+            counted = not sup and value is not None
+            out_b.append(
+                (
+                    aid,
+                    seq,
+                    btype,
+                    bstatus,
+                    start,
+                    end,
+                    value,
+                    currency,
+                    vdate,
+                    usd,
+                    sup,
+                    counted,
+                    bline,
+                )
+            )
+            if not counted:
+                continue
+            live += 1
+            if usd is None:
+                known = False
+            else:
+                total += usd
+            if start and end:
+                for year, frac in _days_by_year(start, end):
+                    out_y.append(
+                        (
+                            aid,
+                            year,
+                            value * frac,
+                            currency,
+                            usd * frac if usd is not None else None,
+                            True,
+                        )
+                    )
+        return (total if live and known else None), live > 0
+
+
+def _times(value: float | None, share: float) -> float | None:
+    return value * share if value is not None else None
+
+
+def _overlap(a: list, b: list) -> bool:
+    """Whether two budgets' periods overlap (the same period when either is incomplete)."""
+    if None in (a[2], a[3], b[2], b[3]):
+        return a[2] == b[2] and a[3] == b[3]
+    return a[2] <= b[3] and b[2] <= a[3]
+
+
+_FIELD_ORDER = {"ED": 1, "SC": 2, "SHS": 3, "CLT": 4, "CI": 5}
+
+
+def _first_checks(a: _Activity, iref: IatiReference, memo: dict) -> bool:
+    """Set a.reject for what the standard requires and the mapping needs; True if rejected."""
+    if a.reject is None:
+        if not a.ident:
+            a.reject = ("iati-identifier", None, "iati-identifier is required")
+        elif not a.titles:
+            a.reject = ("title", None, "title is required (no narrative)")
+        else:
+            a.fields, a.unmapped = _field_shares(a, iref, memo)
+            if not a.fields:
+                codes = ", ".join(f"{v}:{c}" for v, c, *_ in a.sectors) or "none"
+                a.reject = (
+                    "sector",
+                    codes,
+                    f"no sector maps to a field of competence (sectors {codes}; add a row to "
+                    "data/reference/dac_field_crosswalk.csv)",
+                )
+    return a.reject is not None
+
+
+def _field_shares(a: _Activity, iref: IatiReference, memo: dict):
+    """({field: share}, unmapped (vocabulary, code)) from the first vocabulary that maps."""
+    unmapped: list[tuple[str, str]] = []
+    level = "activity" if any(s[3] == "activity" for s in a.sectors) else "transaction"
+    by_vocab: dict[str, list] = {}
+    for s in a.sectors:
+        if s[3] == level:
+            by_vocab.setdefault(s[0], []).append(s)
+    for vocab in FIELD_VOCABULARIES:
+        items = by_vocab.get(vocab)
+        if not items:
+            continue
+        weights: dict[str, float] = {}
+        if level == "activity" and len(items) > 1:
+            shares = _percentages([i[2] for i in items], _ignore, "sector")
+        else:
+            shares = [1.0 / len(items)] * len(items)
+        for (_, code, _pct, _lvl), share in zip(items, shares, strict=True):
+            key = (vocab, code)
+            if key not in memo:
+                memo[key] = iref.fields_for(vocab, code)
+            rows = memo[key]
+            if rows is None:
+                unmapped.append(key)
+                continue
+            for fcode, weight in rows:
+                weights[fcode] = weights.get(fcode, 0.0) + share * weight
+        if weights:
+            total = sum(weights.values())
+            return {k: v / total for k, v in weights.items()}, unmapped
+    return {}, unmapped
+
+
+def _ignore(*_args) -> None:
+    return None
+
+
+# -- rules across files: duplicates with CSV activities, hierarchy, partners -------------------
 
 
 @dataclass
@@ -556,118 +1042,200 @@ def _days_by_year(start: dt.date, end: dt.date) -> list[tuple[int, float]]:
 
 
 def validate_files(
-    sources: list[IatiSource],
+    read: list[tuple[IatiSource, dict[str, _Info]]],
     ref: Reference,
     partners: list[pd.DataFrame],
     seen: dict[str, str],
     reference_dir: Path = REFERENCE_DIR,
 ) -> list[Validated]:
-    """Map the activities of IATI files to warehouse records, one Validated per file."""
-    iref = IatiReference(reference_dir)
+    """Apply the rules that need every file: CSV duplicates, hierarchy, partner links."""
+    del ref, reference_dir  # the mapping was done while reading
+    if not read:
+        return []
+    infos = read[0][1]
+    # An IATI id already used by a CSV activity: the CSV row came first, the IATI one is rejected.
+    clash = {aid: at for aid, at in seen.items() if aid in infos}
+    for aid in clash:
+        del infos[aid]
+    counted = _money_carriers(infos)
     index = _PartnerIndex.build(partners)
-    # Accept or reject identities first: the hierarchy rule needs the set of loaded activities.
-    accepted: dict[str, _Activity] = {}
-    for s in sources:
-        for a in s.activities:
-            if a.reject is None:
-                at = seen.get(a.ident)
-                if at is not None:
-                    a.reject = (
+    out = []
+    for s, _ in read:
+        out.append(_finish_file(s, clash, infos, counted, index))
+    for aid, info in infos.items():
+        seen.setdefault(aid, f"{read[info.file][0].path.name}:{info.line}")
+    return out
+
+
+def _finish_file(s: IatiSource, clash: dict, infos: dict, counted: dict, index) -> Validated:
+    f = s.frames
+    rejected = list(s.rejected)
+    warnings = list(s.warnings)
+    acts = f["activities"]
+    if clash and len(acts):
+        dup = acts["activity_id"].isin(list(clash)).to_numpy()
+        if dup.any():
+            for aid, line in acts.loc[dup, ["activity_id", "source_line"]].itertuples(index=False):
+                rejected.append(
+                    (
+                        int(line),
                         "iati-identifier",
-                        a.ident,
-                        f"duplicate activity id (first seen at {at})",
+                        aid,
+                        f"duplicate activity id (first seen at {clash[aid]})",
+                        None,
                     )
-                else:
-                    seen[a.ident] = f"{s.path.name}:{a.line}"
-                    accepted[a.ident] = a
-    carriers = _money_carriers(accepted)
-    return [_map_file(s, ref, iref, index, accepted, carriers) for s in sources]
-
-
-def _first_checks(a: _Activity, iref: IatiReference) -> None:
-    a.attrs["_fields"], a.attrs["_unmapped"] = {}, []  # type: ignore[assignment]
-    if a.reject is not None:
-        return
-    if not a.ident:
-        a.reject = ("iati-identifier", None, "iati-identifier is required")
-    elif not a.titles:
-        a.reject = ("title", None, "title is required (no narrative)")
-    else:
-        fields, unmapped = _field_shares(a, iref)
-        if not fields:
-            codes = ", ".join(f"{v}:{c}" for v, c, *_ in a.sectors) or "none"
-            a.reject = (
-                "sector",
-                codes,
-                "no sector maps to a field of competence (sectors "
-                f"{codes}; add a row to data/reference/dac_field_crosswalk.csv)",
-            )
-        a.attrs["_fields"] = fields  # type: ignore[assignment]
-        a.attrs["_unmapped"] = unmapped  # type: ignore[assignment]
-
-
-def _field_shares(a: _Activity, iref: IatiReference):
-    """({field: share}, unmapped (vocabulary, code)) from the first vocabulary that maps."""
-    unmapped = []
-    by_vocab: dict[str, list] = defaultdict(list)
-    level = "activity" if any(s[3] == "activity" for s in a.sectors) else "transaction"
-    for s in a.sectors:
-        if s[3] == level:
-            by_vocab[s[0]].append(s)
-    for vocab in FIELD_VOCABULARIES:
-        items = by_vocab.get(vocab)
-        if not items:
-            continue
-        weights: dict[str, float] = defaultdict(float)
-        shares = (
-            _percentages([i[2] for i in items], lambda *_: None, "sector")
-            if level == "activity"
-            else None
+                )
+            gone = set(acts.loc[dup, "activity_id"])
+            lines = set(acts.loc[dup, "source_line"].astype(int))
+            for t, frame in f.items():
+                if len(frame):
+                    f[t] = frame[~frame["activity_id"].isin(gone)].reset_index(drop=True)
+            warnings = [w for w in warnings if w[0] not in lines]
+            acts = f["activities"]
+    ia = f["iati_activities"]
+    if len(acts):
+        ids = acts["activity_id"]
+        # Hierarchy: money counted once, at the lowest level that carries it.
+        not_budget = (
+            ~ids.isin(counted["budget"]).to_numpy() & ia["money_level"].eq("self").to_numpy()
         )
-        for i, (_, code, _pct, _lvl) in enumerate(items):
-            rows = iref.fields_for(vocab, code)
-            if rows is None:
-                unmapped.append((vocab, code))
-                continue
-            share = shares[i] if shares else 1.0 / len(items)
-            for fcode, weight in rows:
-                weights[fcode] += share * weight
-        if weights:
-            total = sum(weights.values())
-            return {k: v / total for k, v in weights.items()}, unmapped
-    return {}, unmapped
+        if not_budget.any():
+            parents = set(ids[not_budget])
+            acts.loc[not_budget, "budget_usd"] = None
+            ia.loc[not_budget, "money_level"] = "children"
+            for t in ("activity_budgets", "budget_years"):
+                frame = f[t]
+                frame.loc[frame["activity_id"].isin(parents), "counted"] = False
+            for t in ("activity_countries", "activity_regions"):
+                frame = f[t]
+                frame.loc[frame["activity_id"].isin(parents), "budget_share_usd"] = None
+            for line in acts.loc[not_budget, "source_line"]:
+                warnings.append(
+                    (int(line), "budget", None, "budget carried by its child activities in this load; "
+                     "its own budgets are kept in activity_budgets but not counted")
+                )  # fmt: skip
+        tx = f["transactions"]
+        if len(tx):
+            keys = tx["activity_id"] + "\x1f" + tx["transaction_type"].fillna("")
+            tx["counted"] = ~keys.isin(counted["tx_not_counted"]).to_numpy()
+        ia["has_children"] = ids.isin(counted["_children"]).to_numpy()
+        ia["has_parent"] = ids.isin(counted["_parents"]).to_numpy()
+        rel = f["activity_relations"]
+        if len(rel):
+            rel["in_load"] = rel["related_activity_id"].isin(infos.keys()).to_numpy()
+        # Partners: participating organisations matched to known partners by ref or name.
+        orgs = f["activity_participating_orgs"]
+        if len(orgs):
+            orgs["partner_id"] = [
+                index.match(r, n) for r, n in zip(orgs["ref"], orgs["name"], strict=True)
+            ]
+        matched = orgs.dropna(subset=["partner_id"]) if len(orgs) else orgs
+        ap = matched.drop_duplicates(["activity_id", "partner_id"])[
+            ["activity_id", "partner_id", "role"]
+        ]
+        implementing = ap[ap["role"] == "4"].drop_duplicates("activity_id")
+        first = ap.drop_duplicates("activity_id")
+        lead = (
+            pd.concat([implementing, first])
+            .drop_duplicates("activity_id")
+            .set_index("activity_id")["partner_id"]
+        )
+        ap = ap.assign(
+            is_lead=ap["partner_id"].to_numpy() == ap["activity_id"].map(lead).to_numpy()
+        )
+        f["activity_partners"] = ap[["activity_id", "partner_id", "is_lead"]].reset_index(drop=True)
+        acts["lead_partner_id"] = ids.map(lead).to_numpy()
+        has_ngo = (
+            set(orgs.loc[orgs["is_ngo_or_foundation"].astype(bool), "activity_id"])
+            if len(orgs)
+            else set()
+        )
+        linked = ids.isin(lead.index).to_numpy()
+        ngo = ids.isin(has_ngo).to_numpy()
+        ia["partner_link"] = np.where(
+            linked, "official_partner", np.where(ngo, "ngo_not_in_partnership", "no_ngo")
+        )
+        if (~linked).any():
+            ngo_names: dict[str, list[str]] = {}
+            if len(orgs):
+                loose = orgs[orgs["is_ngo_or_foundation"].astype(bool) & orgs["partner_id"].isna()]
+                for aid, name in zip(loose["activity_id"], loose["name"], strict=True):
+                    if isinstance(name, str):
+                        ngo_names.setdefault(aid, []).append(name)
+            for aid, line, is_ngo in zip(
+                ids[~linked], acts["source_line"][~linked], ngo[~linked], strict=True
+            ):
+                names = "; ".join(ngo_names.get(aid, []))[:200] if is_ngo else None
+                warnings.append(
+                    (
+                        int(line),
+                        "participating-org",
+                        names or None,
+                        "no participating organisation is a known partner"
+                        + (" (NGO/foundation not in the partners list)" if is_ngo else "")
+                        + "; loaded without partner",
+                    )
+                )
+    rejected_frame = pd.DataFrame(
+        rejected, columns=["line", "column_name", "value", "reason", "raw"]
+    )
+    rejected_frame = rejected_frame.sort_values("line", kind="stable").reset_index(drop=True)
+    warnings_frame = pd.DataFrame(warnings, columns=["line", "column_name", "value", "reason"])
+    records = f.pop("activities")
+    f["iati_files"] = pd.DataFrame(
+        [
+            {
+                "file": s.path.name,
+                "iati_version": s.version,
+                "generated_datetime": s.generated,
+                "activities": s.rows_in,
+                "loaded": len(records),
+                "rejected": len(rejected_frame),
+                "with_official_partner": int((ia["partner_link"] == "official_partner").sum())
+                if len(ia)
+                else 0,
+                "reporting_orgs": s.reporting_orgs,
+                "unmapped_sectors": "; ".join(sorted(f"{v}:{c}" for v, c in s.unmapped))[:2000],
+            }
+        ]
+    )
+    f = {t: frame for t, frame in f.items() if len(frame)}
+    return Validated(s, records, f, rejected_frame, warnings_frame)  # type: ignore[arg-type]
 
 
-def _money_carriers(accepted: dict[str, _Activity]) -> dict[str, set[str]]:
-    """For each measure ('budget', 'tx:<type>'), the activities whose money is counted.
+def _money_carriers(infos: dict[str, _Info]) -> dict[str, set[str]]:
+    """Who counts the money: 'budget' = activities whose budgets are counted, etc.
 
     The money of a programme and of its projects is counted once, at the lowest level that
-    carries it: an activity's budgets (or transactions of a type) are not counted when one of
-    its descendants in the load carries budgets (or transactions of that type) itself.
+    carries it: an activity's budgets (or its transactions of a type) are not counted when one
+    of its descendants in the load carries budgets (or transactions of that type) itself.
     """
     children: dict[str, set[str]] = defaultdict(set)
-    for ident, a in accepted.items():
-        for rtype, other in a.relations:
-            if other not in accepted or other == ident:
+    for ident, info in infos.items():
+        for rtype, other in info.relations:
+            if other == ident or other not in infos:
                 continue
             if rtype == "2":
                 children[ident].add(other)
             elif rtype == "1":
                 children[other].add(ident)
-    measures: dict[str, set[str]] = defaultdict(set)
-    for ident, a in accepted.items():
-        if any(b[4] is not None and not isinstance(b[4], str) for b in a.budgets):
-            measures["budget"].add(ident)
-        for t in a.transactions:
-            if t[3] is not None and not isinstance(t[3], str):
-                measures[f"tx:{t[1]}"].add(ident)
-    counted = {
-        m: {h for h in holders if not _below(h, holders, children, {})}
-        for m, holders in measures.items()
+    holders = {i for i, info in infos.items() if info.has_budget}
+    budget = {h for h in holders if not (h in children and _below(h, holders, children, {}))}
+    tx_not: set[str] = set()
+    by_type: dict[str, set[str]] = defaultdict(set)
+    for i, info in infos.items():
+        for t in info.tx_types:
+            by_type[t or ""].add(i)
+    for t, hs in by_type.items():
+        for h in hs:
+            if h in children and _below(h, hs, children, {}):
+                tx_not.add(f"{h}\x1f{t}")
+    return {
+        "budget": budget,
+        "tx_not_counted": tx_not,
+        "_children": set(children),
+        "_parents": {c for v in children.values() for c in v},
     }
-    counted["_children"] = {k for k, v in children.items() if v}
-    counted["_parents"] = {c for v in children.values() for c in v}
-    return counted
 
 
 def _below(node: str, holders: set[str], children: dict[str, set[str]], memo: dict) -> bool:
@@ -680,474 +1248,9 @@ def _below(node: str, holders: set[str], children: dict[str, set[str]], memo: di
     return hit
 
 
-def _map_file(
-    s: IatiSource,
-    ref: Reference,
-    iref: IatiReference,
-    index: _PartnerIndex,
-    accepted: dict[str, _Activity],
-    carriers: dict[str, set[str]],
-) -> Validated:
-    name = s.path.name
-    cols: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
-
-    def add(table: str, **values) -> None:
-        t = cols[table]
-        for k, v in values.items():
-            t[k].append(v)
-
-    rejected: list[tuple] = []
-    warnings: list[tuple] = []
-    region_of = {c.iso3: c.region_code for c in ref.countries}
-    budget_counted = carriers.get("budget", set())
-    sector_names = iref.codelists.get("Sector", {})
-    org_types = iref.codelists.get("OrganisationType", {})
-    for a in s.activities:
-        if a.reject is not None or accepted.get(a.ident) is not a:
-            element, value, reason = a.reject  # type: ignore[misc]
-            rejected.append((a.line, element, value, reason, a.raw))
-            continue
-        aid = a.ident
-
-        def warn(element: str, value, reason: str, _line=a.line) -> None:
-            warnings.append((_line, element, None if value is None else str(value), reason))
-
-        for w in a.warnings:
-            warn(*w)
-        # Dates by type: actual before planned.
-        start = a.dates.get("2") or a.dates.get("1")
-        end = a.dates.get("4") or a.dates.get("3")
-        if start and end and end < start:
-            warn("activity-date", end.isoformat(), "end date is before start date")
-        status = STATUS_MAP.get(a.status_code or "")
-        if a.status_code and status is None:
-            label = iref.codelists["ActivityStatus"].get(a.status_code, {}).get("name_en")
-            warn(
-                "activity-status",
-                a.status_code,
-                f"activity status {a.status_code} ({label or 'unknown code'}) has no equivalent "
-                "among ours; status left empty",
-            )
-        # Fields of competence from the crosswalk.
-        fields: dict[str, float] = a.attrs["_fields"]  # type: ignore[assignment]
-        field_code = max(fields, key=lambda k: (fields[k], -_field_order(ref, k)))
-        for fcode, share in fields.items():
-            add("activity_fields", activity_id=aid, field_code=fcode, share=share)
-        for vocab, code in a.attrs["_unmapped"]:  # type: ignore[union-attr]
-            warn("sector", f"{vocab}:{code}", f"sector {vocab}:{code} is not in the crosswalk")
-        # Sectors, every vocabulary, with their percentage as given; IATI's 100% rule checked.
-        per_vocab: dict[str, float] = defaultdict(float)
-        for vocab, code, pct, level in a.sectors:
-            p = _number(pct)
-            p = p if isinstance(p, float) else None
-            if level == "activity" and p is not None:
-                per_vocab[vocab] += p
-            add(
-                "activity_sectors",
-                activity_id=aid,
-                vocabulary=vocab,
-                code=code,
-                name_en=sector_names.get(code, {}).get("name_en") if vocab == "1" else None,
-                percentage=p,
-                percentage_as_given=pct,
-                level=level,
-            )
-        for vocab, total in per_vocab.items():
-            if abs(total - 100) > 0.01:
-                warn(
-                    "sector",
-                    f"{total:g}",
-                    f"sector percentages of vocabulary {vocab} sum to {total:g}, not 100",
-                )
-        # Geography: countries and regions share 100% between them.
-        places = [("country", c, None, p) for c, p in a.countries] + [
-            ("region", c, v, p) for v, c, p in a.regions
-        ]
-        shares = _percentages([p[3] for p in places], warn, "recipient")
-        iso3s: dict[str, float] = {}
-        unesco_regions: dict[str, float] = {}
-        for (kind, code, vocab, pct), share in zip(places, shares, strict=True):
-            iso3 = unesco = None
-            if kind == "country":
-                iso3 = ref.normalise("country", code) if code else None
-                if iso3 is None:
-                    warn("recipient-country", code, f"unknown country code {code!r}; not located")
-                else:
-                    iso3s[iso3] = iso3s.get(iso3, 0.0) + share
-            else:
-                unesco = iref.regions.get((vocab or "1", code))
-                if unesco:
-                    unesco_regions[unesco] = unesco_regions.get(unesco, 0.0) + share
-            add(
-                "activity_recipients",
-                activity_id=aid,
-                kind=kind,
-                vocabulary=vocab,
-                code=code,
-                iso3=iso3,
-                region_code=region_of.get(iso3) if iso3 else unesco,
-                percentage_as_given=pct,
-                share=share,
-            )
-        # Budgets: revised replaces original for the same (overlapping) period.
-        budget_rows, budget_usd, carried = _budgets(a, iref, warn, aid in budget_counted)
-        for row in budget_rows:
-            add("activity_budgets", activity_id=aid, **row)
-            if row["superseded"] or row["period_start"] is None or row["period_end"] is None:
-                continue
-            if isinstance(row["value"], float):
-                for year, frac in _days_by_year(row["period_start"], row["period_end"]):
-                    add(
-                        "budget_years",
-                        activity_id=aid,
-                        year=year,
-                        value=row["value"] * frac,
-                        currency=row["currency"],
-                        value_usd=row["value_usd"] * frac if row["value_usd"] is not None else None,
-                        counted=row["counted"],
-                    )
-        if carried == "children":
-            warn(
-                "budget",
-                None,
-                "budget carried by its child activities in this load; its own budgets are kept "
-                "in activity_budgets but not counted",
-            )
-        # Transactions in their own table.
-        for seq, (tref, ttype, tdate, value, currency, vdate, prov, recv, tline) in enumerate(
-            a.transactions
-        ):
-            if isinstance(tdate, str):
-                warn("transaction-date", tdate, "malformed transaction-date; date left empty")
-                tdate = None
-            if isinstance(value, str):
-                warn(
-                    "transaction/value",
-                    value,
-                    "transaction value is not a number; value left empty",
-                )
-                value = None
-            if value is not None and currency is None:
-                warn(
-                    "transaction/value",
-                    value,
-                    "transaction value without currency (no @currency, no default-currency); US$ left empty",
-                )
-            when = vdate if isinstance(vdate, dt.date) else tdate
-            usd = iref.usd(value, currency, when)
-            if value is not None and currency not in (None, "USD") and usd is None:
-                warn(
-                    "transaction/value",
-                    f"{_fmt(value)} {currency}",
-                    f"no {currency}→US$ rate for {when.year if when else 'an unknown year'} in data/reference/iati/exchange_rates.csv; US$ left empty",
-                )
-            add(
-                "transactions",
-                activity_id=aid,
-                seq=seq + 1,
-                ref=tref,
-                transaction_type=ttype,
-                transaction_date=tdate,
-                year=tdate.year if tdate else None,
-                value=value,
-                currency=currency,
-                value_date=vdate if isinstance(vdate, dt.date) else None,
-                value_usd=usd,
-                provider_org_ref=prov[0],
-                provider_org_name=prov[1],
-                receiver_org_ref=recv[0],
-                receiver_org_name=recv[1],
-                counted=aid in carriers.get(f"tx:{ttype}", set()),
-                source_line=tline,
-            )
-        # Organisations: every participating-org kept; NGOs/foundations and known partners link.
-        matched: list[tuple[str, str | None]] = []
-        ngo_names = []
-        for seq, (role, otype, oref, oname, oact, _oline) in enumerate(a.orgs):
-            pid = index.match(oref, oname)
-            is_ngo = (otype or "") in NGO_TYPES
-            if pid:
-                matched.append((pid, role))
-            elif is_ngo:
-                ngo_names.append(oname or oref or "?")
-            add(
-                "activity_participating_orgs",
-                activity_id=aid,
-                seq=seq + 1,
-                role=role,
-                org_type=otype,
-                org_type_name=org_types.get(otype or "", {}).get("name_en"),
-                ref=oref,
-                name=oname,
-                org_activity_id=oact,
-                is_ngo_or_foundation=is_ngo,
-                partner_id=pid,
-            )
-        partner_ids = list(dict.fromkeys(pid for pid, _ in matched))
-        lead = next(
-            (pid for pid, role in matched if role == "4"), partner_ids[0] if partner_ids else None
-        )
-        for pid in partner_ids:
-            add("activity_partners", activity_id=aid, partner_id=pid, is_lead=pid == lead)
-        if partner_ids:
-            link = "official_partner"
-        else:
-            link = "ngo_not_in_partnership" if ngo_names else "no_ngo"
-            warn(
-                "participating-org",
-                "; ".join(ngo_names)[:200] or None,
-                "no participating organisation is a known partner"
-                + (
-                    f" ({len(ngo_names)} NGO/foundation not in the partners list)"
-                    if ngo_names
-                    else ""
-                )
-                + "; loaded without partner",
-            )
-        # Countries and regions in the shared bridges (shares from percentages).
-        budget_known = budget_usd
-        for iso3, share in iso3s.items():
-            add(
-                "activity_countries",
-                activity_id=aid,
-                iso3=iso3,
-                region_code=region_of.get(iso3),
-                share=share,
-                budget_share_usd=budget_known * share if budget_known is not None else None,
-            )
-        via_country: dict[str, float] = defaultdict(float)
-        for iso3, share in iso3s.items():
-            if region_of.get(iso3):
-                via_country[region_of[iso3]] += share
-        for via, regions in (("regional", unesco_regions), ("country", via_country)):
-            for rcode, share in regions.items():
-                add(
-                    "activity_regions",
-                    activity_id=aid,
-                    region_code=rcode,
-                    via=via,
-                    share=share,
-                    budget_share_usd=budget_known * share if budget_known is not None else None,
-                )
-        if iso3s:
-            geo = "country" if len(iso3s) == 1 and not a.regions else "multi_country"
-        elif unesco_regions:
-            geo = "regional"
-        elif a.scope_code == "1" and not a.regions:
-            geo = "global"
-        else:
-            geo = "unspecified"
-        # Narratives, every language kept.
-        for seq, (lg, text) in enumerate(a.titles):
-            add(
-                "activity_narratives",
-                activity_id=aid,
-                element="title",
-                type=None,
-                lang=lg,
-                seq=seq + 1,
-                text=text,
-            )
-        for seq, (dtype, lg, text) in enumerate(a.descriptions):
-            add(
-                "activity_narratives",
-                activity_id=aid,
-                element="description",
-                type=dtype,
-                lang=lg,
-                seq=seq + 1,
-                text=text,
-            )
-        for rtype, other in a.relations:
-            add(
-                "activity_relations",
-                activity_id=aid,
-                related_activity_id=other,
-                relation_type=rtype,
-                in_load=other in accepted,
-            )
-        general = [(lg, t) for dtype, lg, t in a.descriptions if dtype == "1"] or [
-            (lg, t) for _, lg, t in a.descriptions
-        ]
-        add(
-            "activities",
-            activity_id=aid,
-            title=pick_text(a.titles, "en"),
-            modality="bilateral",
-            field_code=field_code,
-            start_date=start,
-            end_date=end,
-            year=(start or end).year if (start or end) else None,
-            status=status,
-            budget_usd=budget_usd,
-            description=pick_text(general, "en"),
-            geo_scope=geo,
-            lead_partner_id=lead,
-            source_file=name,
-            source_line=a.line,
-        )
-        rep_ref, rep_type, rep_name = a.reporting
-        add(
-            "iati_activities",
-            activity_id=aid,
-            file=name,
-            line=a.line,
-            iati_version=s.version,
-            hierarchy=a.attrs.get("hierarchy"),
-            default_currency=(a.attrs.get("default-currency") or "").upper() or None,
-            default_lang=a.lang,
-            last_updated=a.attrs.get("last-updated-datetime"),
-            reporting_org_ref=rep_ref,
-            reporting_org_type=rep_type,
-            reporting_org_name=rep_name,
-            activity_status_code=a.status_code,
-            activity_scope_code=a.scope_code,
-            planned_start=a.dates.get("1"),
-            actual_start=a.dates.get("2"),
-            planned_end=a.dates.get("3"),
-            actual_end=a.dates.get("4"),
-            partner_link=link,
-            money_level=carried,
-            has_children=aid in carriers["_children"],
-            has_parent=aid in carriers["_parents"],
-        )
-    frames = {t: pd.DataFrame(dict(c)) for t, c in cols.items()}
-    records = frames.pop("activities", pd.DataFrame(columns=["activity_id"]))
-    rejected_frame = pd.DataFrame(
-        rejected, columns=["line", "column_name", "value", "reason", "raw"]
-    )
-    warnings_frame = pd.DataFrame(warnings, columns=["line", "column_name", "value", "reason"])
-    orgs = frames.get("activity_participating_orgs")
-    frames["iati_files"] = pd.DataFrame(
-        [
-            {
-                "file": name,
-                "iati_version": s.version,
-                "generated_datetime": s.generated,
-                "activities": s.rows_in,
-                "loaded": len(records),
-                "rejected": len(rejected_frame),
-                "reporting_orgs": _reporting_orgs(s.activities),
-                "with_official_partner": int(
-                    (frames["iati_activities"]["partner_link"] == "official_partner").sum()
-                )
-                if "iati_activities" in frames
-                else 0,
-                "unmapped_sectors": "; ".join(
-                    sorted(
-                        {
-                            f"{v}:{c}"
-                            for a in s.activities
-                            for v, c in (a.attrs.get("_unmapped") or [])  # type: ignore[union-attr]
-                        }
-                    )
-                )[:2000],
-            }
-        ]
-    )
-    del orgs
-    return Validated(s, records, frames, rejected_frame, warnings_frame)  # type: ignore[arg-type]
-
-
-def _reporting_orgs(activities: list[_Activity]) -> str:
-    """'name (ref)' of each reporting organisation of a file, one name per ref."""
-    names: dict[str, str] = {}
-    for a in activities:
-        ref, _type, name = a.reporting
-        names.setdefault(ref or name or "?", f"{name or '?'} ({ref or 'no ref'})")
-    return "; ".join(sorted(names.values()))[:2000]
-
-
 def _fmt(v: float) -> str:
     """A number as a person writes it (no exponent)."""
     return f"{v:,.2f}".rstrip("0").rstrip(".")
-
-
-def _field_order(ref: Reference, code: str) -> int:
-    t = ref.term("field", code)
-    return t.sort_order if t else 99
-
-
-def _budgets(a: _Activity, iref: IatiReference, warn, counted: bool):
-    """(budget rows, activity's counted US$ total or None, money level) for one activity."""
-    rows = []
-    for btype, bstatus, start, end, value, currency, vdate, bline in a.budgets:
-        if isinstance(start, str) or isinstance(end, str):
-            warn(
-                "budget/period",
-                f"{start} – {end}",
-                "malformed budget period; not allocated to years",
-            )
-            start = start if isinstance(start, dt.date) else None
-            end = end if isinstance(end, dt.date) else None
-        if start and end:
-            if end < start:
-                warn(
-                    "budget/period",
-                    f"{start} – {end}",
-                    "budget period ends before it starts; not allocated to years",
-                )
-                start = end = None
-            elif (end - start).days > 366:
-                warn(
-                    "budget/period",
-                    f"{start} – {end}",
-                    "budget period longer than one year (IATI rule); allocated by days",
-                )
-        if isinstance(value, str):
-            warn("budget/value", value, "budget value is not a number; value left empty")
-            value = None
-        if value is not None and currency is None:
-            warn(
-                "budget/value",
-                _fmt(value),
-                "budget without currency (no @currency, no default-currency); US$ left empty",
-            )
-        when = vdate if isinstance(vdate, dt.date) else start
-        usd = iref.usd(value, currency, when)
-        if value is not None and currency not in (None, "USD") and usd is None:
-            year = when.year if when else "an unknown year"
-            warn(
-                "budget/value",
-                f"{_fmt(value)} {currency}",
-                f"no {currency}→US$ rate for {year} in data/reference/iati/exchange_rates.csv; US$ left empty",
-            )
-        rows.append(
-            {
-                "seq": len(rows) + 1,
-                "budget_type": btype,
-                "budget_status": bstatus,
-                "period_start": start,
-                "period_end": end,
-                "value": value,
-                "currency": currency,
-                "value_date": vdate if isinstance(vdate, dt.date) else None,
-                "value_usd": usd,
-                "superseded": False,
-                "counted": False,
-                "source_line": bline,
-            }
-        )
-    revised = [r for r in rows if r["budget_type"] == "2"]
-    for r in rows:
-        if r["budget_type"] != "2" and any(_overlap(r, rv) for rv in revised):
-            r["superseded"] = True
-    live = [r for r in rows if not r["superseded"] and r["value"] is not None]
-    if not live:
-        return rows, None, "none"
-    if not counted:
-        return rows, None, "children"
-    for r in live:
-        r["counted"] = True
-    if any(r["value_usd"] is None for r in live):
-        return rows, None, "self"
-    return rows, float(sum(r["value_usd"] for r in live)), "self"
-
-
-def _overlap(a: dict, b: dict) -> bool:
-    if None in (a["period_start"], a["period_end"], b["period_start"], b["period_end"]):
-        return a["period_start"] == b["period_start"] and a["period_end"] == b["period_end"]
-    return a["period_start"] <= b["period_end"] and b["period_start"] <= a["period_end"]
 
 
 def reference_frames(reference_dir: Path = REFERENCE_DIR) -> dict[str, pd.DataFrame]:
@@ -1170,16 +1273,3 @@ def reference_frames(reference_dir: Path = REFERENCE_DIR) -> dict[str, pd.DataFr
         ]
     )
     return {"dac_field_crosswalk": crosswalk, "iati_codelists": codelists}
-
-
-__all__ = [
-    "IatiError",
-    "IatiReference",
-    "IatiSource",
-    "find_iati_files",
-    "is_iati_file",
-    "pick_text",
-    "read_file",
-    "reference_frames",
-    "validate_files",
-]

@@ -119,7 +119,7 @@ def load_directory(
         )
     ref = Reference(reference_dir)
     tables = [extract.read_table(path, kind) for kind, path in inputs]  # fails fast, loads nothing
-    iati_sources = [iati.read_file(p) for p in iati_paths]  # IATI hook: refuses unusable files
+    iati_sources = iati.read_files(iati_paths, ref, reference_dir)  # IATI hook: may refuse a file
 
     partner_seen: dict[str, str] = {}
     activity_seen: dict[str, str] = {}
