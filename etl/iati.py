@@ -10,7 +10,7 @@ live. (defusedxml's lxml module is deprecated; these options are what it did.)
 Every activity is loaded into `activities` (and its bridges) so every page and export works on
 it, or rejected with file, line, element and reason into `rejected_rows`. IATI detail that the
 activities contract has no room for lands in its own tables (schema.sql, "IATI" section).
-The mapping is documented in docs/data-contract.md, section 9.
+The mapping is documented in docs/data-contract.md, section 10.
 """
 
 from __future__ import annotations
