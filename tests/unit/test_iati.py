@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import sys
 import time
 from pathlib import Path
 
@@ -403,3 +404,61 @@ def test_dashboard_queries_work_on_iati_activities(loaded, use_warehouse):
     assert counts["SC"] == 3 and counts["ED"] == 2
     by_country = regions.by_country(Filters())
     assert set(by_country["code"]) >= {"KEN", "TZA", "NGA", "GHA", "SEN", "MEX"}
+
+
+def test_spending_counts_budgets_by_period_and_transactions_once(loaded, use_warehouse):
+    from dashboards.filters import Filters
+    from dashboards.queries import iati as q
+
+    summary, _ = loaded
+    use_warehouse(Path(summary.db))
+    by_year = q.spending_by_year(Filters()).set_index("year")
+    # 2020: NGA revised 120,000 + the two projects 600,000 + 400,000 (not the programme).
+    assert by_year.loc[2020, "budget"] == pytest.approx(1_120_000)
+    assert by_year.loc[2020, "disbursed"] == 150_000  # the project's, not the programme's
+    assert by_year.loc[2022, "spent"] == 90_000
+    assert by_year.loc[2023, "not_in_usd"] == 2  # the EUR budget and transaction
+    by_region = q.spending_by_region(Filters()).set_index("code")
+    # KEN 565,000 + NGA 220,000 (half regional, half via Nigeria) + GHA 400,000.
+    assert by_region.loc["AFR", "budget"] == pytest.approx(1_185_000)
+    sc = q.spending_by_field(Filters.from_query("field=SC")[0]).set_index("code")
+    assert list(sc.index) == ["SC"] and sc.loc["SC", "budget"] == 1_000_000
+    assert q.has_spending()
+
+
+def test_data_page_lists_iati_files_rule_warnings_and_the_crosswalk(loaded, use_warehouse):
+    summary, _ = loaded
+    use_warehouse(Path(summary.db))
+    if "dashboards.pages.data" not in sys.modules:  # Dash pages import once an app exists
+        from app import create_app
+
+        create_app()
+    from dashboards.pages import _iati_data, data, spending
+
+    cards = _iati_data.iati_cards("fr")
+    text = str(cards)
+    assert "Fichiers IATI" in text and "unesco_2.03.xml" in text and "1:12220" in text
+    assert "United Nations Educational, Scientific and Cultural Organization" in text
+    assert "sector percentages of vocabulary N sum to N, not N" in text
+    grid = cards[-1].children[1].children[1]
+    assert grid.id == _iati_data.CROSSWALK
+    assert len(grid.rowData) == len(iati.IatiReference().crosswalk_rows)
+    assert {r["field_name"] for r in grid.rowData} >= {"Éducation", "Culture"}
+    assert "IATI files" in str(data.layout("en"))  # the cards are on the Data page
+    assert "Spending" in str(spending.layout("en"))
+
+
+def test_spending_page_and_charts_render_in_both_languages(loaded, use_warehouse):
+    from dashboards.charts import charts_for
+    from dashboards.filters import Filters
+
+    summary, _ = loaded
+    use_warehouse(Path(summary.db))
+    charts = charts_for("spending")
+    assert [c.name for c in charts] == ["by_year", "by_field", "by_region"]
+    for chart in charts:
+        for lang in ("en", "fr"):
+            fig = chart.build(Filters(), lang)
+            assert len(fig.data) == 3
+    fr = charts[0].build(Filters(), "fr")
+    assert [t.name for t in fr.data] == ["Budget", "Décaissé", "Dépensé"]
