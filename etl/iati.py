@@ -190,7 +190,7 @@ def _narratives(elem: etree._Element, default_lang: str | None) -> list[tuple[st
         if text and (text[0].isspace() or text[-1].isspace() or "\n" in text):
             text = " ".join(text.split())
         if text:
-            out.append((n.get(XML_LANG) or default_lang, text))
+            out.append((_g(n, XML_LANG) or default_lang, text))
     return out
 
 
@@ -206,15 +206,39 @@ def pick_text(narratives: list[tuple[str | None, str]], lang: str = "en") -> str
     return narratives[0][1]
 
 
+# Attribute values repeat (codes, refs, dates): one shared object per distinct value keeps the
+# millions of table cells of a large file small. Cleared after each load (`read_files`).
+_INTERN: dict[str, str] = {}
+_DATES: dict[str, dt.date | str | None] = {}
+
+
+def _intern(value: str | None) -> str | None:
+    return None if value is None else _INTERN.setdefault(value, value)
+
+
+def _g(elem: etree._Element, key: str) -> str | None:
+    """An attribute's value, shared with its earlier occurrences."""
+    value = elem.get(key)
+    return None if value is None else _INTERN.setdefault(value, value)
+
+
 def _date(text: str | None) -> dt.date | None | str:
     """An ISO date (xsd:date, possibly with a time zone), None if absent, the text if malformed."""
-    if text is None or not text.strip():
+    if text is None:
         return None
+    d = _DATES.get(text, _INTERN)
+    if d is not _INTERN:
+        return d  # type: ignore[return-value]
     t = text.strip()
-    try:
-        return dt.date.fromisoformat(t[:10])
-    except ValueError:
-        return t
+    if not t:
+        d = None
+    else:
+        try:
+            d = dt.date.fromisoformat(t[:10])
+        except ValueError:
+            d = t
+    _DATES[text] = d
+    return d
 
 
 def _number(text: str | None) -> float | None | str:
@@ -258,9 +282,9 @@ class _Activity:
 
 
 def _parse_activity(elem: etree._Element, file_lang: str | None) -> _Activity:
-    lang = elem.get(XML_LANG) or file_lang
+    lang = _g(elem, XML_LANG) or file_lang
     a = _Activity(elem.sourceline or 0, dict(elem.attrib), lang)
-    default_currency = (elem.get("default-currency") or "").strip().upper() or None
+    default_currency = _intern((_g(elem, "default-currency") or "").strip().upper() or None)
     for child in elem:
         tag = child.tag
         if not isinstance(tag, str) or tag.startswith("{"):
@@ -270,28 +294,32 @@ def _parse_activity(elem: etree._Element, file_lang: str | None) -> _Activity:
         elif tag == "title":
             a.titles.extend(_narratives(child, lang))
         elif tag == "description":
-            dtype = child.get("type") or "1"
+            dtype = _g(child, "type") or "1"
             a.descriptions.extend((dtype, lg, t) for lg, t in _narratives(child, lang))
         elif tag == "reporting-org":
-            a.reporting = (child.get("ref"), child.get("type"), pick_text(_narratives(child, lang)))
+            a.reporting = (
+                _g(child, "ref"),
+                _g(child, "type"),
+                _intern(pick_text(_narratives(child, lang))),
+            )
         elif tag == "participating-org":
             a.orgs.append(
                 (
-                    child.get("role"),
-                    child.get("type"),
-                    (child.get("ref") or "").strip() or None,
-                    pick_text(_narratives(child, lang)),
-                    child.get("activity-id"),
+                    _g(child, "role"),
+                    _g(child, "type"),
+                    (_g(child, "ref") or "").strip() or None,
+                    _intern(pick_text(_narratives(child, lang))),
+                    _g(child, "activity-id"),
                     child.sourceline,
                 )
             )
         elif tag == "activity-status":
-            a.status_code = child.get("code")
+            a.status_code = _g(child, "code")
         elif tag == "activity-scope":
-            a.scope_code = child.get("code")
+            a.scope_code = _g(child, "code")
         elif tag == "activity-date":
-            d = _date(child.get("iso-date"))
-            kind = child.get("type")
+            d = _date(_g(child, "iso-date"))
+            kind = _g(child, "type")
             if isinstance(d, str):
                 a.reject = a.reject or (
                     "activity-date",
@@ -301,21 +329,23 @@ def _parse_activity(elem: etree._Element, file_lang: str | None) -> _Activity:
             elif d is not None and kind:
                 a.dates[kind] = d
         elif tag == "recipient-country":
-            a.countries.append(((child.get("code") or "").strip().upper(), child.get("percentage")))
+            a.countries.append(
+                (_intern((_g(child, "code") or "").strip().upper()), _g(child, "percentage"))
+            )
         elif tag == "recipient-region":
             a.regions.append(
                 (
-                    child.get("vocabulary") or "1",
-                    (child.get("code") or "").strip(),
-                    child.get("percentage"),
+                    _g(child, "vocabulary") or "1",
+                    (_g(child, "code") or "").strip(),
+                    _g(child, "percentage"),
                 )
             )
         elif tag == "sector":
             a.sectors.append(
                 (
-                    child.get("vocabulary") or "1",
-                    (child.get("code") or "").strip(),
-                    child.get("percentage"),
+                    _g(child, "vocabulary") or "1",
+                    (_g(child, "code") or "").strip(),
+                    _g(child, "percentage"),
                     "activity",
                 )
             )
@@ -324,15 +354,15 @@ def _parse_activity(elem: etree._Element, file_lang: str | None) -> _Activity:
         elif tag == "transaction":
             a.transactions.append(_transaction(child, default_currency, lang, a))
         elif tag == "related-activity":
-            a.relations.append((child.get("type"), (child.get("ref") or "").strip()))
+            a.relations.append((_g(child, "type"), (_g(child, "ref") or "").strip()))
     return a
 
 
 def _value(elem: etree._Element | None, default_currency: str | None):
     if elem is None:
         return None, None, None
-    currency = (elem.get("currency") or "").strip().upper() or default_currency
-    return _number(elem.text), currency, _date(elem.get("value-date"))
+    currency = _intern((_g(elem, "currency") or "").strip().upper() or None) or default_currency
+    return _number(elem.text), currency, _date(_g(elem, "value-date"))
 
 
 def _budget(b: etree._Element, default_currency: str | None) -> tuple:
@@ -340,15 +370,15 @@ def _budget(b: etree._Element, default_currency: str | None) -> tuple:
     value_elem = None
     for c in b:
         if c.tag == "period-start":
-            start = _date(c.get("iso-date"))
+            start = _date(_g(c, "iso-date"))
         elif c.tag == "period-end":
-            end = _date(c.get("iso-date"))
+            end = _date(_g(c, "iso-date"))
         elif c.tag == "value":
             value_elem = c
     value, currency, vdate = _value(value_elem, default_currency)
     return (
-        b.get("type") or "1",
-        b.get("status") or "1",
+        _g(b, "type") or "1",
+        _g(b, "status") or "1",
         start,
         end,
         value,
@@ -365,21 +395,21 @@ def _transaction(t: etree._Element, default_currency: str | None, lang, a: _Acti
     for c in t:
         tag = c.tag
         if tag == "transaction-type":
-            ttype = c.get("code")
+            ttype = _g(c, "code")
         elif tag == "transaction-date":
-            date = _date(c.get("iso-date"))
+            date = _date(_g(c, "iso-date"))
         elif tag == "value":
             value_elem = c
         elif tag == "provider-org":
-            provider = (c.get("ref"), pick_text(_narratives(c, lang)))
+            provider = (_g(c, "ref"), _intern(pick_text(_narratives(c, lang))))
         elif tag == "receiver-org":
-            receiver = (c.get("ref"), pick_text(_narratives(c, lang)))
+            receiver = (_g(c, "ref"), _intern(pick_text(_narratives(c, lang))))
         elif tag == "sector":
             a.sectors.append(
-                (c.get("vocabulary") or "1", (c.get("code") or "").strip(), None, "transaction")
+                (_g(c, "vocabulary") or "1", (_g(c, "code") or "").strip(), None, "transaction")
             )
     value, currency, vdate = _value(value_elem, default_currency)
-    return (t.get("ref"), ttype, date, value, currency, vdate, provider, receiver, t.sourceline)
+    return (_g(t, "ref"), ttype, date, value, currency, vdate, provider, receiver, t.sourceline)
 
 
 # -- reading and mapping a file ------------------------------------------------------------------
@@ -466,7 +496,11 @@ def read_files(paths: list[Path], ref: Reference, reference_dir: Path = REFERENC
     iref = IatiReference(reference_dir)
     seen: dict[str, str] = {}
     infos: dict[str, _Info] = {}
-    sources = [read_file(p, ref, iref, seen, infos, n) for n, p in enumerate(paths)]
+    try:
+        sources = [read_file(p, ref, iref, seen, infos, n) for n, p in enumerate(paths)]
+    finally:
+        _INTERN.clear()
+        _DATES.clear()
     return [(s, infos) for s in sources]
 
 
@@ -578,12 +612,16 @@ class _Mapper:
 
     def finish(self) -> dict[str, pd.DataFrame]:
         self.flush()
-        return {
-            t: pd.concat(self.chunks[t], ignore_index=True)
-            if self.chunks.get(t)
-            else pd.DataFrame(columns=COLUMNS[t])
-            for t in COLUMNS
-        }
+        out = {}
+        for t in COLUMNS:
+            chunks = self.chunks.pop(t, [])
+            out[t] = (
+                _compact(pd.concat(chunks, ignore_index=True))
+                if chunks
+                else pd.DataFrame(columns=COLUMNS[t])
+            )
+            del chunks
+        return out
 
     def activity(self, a: _Activity) -> None:
         self.rows_in += 1
@@ -870,6 +908,29 @@ class _Mapper:
         return (total if live and known else None), live > 0
 
 
+# Columns the cross-file rules write into: kept as plain objects (not categories).
+_WRITTEN = frozenset(
+    {"money_level", "partner_link", "lead_partner_id", "partner_id", "counted", "in_load"}
+)
+
+
+def _compact(frame: pd.DataFrame) -> pd.DataFrame:
+    """Dates as datetime64 and repeated text as categories: a fraction of the object memory."""
+    for name in frame.columns:
+        col = frame[name]
+        if col.dtype != object or name in _WRITTEN:
+            continue
+        sample = col.dropna()
+        if sample.empty:
+            continue
+        first = sample.iloc[0]
+        if isinstance(first, dt.date):
+            frame[name] = pd.to_datetime(col).astype("datetime64[s]")
+        elif isinstance(first, str) and len(frame) > 1000 and sample.nunique() * 2 < len(sample):
+            frame[name] = col.astype("category")
+    return frame
+
+
 def _times(value: float | None, share: float) -> float | None:
     return value * share if value is not None else None
 
@@ -1116,8 +1177,10 @@ def _finish_file(s: IatiSource, clash: dict, infos: dict, counted: dict, index) 
                 )  # fmt: skip
         tx = f["transactions"]
         if len(tx):
-            keys = tx["activity_id"] + "\x1f" + tx["transaction_type"].fillna("")
-            tx["counted"] = ~keys.isin(counted["tx_not_counted"]).to_numpy()
+            keys = pd.MultiIndex.from_arrays(
+                [tx["activity_id"].astype(object), tx["transaction_type"].astype(object).fillna("")]
+            )
+            tx["counted"] = ~keys.isin(list(counted["tx_not_counted"]))
         ia["has_children"] = ids.isin(counted["_children"]).to_numpy()
         ia["has_parent"] = ids.isin(counted["_parents"]).to_numpy()
         rel = f["activity_relations"]
@@ -1203,7 +1266,7 @@ def _finish_file(s: IatiSource, clash: dict, infos: dict, counted: dict, index) 
     return Validated(s, records, f, rejected_frame, warnings_frame)  # type: ignore[arg-type]
 
 
-def _money_carriers(infos: dict[str, _Info]) -> dict[str, set[str]]:
+def _money_carriers(infos: dict[str, _Info]) -> dict[str, set]:
     """Who counts the money: 'budget' = activities whose budgets are counted, etc.
 
     The money of a programme and of its projects is counted once, at the lowest level that
@@ -1221,7 +1284,7 @@ def _money_carriers(infos: dict[str, _Info]) -> dict[str, set[str]]:
                 children[other].add(ident)
     holders = {i for i, info in infos.items() if info.has_budget}
     budget = {h for h in holders if not (h in children and _below(h, holders, children, {}))}
-    tx_not: set[str] = set()
+    tx_not: set[tuple[str, str]] = set()
     by_type: dict[str, set[str]] = defaultdict(set)
     for i, info in infos.items():
         for t in info.tx_types:
@@ -1229,7 +1292,7 @@ def _money_carriers(infos: dict[str, _Info]) -> dict[str, set[str]]:
     for t, hs in by_type.items():
         for h in hs:
             if h in children and _below(h, hs, children, {}):
-                tx_not.add(f"{h}\x1f{t}")
+                tx_not.add((h, t))
     return {
         "budget": budget,
         "tx_not_counted": tx_not,
