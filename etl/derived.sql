@@ -113,3 +113,16 @@ SELECT COALESCE(partner_id, ref, name) AS org_key, any_value(ref) AS ref,
 FROM activity_participating_orgs
 WHERE COALESCE(partner_id, ref, name) IS NOT NULL
 GROUP BY COALESCE(partner_id, ref, name);
+
+-- IATI (issue 10): each IATI activity's title in English and in French, for the UI language
+-- (the narrative in that language, else in the other, else the first one given).
+CREATE TABLE activity_titles AS
+SELECT activity_id,
+       COALESCE(arg_min(text, seq) FILTER (WHERE lower(split_part(lang, '-', 1)) = 'en'),
+                arg_min(text, seq) FILTER (WHERE lower(split_part(lang, '-', 1)) = 'fr'),
+                arg_min(text, seq)) AS title_en,
+       COALESCE(arg_min(text, seq) FILTER (WHERE lower(split_part(lang, '-', 1)) = 'fr'),
+                arg_min(text, seq) FILTER (WHERE lower(split_part(lang, '-', 1)) = 'en'),
+                arg_min(text, seq)) AS title_fr
+FROM activity_narratives WHERE element = 'title'
+GROUP BY activity_id;

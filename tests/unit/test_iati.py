@@ -462,3 +462,23 @@ def test_spending_page_and_charts_render_in_both_languages(loaded, use_warehouse
             assert len(fig.data) == 3
     fr = charts[0].build(Filters(), "fr")
     assert [t.name for t in fr.data] == ["Budget", "Décaissé", "Dépensé"]
+
+
+def test_titles_follow_the_ui_language_in_profiles_and_exports(loaded, use_warehouse):
+    from dashboards.exports import data as exports
+    from dashboards.filters import Filters
+    from dashboards.queries import partners
+
+    summary, con = loaded
+    use_warehouse(Path(summary.db))
+    assert one(con, "SELECT title_fr FROM activity_titles WHERE activity_id = ?", [KEN])[0] == (
+        "Formation des enseignants pour une éducation inclusive en Afrique de l'Est"
+    )
+    fr = partners.activities("EI", Filters(), "fr")
+    en = partners.activities("EI", Filters(), "en")
+    assert "Formation des enseignants pour une éducation inclusive en Afrique de l'Est" in set(
+        fr["title"]
+    )
+    assert "Teacher training for inclusive education in East Africa" in set(en["title"])
+    table = exports.activities(Filters(), "fr")
+    assert "Radios communautaires au Sénégal" in table.to_string()
