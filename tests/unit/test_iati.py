@@ -482,3 +482,20 @@ def test_titles_follow_the_ui_language_in_profiles_and_exports(loaded, use_wareh
     assert "Teacher training for inclusive education in East Africa" in set(en["title"])
     table = exports.activities(Filters(), "fr")
     assert "Radios communautaires au Sénégal" in table.to_string()
+
+
+def test_budget_by_year_charts_use_iati_budget_periods(loaded, use_warehouse):
+    from dashboards.filters import Filters
+    from dashboards.queries import activities
+
+    summary, _ = loaded
+    use_warehouse(Path(summary.db))
+    frame = activities.by_year(Filters(), by="field")
+    ed = frame[frame["code"] == "ED"].set_index("year")
+    # KEN (starts 2021): 565,000 spread over 2021–2023 by its July–June periods.
+    assert ed.loc[2021, "budget_usd"] == pytest.approx(365_000 * 184 / 365)
+    assert ed.loc[2023, "budget_usd"] == pytest.approx(200_000 * 181 / 365)
+    assert ed.loc[2023, "activities"] == 0  # no ED activity starts in 2023
+    assert ed.loc[2021, "activities"] == 1
+    total = activities.by_year(Filters())["budget_usd"].sum()
+    assert total == pytest.approx(565_000 + 220_000 + 300_000 + 1_000_000)  # counted once
