@@ -126,6 +126,12 @@ def main(argv: list[str] | None = None) -> dict:
     args = p.parse_args(argv)
     src = args.work / "input"
     src.mkdir(parents=True, exist_ok=True)
+    # One partner in official partnership, named as the generated organisations name it.
+    (src / "partners.csv").write_text(
+        "partner_id,name,acronym,partner_type,status\n"
+        "EI,Education International,EI,NGO,associate\n",
+        encoding="utf-8",
+    )
     xml = src / "bench-activities.xml"
     size = generate(xml, args.activities)
     db = args.work / "bench.duckdb"

@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from lxml import etree
+from pandas.api.types import union_categoricals
 
 from etl.extract import ExtractError, sha256_of
 from etl.reference import REFERENCE_DIR, Reference, fold
@@ -606,7 +607,8 @@ class _Mapper:
     def flush(self) -> None:
         for table, rows in self.rows.items():
             if rows:
-                self.chunks[table].append(pd.DataFrame.from_records(rows, columns=COLUMNS[table]))
+                frame = pd.DataFrame.from_records(rows, columns=COLUMNS[table])
+                self.chunks[table].append(_compact(frame))
                 rows.clear()
         self.pending = 0
 
@@ -615,11 +617,7 @@ class _Mapper:
         out = {}
         for t in COLUMNS:
             chunks = self.chunks.pop(t, [])
-            out[t] = (
-                _compact(pd.concat(chunks, ignore_index=True))
-                if chunks
-                else pd.DataFrame(columns=COLUMNS[t])
-            )
+            out[t] = _concat(chunks) if chunks else pd.DataFrame(columns=COLUMNS[t])
             del chunks
         return out
 
@@ -918,7 +916,8 @@ def _compact(frame: pd.DataFrame) -> pd.DataFrame:
     """Dates as datetime64 and repeated text as categories: a fraction of the object memory."""
     for name in frame.columns:
         col = frame[name]
-        if col.dtype != object or name in _WRITTEN:
+        text_like = col.dtype == object or isinstance(col.dtype, pd.StringDtype)
+        if not text_like or name in _WRITTEN:
             continue
         sample = col.dropna()
         if sample.empty:
@@ -926,9 +925,28 @@ def _compact(frame: pd.DataFrame) -> pd.DataFrame:
         first = sample.iloc[0]
         if isinstance(first, dt.date):
             frame[name] = pd.to_datetime(col).astype("datetime64[s]")
-        elif isinstance(first, str) and len(frame) > 1000 and sample.nunique() * 2 < len(sample):
+        elif isinstance(first, str) and len(frame) > 500 and sample.nunique() * 2 < len(sample):
             frame[name] = col.astype("category")
     return frame
+
+
+def _concat(chunks: list[pd.DataFrame]) -> pd.DataFrame:
+    """Chunks of one table as one frame, categories merged (pd.concat would make them objects)."""
+    if len(chunks) == 1:
+        return chunks[0]
+    columns = {}
+    for name in chunks[0].columns:
+        parts = [c[name] for c in chunks]
+        if any(isinstance(p.dtype, pd.CategoricalDtype) for p in parts):
+            cats = [
+                p.array if isinstance(p.dtype, pd.CategoricalDtype) else pd.Categorical(p)
+                for p in parts
+            ]
+            columns[name] = pd.Series(union_categoricals(cats, ignore_order=True))
+        else:
+            columns[name] = pd.concat(parts, ignore_index=True)
+        del parts
+    return pd.DataFrame(columns)
 
 
 def _times(value: float | None, share: float) -> float | None:
