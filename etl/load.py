@@ -115,7 +115,7 @@ def load_directory(
     if not inputs and not iati_paths:
         raise LoadError(
             f"no input file in {source} (expected names starting with partners, activities "
-            "or participation, as .csv or .xlsx)"
+            "or participation, as .csv or .xlsx, or an IATI activity file)"
         )
     ref = Reference(reference_dir)
     tables = [extract.read_table(path, kind) for kind, path in inputs]  # fails fast, loads nothing
