@@ -63,7 +63,7 @@ _PARSER_OPTIONS = dict(
 )
 
 
-def _iterparse(path: Path, events: tuple[str, ...], tag: str | None = None):
+def _iterparse(path: Path, events: tuple[str, ...], tag: str | tuple[str, ...] | None = None):
     return etree.iterparse(str(path), events=events, tag=tag, **_PARSER_OPTIONS)
 
 
@@ -148,9 +148,9 @@ class IatiReference:
         for r in _read_csv(iati_dir / "region_to_unesco.csv"):
             self.regions[(r["vocabulary"], r["code"])] = r["region_code"]
         for r in _read_csv(iati_dir / "exchange_rates.csv"):
-            key = (r["currency"].strip().upper(), int(r["year"]))
-            self.rates[key] = float(r["usd_per_unit"])
-            self.rate_sources[key] = r["source"]
+            rate_key = (r["currency"].strip().upper(), int(r["year"]))
+            self.rates[rate_key] = float(r["usd_per_unit"])
+            self.rate_sources[rate_key] = r["source"]
 
     def fields_for(self, vocabulary: str, code: str) -> list[tuple[str, float]] | None:
         """Crosswalk rows for a sector code, falling back to its DAC category or SDG goal."""
@@ -392,7 +392,8 @@ def _budget(b: etree._Element, default_currency: str | None) -> tuple:
 def _transaction(t: etree._Element, default_currency: str | None, lang, a: _Activity) -> tuple:
     ttype = date = None
     value_elem = None
-    provider = receiver = (None, None)
+    provider: tuple[str | None, str | None] = (None, None)
+    receiver: tuple[str | None, str | None] = (None, None)
     for c in t:
         tag = c.tag
         if tag == "transaction-type":
@@ -1101,7 +1102,7 @@ def _percentages(texts: list[str | None], warn, what: str) -> list[float]:
             f"{missing} of {n} {what}s without a percentage; they share the remaining {rest:g}%",
         )
         given = [v if v is not None else rest / missing for v in given]
-        total = sum(given)
+        total = sum(v for v in given if v is not None)
     elif abs(total - 100) > 0.01:
         warn(what, f"{total:g}", f"{what} percentages sum to {total:g}, not 100; scaled to 100")
     if total <= 0:

@@ -99,6 +99,7 @@ def files_card(files: pd.DataFrame, lang: str) -> dbc.Card:
 def warnings_card(rules: pd.DataFrame, lang: str) -> dbc.Card:
     """IATI rule warnings grouped by rule (the rows themselves are in the warnings grid)."""
     _ = lambda s, **kw: gettext(s, lang, **kw)  # noqa: E731
+    body: list
     if rules.empty:
         body = [html.P(_("No warning on the IATI files."), className="text-muted small mb-0")]
     else:
@@ -136,7 +137,7 @@ def crosswalk_card(crosswalk: pd.DataFrame, lang: str) -> dbc.Card:
         ),
         className="small text-muted mb-2",
     )
-    columns = [
+    columns: list[tuple[str, str, dict]] = [
         ("vocabulary", _("Vocabulary"), {"width": 110}),
         ("code", _("Code"), {"width": 100}),
         ("code_name", _("Sector"), {"flex": 2, "minWidth": 220, "tooltipField": "code_name"}),
