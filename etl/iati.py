@@ -1335,6 +1335,14 @@ def _fmt(v: float) -> str:
     return f"{v:,.2f}".rstrip("0").rstrip(".")
 
 
+def unmapped_sectors(v: Validated) -> list[str]:
+    """'vocabulary:code' of the sector codes of an IATI file that the crosswalk does not map."""
+    files = v.bridges.get("iati_files")
+    if files is None or files.empty or not files["unmapped_sectors"].iloc[0]:
+        return []
+    return str(files["unmapped_sectors"].iloc[0]).split("; ")
+
+
 def reference_frames(reference_dir: Path = REFERENCE_DIR) -> dict[str, pd.DataFrame]:
     """The crosswalk and the IATI codelists as warehouse tables (shown on the Data page)."""
     iref = IatiReference(reference_dir)

@@ -44,6 +44,7 @@ class FileSummary:
     warnings: int
     ignored_columns: list[str] = field(default_factory=list)
     top_reasons: list[tuple[str, int]] = field(default_factory=list)
+    unmapped_sectors: list[str] = field(default_factory=list)  # IATI: codes not in the crosswalk
 
 
 @dataclass
@@ -86,6 +87,7 @@ class LoadSummary:
                     "sha256": f.sha256,
                     "ignored_columns": f.ignored_columns,
                     "top_reasons": [{"reason": r, "rows": n} for r, n in f.top_reasons],
+                    "unmapped_sectors": f.unmapped_sectors,
                 }
                 for f in self.files
             ],
@@ -266,6 +268,8 @@ def _build(path, ref, results, run_id, started, source) -> list[FileSummary]:
                 [(str(r), int(n)) for r, n in reasons.items()],
             )
             assert s.rows_in == s.loaded + s.rejected, f"{name}: rows lost between extract and load"
+            if v.table.kind == "iati":  # IATI hook: sector codes the crosswalk does not map
+                s.unmapped_sectors = iati.unmapped_sectors(v)
             summaries.append(s)
         con.execute((SQL_DIR / "derived.sql").read_text())
         _insert(
@@ -368,6 +372,9 @@ def summary_text(summary: LoadSummary) -> str:
             lines.append(f"{'':<{width}}    rejected {n:,} × {reason}")
         if f.ignored_columns:
             lines.append(f"{'':<{width}}    ignored columns: {', '.join(f.ignored_columns)}")
+        if f.unmapped_sectors:
+            codes = ", ".join(f.unmapped_sectors)
+            lines.append(f"{'':<{width}}    sector codes not in the crosswalk: {codes}")
     t = summary.totals
     lines.append(
         f"{'total':<{width}}  {t['rows_in']:>9,}  {t['loaded']:>9,}  {t['rejected']:>8,}  {t['warnings']:>8,}"

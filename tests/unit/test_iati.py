@@ -17,7 +17,7 @@ import pytest
 
 from etl import iati
 from etl.extract import ExtractError
-from etl.load import load_directory
+from etl.load import load_directory, summary_text
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "iati"
 KEN = "XM-DAC-41304-552KEN4000"
@@ -55,6 +55,10 @@ def test_iati_files_are_recognised_by_content_whatever_their_name(loaded):
         "unesco_2.03.xml": "iati",
     }
     assert summary.skipped_files == []
+    unesco = next(f for f in summary.files if f.file == "unesco_2.03.xml")
+    assert unesco.unmapped_sectors == ["1:12220"]
+    assert "sector codes not in the crosswalk: 1:12220" in summary_text(summary)
+    assert summary.to_json()["files"][3]["unmapped_sectors"] == ["1:12220"]
     assert iati.is_iati_file(FIXTURES / "load" / "d-portal-export.txt")
     assert not iati.is_iati_file(FIXTURES / "load" / "partners.csv")
     versions = dict(rows(con, "SELECT file, iati_version FROM iati_files"))
