@@ -503,3 +503,17 @@ def test_budget_by_year_charts_use_iati_budget_periods(loaded, use_warehouse):
     assert ed.loc[2021, "activities"] == 1
     total = activities.by_year(Filters())["budget_usd"].sum()
     assert total == pytest.approx(565_000 + 220_000 + 300_000 + 1_000_000)  # counted once
+
+
+def test_other_xml_files_are_skipped_not_read(tmp_path):
+    src = tmp_path / "in"
+    shutil.copytree(FIXTURES / "load", src)
+    (src / "organisation.xml").write_text(
+        '<?xml version="1.0"?>\n<iati-organisations version="2.03"><iati-organisation/>'
+        "</iati-organisations>\n",
+        encoding="utf-8",
+    )
+    (src / "notes.xml").write_text("<notes><note>not IATI</note></notes>\n", encoding="utf-8")
+    summary = load_directory(src, tmp_path / "w.duckdb")
+    assert summary.skipped_files == ["notes.xml", "organisation.xml"]
+    assert len([f for f in summary.files if f.kind == "iati"]) == 3
