@@ -517,3 +517,13 @@ def test_other_xml_files_are_skipped_not_read(tmp_path):
     summary = load_directory(src, tmp_path / "w.duckdb")
     assert summary.skipped_files == ["notes.xml", "organisation.xml"]
     assert len([f for f in summary.files if f.kind == "iati"]) == 3
+
+
+def test_the_command_line_refuses_an_unsafe_file_with_exit_status_2(tmp_path, run_cli):
+    src = tmp_path / "in"
+    src.mkdir()
+    shutil.copy(FIXTURES / "refused" / "xxe.xml", src / "export.xml")
+    code, out, err = run_cli("load", src, "--db", tmp_path / "w.duckdb")
+    assert code == 2 and out == ""
+    assert "export.xml: refused: the file declares a DOCTYPE" in err
+    assert not (tmp_path / "w.duckdb").exists()
