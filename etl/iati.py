@@ -42,7 +42,6 @@ XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 STATUS_MAP = {"1": "planned", "2": "ongoing", "3": "completed", "4": "completed", "5": "cancelled"}
 # Sector vocabularies tried, in this order, for the field of competence (first that maps wins).
 FIELD_VOCABULARIES = ("1", "2", "8", "7")
-SPENDING_TYPES = ("3", "4")  # disbursement, expenditure
 RAW_LIMIT = 4000  # characters of a rejected activity's XML kept in rejected_rows.raw
 
 
