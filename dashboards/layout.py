@@ -38,6 +38,7 @@ NAV = (  # (path, msgid) in menu order
     ("/regions", N_("Regions")),
     ("/partners", N_("Partners")),
     ("/collective", N_("Collective cooperation")),
+    ("/spending", N_("Spending")),  # IATI budgets and transactions (issue 10)
     ("/data", N_("Data")),
 )
 

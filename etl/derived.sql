@@ -103,3 +103,27 @@ FROM participation pa JOIN partners p USING (partner_id);
 -- The run that built this file (etl_runs also holds the runs that gave the datasets it kept).
 CREATE VIEW v_latest_run AS
 SELECT * FROM etl_runs WHERE status = 'succeeded' AND run_id IN (SELECT run_id FROM etl_datasets);
+
+-- IATI (issue 10): organisations named in participating-org rows, one row per organisation
+-- (the matched partner, else by ref, else by name), with the roles it plays and the partner it was matched to.
+CREATE TABLE organisations AS
+SELECT COALESCE(partner_id, ref, name) AS org_key, any_value(ref) AS ref,
+       mode(name) AS name, mode(org_type) AS org_type, mode(org_type_name) AS org_type_name,
+       bool_or(is_ngo_or_foundation) AS is_ngo_or_foundation, any_value(partner_id) AS partner_id,
+       list(DISTINCT role ORDER BY role) AS roles, count(DISTINCT activity_id) AS activities
+FROM activity_participating_orgs
+WHERE COALESCE(partner_id, ref, name) IS NOT NULL
+GROUP BY COALESCE(partner_id, ref, name);
+
+-- IATI (issue 10): each IATI activity's title in English and in French, for the UI language
+-- (the narrative in that language, else in the other, else the first one given).
+CREATE TABLE activity_titles AS
+SELECT activity_id,
+       COALESCE(arg_min(text, seq) FILTER (WHERE lower(split_part(lang, '-', 1)) = 'en'),
+                arg_min(text, seq) FILTER (WHERE lower(split_part(lang, '-', 1)) = 'fr'),
+                arg_min(text, seq)) AS title_en,
+       COALESCE(arg_min(text, seq) FILTER (WHERE lower(split_part(lang, '-', 1)) = 'fr'),
+                arg_min(text, seq) FILTER (WHERE lower(split_part(lang, '-', 1)) = 'en'),
+                arg_min(text, seq)) AS title_fr
+FROM activity_narratives WHERE element = 'title'
+GROUP BY activity_id;

@@ -29,7 +29,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from etl import extract, validate
+from etl import extract, iati, validate
 from etl.reference import REFERENCE_DIR, Reference
 from etl.reference_check import (
     Change,
@@ -59,6 +59,18 @@ DATASET_TABLES: dict[str, tuple[str, ...]] = {
         "activity_functional_areas",
         "activity_countries",
         "activity_regions",
+        # IATI (etl/iati.py): what the activities contract has no room for.
+        "iati_files",
+        "iati_activities",
+        "activity_narratives",
+        "activity_participating_orgs",
+        "activity_sectors",
+        "activity_fields",
+        "activity_recipients",
+        "activity_budgets",
+        "budget_years",
+        "transactions",
+        "activity_relations",
     ),
     "participation": ("participation",),
 }
@@ -123,6 +135,7 @@ class FileSummary:
     warnings: int
     ignored_columns: list[str] = field(default_factory=list)
     top_reasons: list[tuple[str, int]] = field(default_factory=list)
+    unmapped_sectors: list[str] = field(default_factory=list)  # IATI: codes not in the crosswalk
 
 
 @dataclass
@@ -194,6 +207,7 @@ class LoadSummary:
                     "sha256": f.sha256,
                     "ignored_columns": f.ignored_columns,
                     "top_reasons": [{"reason": r, "rows": n} for r, n in f.top_reasons],
+                    "unmapped_sectors": f.unmapped_sectors,
                 }
                 for f in self.files
             ],
@@ -225,15 +239,21 @@ def load_directory(
     run_id = started.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
     source = Path(source)
     inputs = extract.find_inputs(source)
+    # IATI hook (issue 10, etl/iati.py): IATI activity files are recognised by content.
+    iati_paths = iati.find_iati_files(source)
+    inputs = [(k, p) for k, p in inputs if p not in iati_paths]
     skipped = sorted(
         p.name
         for p in source.iterdir()
-        if p.is_file() and extract.kind_of(p) is None and not p.name.startswith(".")
+        if p.is_file()
+        and extract.kind_of(p) is None
+        and p not in iati_paths
+        and not p.name.startswith(".")
     )
-    if not inputs:
+    if not inputs and not iati_paths:
         raise LoadError(
             f"no input file in {source} (expected names starting with partners, activities "
-            "or participation, as .csv or .xlsx)"
+            "or participation, as .csv or .xlsx, or an IATI activity file)"
         )
     reference_dir = Path(reference_dir)
     check_reference(reference_dir)  # raises ReferenceInvalid naming file, line and column
@@ -243,7 +263,8 @@ def load_directory(
     except (ValueError, KeyError) as e:  # the reference's own checks of the files it reads
         raise ReferenceInvalid(reference_dir, [problem_from_message(str(e))]) from None
     tables = [extract.read_table(path, kind) for kind, path in inputs]  # fails fast, loads nothing
-    given = {dataset_of(t.kind) for t in tables}
+    iati_sources = iati.read_files(iati_paths, ref, reference_dir)  # IATI hook: may refuse a file
+    given = {dataset_of(t.kind) for t in tables} | ({dataset_of("iati")} if iati_sources else set())
     keep = set() if replace_all else set(DATASETS) - given
 
     db = Path(db)
@@ -255,7 +276,19 @@ def load_directory(
             if prev is not None:
                 prev.check_can_keep(keep)
             summary = _load_locked(
-                db, ref, tables, given, keep, prev, run_id, started, source, changes, allow_empty
+                db,
+                ref,
+                tables,
+                iati_sources,
+                given,
+                keep,
+                prev,
+                run_id,
+                started,
+                source,
+                changes,
+                allow_empty,
+                reference_dir,
             )
         finally:
             if prev is not None:
@@ -283,6 +316,7 @@ def _load_locked(
     db: Path,
     ref: Reference,
     tables: list[extract.RawTable],
+    iati_sources: list,
     given: set[str],
     keep: set[str],
     prev: _Previous | None,
@@ -291,6 +325,7 @@ def _load_locked(
     source: Path,
     changes: list[Change],
     allow_empty: bool,
+    reference_dir: Path,
 ) -> tuple[list[DatasetSummary], list[FileSummary], list[str]]:
     """Validate, build and swap in (holding the load lock): (datasets, files, files removed)."""
     removed: list[str] = []
@@ -308,6 +343,15 @@ def _load_locked(
         results.append(validate.validate_activities(t, ref, activity_seen, known))
     for t in (t for t in tables if t.kind == "participation"):
         results.append(validate.validate_participation(t, ref, known))
+    # IATI hook: activities after the CSV ones (ids unique across both), partners matched
+    # against the partners of this load, else those kept from the current warehouse.
+    if iati_sources:
+        partner_records = [r.records for r in results if r.table.kind == "partners"]
+        if "partners" not in given and prev is not None and "partners" in keep:
+            partner_records = [prev.partners()]
+        results += iati.validate_files(
+            iati_sources, ref, partner_records, activity_seen, reference_dir
+        )
     summaries = [_file_summary(v) for v in results]
     if not allow_empty:
         _refuse_empty_given(given, summaries)
@@ -537,6 +581,10 @@ class _Previous:
                 "load with --replace-all to start from nothing"
             )
 
+    def partners(self) -> pd.DataFrame:
+        """The partners table of the warehouse (IATI organisations are matched against it)."""
+        return self.con.execute("SELECT * FROM prev.partners").df()
+
     def partner_ids(self) -> set[str]:
         """Ids of the partners in the warehouse."""
         return {p for (p,) in self.con.execute("SELECT partner_id FROM prev.partners").fetchall()}
@@ -637,6 +685,8 @@ def _file_summary(v: validate.Validated) -> FileSummary:
         [(str(r), int(n)) for r, n in reasons.items()],
     )
     assert s.rows_in == s.loaded + s.rejected, f"{s.file}: rows lost between extract and load"
+    if v.table.kind == "iati":  # IATI hook: sector codes the crosswalk does not map
+        s.unmapped_sectors = iati.unmapped_sectors(v)
     return s
 
 
@@ -647,6 +697,8 @@ def _build(
     try:
         con.execute((SQL_DIR / "schema.sql").read_text())
         _load_reference(con, ref)
+        for name, frame in iati.reference_frames(ref.directory).items():  # IATI hook
+            _insert(con, name, frame)
         participation_id = 0
         for v in results:
             table = DATASET_TABLES[dataset_of(v.table.kind)][0]  # the dataset's main table
@@ -1091,6 +1143,9 @@ def summary_text(summary: LoadSummary) -> str:
             lines.append(f"{'':<{width}}    rejected {n:,} × {reason}")
         if f.ignored_columns:
             lines.append(f"{'':<{width}}    ignored columns: {', '.join(f.ignored_columns)}")
+        if f.unmapped_sectors:
+            codes = ", ".join(f.unmapped_sectors)
+            lines.append(f"{'':<{width}}    sector codes not in the crosswalk: {codes}")
     t = summary.totals
     lines.append(
         f"{'total':<{width}}  {t['rows_in']:>9,}  {t['loaded']:>9,}  {t['rejected']:>8,}  {t['warnings']:>8,}"

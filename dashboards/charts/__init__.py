@@ -32,6 +32,7 @@ PAGE_TITLES = {
     "regions": N_("Regions"),
     "partners": N_("Partners"),
     "collective": N_("Collective cooperation"),
+    "spending": N_("Spending"),  # IATI budgets and transactions (issue 10)
     "data": N_("Data"),
 }
 PAGES = tuple(PAGE_TITLES)

@@ -23,8 +23,9 @@ register(
         figure=partial(common.stacked_by_year, dimension="field", measure="budget_usd"),
         cross_filter="fields",
         note=N_(
-            "Each activity's budget is counted once, in its primary field and its start year; "
-            "activities without a budget count as zero."
+            "Each activity's budget is counted once, in its primary field and its start year "
+            "(an IATI activity's budgets in the years of their budget periods); activities "
+            "without a budget count as zero."
         ),
         table=partial(common.table_frame, dimension="field"),
         description=N_("Budget (US$) per start year, stacked by primary field of competence."),

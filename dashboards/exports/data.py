@@ -118,8 +118,8 @@ def activities(filters: Filters, lang: str = "en") -> pd.DataFrame:
                    string_agg(p.name, '; ' ORDER BY NOT ap.is_lead, p.name) AS partners
             FROM activity_partners ap JOIN ids USING (activity_id)
             JOIN partners p ON p.partner_id = ap.partner_id GROUP BY 1)
-        SELECT a.activity_id, a.title, a.field_code, fc.{name} AS field, areas.areas,
-               regs.regions, ctry.countries, ctry.country_codes, a.geo_scope,
+        SELECT a.activity_id, COALESCE(tt.title_{name[-2:]}, a.title) AS title, a.field_code,
+               fc.{name} AS field, areas.areas, regs.regions, ctry.countries, ctry.country_codes, a.geo_scope,
                vm.{name} AS modality, vs.{name} AS status, a.start_date, a.end_date, a.year,
                a.budget_usd, a.lead_partner_id, lp.name AS lead_partner, parts.partners
         FROM activities a JOIN ids USING (activity_id)
@@ -129,6 +129,7 @@ def activities(filters: Filters, lang: str = "en") -> pd.DataFrame:
         LEFT JOIN partners lp ON lp.partner_id = a.lead_partner_id
         LEFT JOIN areas USING (activity_id) LEFT JOIN regs USING (activity_id)
         LEFT JOIN ctry USING (activity_id) LEFT JOIN parts USING (activity_id)
+        LEFT JOIN activity_titles tt USING (activity_id)  -- IATI titles in the UI language
         ORDER BY a.year, a.activity_id
         """,  # noqa: S608 - predicate from Filters.where; name column from NAME_COLUMN whitelist
         params,

@@ -15,10 +15,11 @@ from dash import html
 from dashboards import layout as ui
 from dashboards.charts import PAGE_TITLES, PAGES, all_charts
 from dashboards.i18n import N_, format_datetime, format_number, gettext
+from dashboards.pages._iati_data import iati_cards
 from dashboards.pages.partners import grid_options
 from dashboards.queries import data as q
 
-dash.register_page(__name__, path="/data", title=N_("Data"), name="Data", order=7, filters=False)
+dash.register_page(__name__, path="/data", title=N_("Data"), name="Data", order=8, filters=False)
 
 REJECTED = "data-rejected-grid"
 WARNINGS = "data-warnings-grid"
@@ -27,6 +28,7 @@ KINDS = {
     "partners": N_("Partners"),
     "activities": N_("Activities"),
     "participation": N_("Participation"),
+    "iati": N_("IATI activities"),
 }
 SHA_CHARS = 12
 
@@ -66,6 +68,7 @@ def layout(lang: str = "en", **_) -> list:
         run_card(run, lang),
         files_card(q.files(run["run_id"]), lang),
         datasets_card(q.datasets(run["run_id"]), q.reference_changes(run["run_id"]), lang),
+        *iati_cards(lang),  # IATI files, rule warnings, crosswalk (issue 10)
         issues_card(
             REJECTED,
             _("Rejected rows"),

@@ -91,16 +91,41 @@ def active_partners(filters: Filters) -> pd.DataFrame:
 
 
 def by_year(filters: Filters, by: str | None = None) -> pd.DataFrame:
-    """Activities and budget per year, optionally split by 'field' or 'modality'."""
+    """Activities and budget per year, optionally split by 'field' or 'modality'.
+
+    Activities count in their start year. Budgets too, except those of IATI activities with
+    budget periods (`budget_years`, issue 10), which count in the years of their periods.
+    """
     column = {"field": "field_code", "modality": "modality", None: None}[by]
     where, params = filters.where("f")
     group = f", f.{column} AS code" if column else ""
+    keys = "year, code" if column else "year"
+    if not db.scalar("SELECT EXISTS (SELECT 1 FROM budget_years WHERE counted)"):
+        return db.query(
+            f"""
+            SELECT f.year{group}, count(*) AS activities, sum(f.budget_usd) AS budget_usd
+            FROM activity_facts f WHERE {where} AND f.year IS NOT NULL
+            GROUP BY ALL ORDER BY ALL
+            """,  # noqa: S608
+            params,
+        )
     return db.query(
         f"""
-        SELECT f.year{group}, count(*) AS activities, sum(f.budget_usd) AS budget_usd
-        FROM activity_facts f WHERE {where} AND f.year IS NOT NULL
-        GROUP BY ALL ORDER BY ALL
-        """,  # noqa: S608
+        WITH f AS (SELECT f.activity_id, f.year{group}, f.budget_usd
+                   FROM activity_facts f WHERE {where} AND f.year IS NOT NULL),
+        spread AS (SELECT y.activity_id, y.year, sum(y.value_usd) AS v FROM budget_years y
+                   WHERE y.counted GROUP BY ALL),
+        by_start AS (SELECT {keys}, count(*) AS activities,
+                            sum(budget_usd) FILTER (WHERE activity_id NOT IN
+                                (SELECT activity_id FROM spread)) AS budget_usd
+                     FROM f GROUP BY ALL),
+        by_period AS (SELECT s.year{", f.code" if column else ""}, sum(s.v) AS budget_usd
+                      FROM spread s JOIN f USING (activity_id) GROUP BY ALL)
+        SELECT {keys}, COALESCE(a.activities, 0) AS activities,
+               COALESCE(a.budget_usd, 0) + COALESCE(p.budget_usd, 0) AS budget_usd
+        FROM by_start a FULL JOIN by_period p USING ({keys})
+        ORDER BY ALL
+        """,  # noqa: S608 - column from the fixed mapping above; values are parameters
         params,
     )
 

@@ -168,7 +168,8 @@ def activities(partner_id: str, filters: Filters, lang: str = "en") -> pd.DataFr
             JOIN regions r ON r.code = ar.region_code
             WHERE ar.via = 'regional' GROUP BY 1
         )
-        SELECT a.activity_id, a.title, a.field_code, fc.{name} AS field, areas.areas,
+        SELECT a.activity_id, COALESCE(tt.title_{name[-2:]}, a.title) AS title, a.field_code,
+               fc.{name} AS field, areas.areas,
                COALESCE(ctry.places, reg.places) AS places, a.geo_scope, a.year,
                year(a.end_date) AS end_year, a.status, vs.{name} AS status_name,
                a.budget_usd, mine.is_lead, w.warnings
@@ -178,6 +179,7 @@ def activities(partner_id: str, filters: Filters, lang: str = "en") -> pd.DataFr
         LEFT JOIN ctry USING (activity_id)
         LEFT JOIN reg USING (activity_id)
         LEFT JOIN vocabularies vs ON vs.vocabulary = 'activity_status' AND vs.code = a.status
+        LEFT JOIN activity_titles tt USING (activity_id)  -- IATI titles in the UI language
         -- What the load flagged on this row (end before start, budget outlier, ...).
         LEFT JOIN (
             SELECT file, line, string_agg(reason, '; ' ORDER BY reason) AS warnings

@@ -1,0 +1,175 @@
+"""`python -m bench.iati [--activities 100000]`: IATI load speed and memory (docs/performance.md).
+
+Writes one generated IATI 2.03 file of N activities (shapes of tests/fixtures/iati: EN/FR
+titles, 1–3 recipient countries with percentages or a region, DAC 5-digit and SDG sectors,
+2–3 participating organisations, two budgets, a revised budget on some, 2–4 transactions) and
+runs `python -m etl load` on it in a child process, measuring wall time and the child's peak
+RSS. Target (issue 10): >= 20,000 activities/s and peak RSS < 500 MB at 100,000 activities.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+COUNTRIES = ["KE", "TZ", "NG", "SN", "GH", "MX", "CO", "PE", "IN", "VN", "FR", "EG", "JO", "BR"]
+SECTORS = ["11110", "11130", "11220", "11320", "16061", "41030", "43082", "22030", "15160"]
+SDG = ["4", "5", "13", "14", "16"]
+ORGS = [
+    ('ref="XM-DAC-7" type="10"', "Netherlands"),
+    ('ref="XM-DAC-918-3" type="40"', "European Union"),
+    ('type="21"', "Education International"),
+    ('type="22"', "Association nationale pour l'alphabétisation"),
+    ('ref="XM-DAC-41304" type="40"', "UNESCO"),
+]
+
+
+def _activity(i: int, rnd: random.Random) -> str:
+    year = rnd.randint(2015, 2025)
+    n_c = rnd.choice((1, 1, 2, 3))
+    if rnd.random() < 0.15:
+        places = f'<recipient-region code="{rnd.choice(["289", "489", "679"])}" vocabulary="1" percentage="100"/>'
+    else:
+        codes = rnd.sample(COUNTRIES, n_c)
+        pcts = [100 // n_c] * n_c
+        pcts[0] += 100 - sum(pcts)
+        places = "".join(
+            f'<recipient-country code="{c}" percentage="{p}"/>'
+            for c, p in zip(codes, pcts, strict=True)
+        )
+    s1, s2 = rnd.sample(SECTORS, 2)
+    orgs = "".join(
+        f'<participating-org role="{role}" {attrs}><narrative>{escape(name)}</narrative></participating-org>'
+        for role, (attrs, name) in zip((1, 2, 4), rnd.sample(ORGS, 3), strict=True)
+    )
+    v1, v2 = rnd.randint(10, 900) * 1000, rnd.randint(10, 900) * 1000
+    revised = (
+        f'<budget type="2"><period-start iso-date="{year}-01-01"/><period-end iso-date="{year}-12-31"/>'
+        f"<value>{v1 + 5000}</value></budget>"
+        if rnd.random() < 0.2
+        else ""
+    )
+    tx = "".join(
+        f'<transaction><transaction-type code="{t}"/><transaction-date iso-date="{year}-0{m}-15"/>'
+        f'<value value-date="{year}-0{m}-15">{rnd.randint(1, 100) * 1000}</value></transaction>'
+        for t, m in zip(
+            rnd.sample(("2", "3", "4", "11"), rnd.randint(2, 4)), (3, 5, 7, 9), strict=False
+        )
+    )
+    return (
+        f'<iati-activity xml:lang="en" default-currency="USD" hierarchy="1">'
+        f"<iati-identifier>XM-DAC-41304-BENCH-{i:07d}</iati-identifier>"
+        f'<reporting-org ref="XM-DAC-41304" type="40"><narrative>UNESCO</narrative></reporting-org>'
+        f"<title><narrative>Activity {i} on education and culture</narrative>"
+        f'<narrative xml:lang="fr">Activité {i} en éducation et culture</narrative></title>'
+        f'<description type="1"><narrative>Generated activity number {i}.</narrative></description>'
+        f"{orgs}"
+        f'<activity-status code="{rnd.randint(1, 4)}"/>'
+        f'<activity-date iso-date="{year}-01-01" type="1"/><activity-date iso-date="{year}-02-01" type="2"/>'
+        f'<activity-date iso-date="{year + 1}-12-31" type="3"/>'
+        f"{places}"
+        f'<sector vocabulary="1" code="{s1}" percentage="60"/><sector vocabulary="1" code="{s2}" percentage="40"/>'
+        f'<sector vocabulary="7" code="{rnd.choice(SDG)}" percentage="100"/>'
+        f'<budget type="1"><period-start iso-date="{year}-01-01"/><period-end iso-date="{year}-12-31"/>'
+        f"<value>{v1}</value></budget>"
+        f'<budget type="1"><period-start iso-date="{year + 1}-01-01"/><period-end iso-date="{year + 1}-12-31"/>'
+        f"<value>{v2}</value></budget>{revised}{tx}</iati-activity>\n"
+    )
+
+
+def generate(path: Path, n: int, seed: int = 7) -> int:
+    """Write a generated IATI 2.03 file of n activities; return its size in bytes."""
+    rnd = random.Random(seed)
+    with open(path, "w", encoding="utf-8") as f:
+        f.write('<?xml version="1.0" encoding="UTF-8"?>\n<iati-activities version="2.03">\n')
+        for i in range(n):
+            f.write(_activity(i, rnd))
+        f.write("</iati-activities>\n")
+    return path.stat().st_size
+
+
+def parse_floor(path: Path) -> float:
+    """CPU seconds of the bare hardened iterparse of the file (read and clear, nothing mapped)."""
+    from lxml import etree
+
+    from etl.iati import _PARSER_OPTIONS
+
+    t0 = time.process_time()
+    for _, elem in etree.iterparse(
+        str(path), events=("end",), tag="iati-activity", **_PARSER_OPTIONS
+    ):
+        elem.clear(keep_tail=False)
+        parent = elem.getparent()
+        while elem.getprevious() is not None:
+            del parent[0]
+    return time.process_time() - t0
+
+
+def main(argv: list[str] | None = None) -> dict:
+    """Generate, load in a child process, print and save the measurements."""
+    p = argparse.ArgumentParser(prog="python -m bench.iati", description=__doc__)
+    p.add_argument("--activities", type=int, default=100_000)
+    p.add_argument("--work", type=Path, default=ROOT / "bench" / "work" / "iati")
+    p.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "iati.json")
+    args = p.parse_args(argv)
+    src = args.work / "input"
+    src.mkdir(parents=True, exist_ok=True)
+    # One partner in official partnership, named as the generated organisations name it.
+    (src / "partners.csv").write_text(
+        "partner_id,name,acronym,partner_type,status\n"
+        "EI,Education International,EI,NGO,associate\n",
+        encoding="utf-8",
+    )
+    xml = src / "bench-activities.xml"
+    size = generate(xml, args.activities)
+    db = args.work / "bench.duckdb"
+    usage0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    before = usage0.ru_maxrss
+    t0 = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "etl", "load", str(src), "--db", str(db), "--json"],
+        cwd=ROOT,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    seconds = time.perf_counter() - t0
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    peak_kb = usage.ru_maxrss
+    cpu = (usage.ru_utime - usage0.ru_utime) + (usage.ru_stime - usage0.ru_stime)
+    load1 = os.getloadavg()[0]
+    floor = parse_floor(xml)
+    result = {
+        "activities": args.activities,
+        "file_mb": round(size / 1e6, 1),
+        "load_seconds": round(seconds, 2),
+        "activities_per_second": round(args.activities / seconds),
+        "cpu_seconds": round(cpu, 2),
+        "activities_per_cpu_second": round(args.activities / cpu),
+        "load_average_1min_after": round(load1, 1),
+        "parse_floor_cpu_seconds": round(floor, 2),
+        "parse_floor_activities_per_cpu_second": round(args.activities / floor),
+        "peak_rss_mb": round(max(peak_kb, before) / 1024),
+        "targets": {"activities_per_second": ">= 20000", "peak_rss_mb": "< 500"},
+        "machine": f"{platform.processor() or platform.machine()}, Python {platform.python_version()}",
+        "measured_at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2) + "\n")
+    print(json.dumps(result, indent=2))
+    return result
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,112 @@
+"""Spending figures (IATI budgets and transactions): pure frame → go.Figure builders."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from dashboards.figures.common import empty_figure, label
+from dashboards.figures.theme import MUTED, UN_BLUE, apply_theme
+from dashboards.i18n import N_, format_money, gettext
+
+# The three measures, in drawing order: (column, legend msgid, colour).
+MEASURES = (
+    ("budget", N_("Budget"), UN_BLUE),
+    ("disbursed", N_("Disbursed"), "#E69F00"),
+    ("spent", N_("Spent"), "#009E73"),
+)
+
+
+def _empty(frame: pd.DataFrame, lang: str) -> bool:
+    return frame.empty or frame[[m for m, _, _ in MEASURES]].fillna(0).to_numpy().sum() == 0
+
+
+def _message(lang: str) -> str:
+    return gettext("No IATI budget or transaction for these filters", lang)
+
+
+def by_year(frame: pd.DataFrame, lang: str) -> go.Figure:
+    """Grouped bars per year: budget (by period) beside disbursed and spent (by date)."""
+    if _empty(frame, lang):
+        return empty_figure(lang, _message(lang))
+    years = [int(y) for y in frame["year"]]
+    traces = []
+    for column, msgid, colour in MEASURES:
+        name = gettext(msgid, lang)
+        traces.append(
+            {
+                "type": "bar",
+                "x": years,
+                "y": frame[column].fillna(0).tolist(),
+                "name": name,
+                "marker": {"color": colour},
+                "customdata": [[y] for y in years],
+                "hovertext": [
+                    f"<b>{name}</b> · {y}<br>{format_money(v, lang)}"
+                    for y, v in zip(years, frame[column].fillna(0), strict=True)
+                ],
+                "hoverinfo": "text",
+            }
+        )
+    fig = go.Figure(data=traces)
+    fig.update_layout(
+        barmode="group",
+        xaxis={"dtick": 1, "tickformat": "d"},
+        yaxis={"tickformat": "~s", "title": gettext("US$", lang)},
+        legend_title_text=None,
+        height=380,
+    )
+    return apply_theme(fig, lang)
+
+
+def by_code(frame: pd.DataFrame, lang: str, dimension: str) -> go.Figure:
+    """Grouped horizontal bars per field or region: budget, disbursed, spent."""
+    if _empty(frame, lang):
+        return empty_figure(lang, _message(lang))
+    data = frame.sort_values("budget").reset_index(drop=True)
+    names = [label(dimension, c, lang) for c in data["code"]]
+    traces = []
+    for column, msgid, colour in reversed(MEASURES):  # budget on top within each group
+        name = gettext(msgid, lang)
+        values = data[column].fillna(0)
+        traces.append(
+            {
+                "type": "bar",
+                "orientation": "h",
+                "x": values.tolist(),
+                "y": names,
+                "name": name,
+                "marker": {"color": colour},
+                "customdata": [[c] for c in data["code"]],
+                "hovertext": [
+                    f"<b>{n}</b><br>{name}: {format_money(v, lang)}"
+                    for n, v in zip(names, values, strict=True)
+                ],
+                "hoverinfo": "text",
+            }
+        )
+    fig = go.Figure(data=traces)
+    fig.update_layout(
+        barmode="group",
+        xaxis={"tickformat": "~s", "title": gettext("US$", lang)},
+        yaxis_title=None,
+        legend={"traceorder": "reversed"},
+        legend_title_text=None,
+        height=max(300, 70 * len(data) + 110),
+        font_color=None if len(data) else MUTED,
+    )
+    return apply_theme(fig, lang)
+
+
+def table(frame: pd.DataFrame, lang: str, dimension: str | None = None) -> pd.DataFrame:
+    """The frame as a table with headers in the language (codes named)."""
+    out = frame.copy()
+    first = "year" if dimension is None else "code"
+    if dimension is not None:
+        out["code"] = [label(dimension, c, lang) for c in out["code"]]
+    headers = {
+        first: gettext("Year", lang) if dimension is None else gettext("Name", lang),
+        "not_in_usd": gettext("Values without US$", lang),
+    }
+    headers.update({m: gettext(msgid, lang) for m, msgid, _ in MEASURES})
+    return out.rename(columns=headers)
