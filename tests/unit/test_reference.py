@@ -469,7 +469,7 @@ def test_un_names_file_is_checked(tmp_path, edit, message):
 
 def test_a_broken_alias_file_stops_the_load_before_anything_is_written(tmp_path):
     from etl.load import load_directory
-    from etl.reference import ReferenceDataError
+    from etl.reference_check import ReferenceInvalid
 
     _reference_copy(tmp_path, "alias,iso3,interpretation,note\nNarnia,NAR,no,\n")
     build_dir = tmp_path / "reference"
@@ -477,7 +477,8 @@ def test_a_broken_alias_file_stops_the_load_before_anything_is_written(tmp_path)
     src.mkdir()
     (src / "partners.csv").write_text("partner_id,name,status\nP1,A,consultative\n")
     db = tmp_path / "w.duckdb"
-    with pytest.raises(ReferenceDataError, match="country_aliases.csv:2: column iso3"):
+    # The load reports it as a reference problem (file, line, column; exit 2 from the CLI).
+    with pytest.raises(ReferenceInvalid, match="country_aliases.csv:2 column iso3"):
         load_directory(src, db, reference_dir=build_dir)
     assert not db.exists()
 
