@@ -362,13 +362,13 @@ def test_chart_click_applies_a_filter(small):
     assert all(v is no_update for v in out.values())
 
 
-def test_sync_filters_returns_as_many_values_as_it_declares_outputs():
-    import dash._callback as dash_callback
+def test_sync_filters_returns_as_many_values_as_it_declares_outputs(small_warehouse, tmp_path):
+    from app import create_app
+    from dashboards.settings import load_settings
 
-    declared = [
-        cb["output"]
-        for cb in dash_callback.GLOBAL_CALLBACK_LIST
-        if f"{ids.CHIPS}.children" in cb["output"]
-    ]
+    app = create_app(
+        load_settings(warehouse_path=small_warehouse, background_cache_dir=tmp_path / "bg")
+    )
+    declared = [out for out in app.callback_map if f"{ids.CHIPS}.children" in out]
     assert len(declared) == 1
     assert len(declared[0].strip(".").split("...")) == callbacks.SYNC_OUTPUTS
