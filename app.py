@@ -175,7 +175,14 @@ def main() -> int:
     except Exception as e:  # a clear line, not a traceback
         print(f"error: {e}", file=sys.stderr)
         return 1
-    app.run(host=settings.host, port=settings.port, debug=settings.debug)
+    from dashboards.server import QuietRequestHandler
+
+    app.run(
+        host=settings.host,
+        port=settings.port,
+        debug=settings.debug,
+        request_handler=QuietRequestHandler,
+    )
     return 0
 
 

@@ -70,7 +70,8 @@ def reset(token: contextvars.Token) -> None:
 
 def current() -> LRU:
     """The cache of the app serving this request, else the process's default."""
-    return _CURRENT.get() or RESULTS
+    lru = _CURRENT.get()
+    return RESULTS if lru is None else lru  # not `or`: an empty LRU is falsy
 
 
 def cached(*key: Hashable, compute: Callable[[], T]) -> T:

@@ -31,6 +31,7 @@ from dash import html
 from flask import Response, g, request
 from flask_compress import Compress
 from flask_talisman import Talisman
+from werkzeug.serving import WSGIRequestHandler
 
 from dashboards import cache, db, ids
 
@@ -59,6 +60,20 @@ CSP: dict[str, Any] = {
     "form-action": "'self'",
     "frame-ancestors": "'none'",
 }
+
+
+class QuietRequestHandler(WSGIRequestHandler):
+    """The development server's handler: no version banner, no second access-log line.
+
+    (gunicorn sends `Server: gunicorn`, without a version.)
+    """
+
+    def version_string(self) -> str:
+        """The `Server` header: the product's name, no versions."""
+        return SERVER_NAME
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        """Requests are logged by the app (one JSON line each), not again here."""
 
 
 class BadRequest(ValueError):
@@ -105,6 +120,14 @@ def _is_id(value: Any) -> bool:
     )
 
 
+_WILDCARDS = (["ALL"], ["MATCH"], ["ALLSMALLER"])
+
+
+def _wild(value: Any) -> bool:
+    """A wildcard of a declared pattern id (Dash writes ALL as ["ALL"] in its specs)."""
+    return isinstance(value, dash.dependencies._Wildcard) or value in _WILDCARDS
+
+
 def _spec_matches(spec_id: Any, given: Any) -> bool:
     """A body id against the callback's declared id (wildcards match any value of the key)."""
     if isinstance(spec_id, str) or isinstance(given, str):
@@ -112,7 +135,7 @@ def _spec_matches(spec_id: Any, given: Any) -> bool:
     if set(spec_id) != set(given):
         return False
     for key, want in spec_id.items():
-        if isinstance(want, dash.dependencies._Wildcard):  # ALL / MATCH / ALLSMALLER
+        if _wild(want):  # ALL / MATCH / ALLSMALLER
             continue
         if want != given[key]:
             return False
@@ -132,9 +155,7 @@ def _check_items(kind: str, given: Any, specs: list[dict]) -> list[tuple[Any, st
     out = []
     for item, spec in zip(given, specs, strict=True):
         spec_id = _parse_spec_id(spec["id"])
-        wildcard = isinstance(spec_id, dict) and any(
-            isinstance(v, dash.dependencies._Wildcard) for v in spec_id.values()
-        )
+        wildcard = isinstance(spec_id, dict) and any(_wild(v) for v in spec_id.values())
         many = item if isinstance(item, list) else [item]
         if isinstance(item, list) and not wildcard:
             raise BadRequest(f"'{kind}': {spec['id']} is not a pattern")
@@ -261,7 +282,11 @@ def validation_layout(app: dash.Dash) -> html.Div:
     """
     from dashboards.callbacks import render_page
 
-    layouts: list[Any] = [app.layout]
+    from dashboards.filters import Filters
+    from dashboards.layout import chips
+
+    # Chips exist only while a filter is set: one stands in for all of them.
+    layouts: list[Any] = [app.layout, chips(Filters.from_query("?years=2020-2021")[0], "en")]
     for page in dash.page_registry.values():
         path = page.get("path") or "/"
         if page.get("path_template"):
@@ -333,7 +358,6 @@ def install(app: dash.Dash, settings: Any, warehouse: db.Warehouse, results: cac
     @server.after_request
     def _finish(response: Response) -> Response:
         response.headers["X-Request-ID"] = getattr(g, "request_id", "")
-        response.headers["Server"] = SERVER_NAME  # no version banner (Werkzeug, gunicorn)
         record = {
             "request_id": getattr(g, "request_id", None),
             "method": request.method,
