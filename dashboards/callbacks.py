@@ -61,6 +61,14 @@ def app_path(pathname: str | None) -> str:
     return "/" + path.strip("/")
 
 
+def _outputs_list() -> list | None:
+    """The outputs Dash matched for the running callback (None when called directly)."""
+    try:
+        return ctx.outputs_list
+    except (LookupError, dash.exceptions.MissingCallbackContextException):
+        return None
+
+
 def match_page(pathname: str) -> tuple[dict | None, dict]:
     """The registered page for an app path (with path variables), or (None, {})."""
     path = "/" + (pathname or "/").strip("/")
@@ -101,15 +109,20 @@ def route(pathname, lang, search, rendered, nav_ids):
     lang = lang if lang in ("en", "fr") else parse_lang(search)
     path = app_path(pathname)
     key = {"path": path, "lang": lang}
+    # As many nav-link values as Dash expects (the outputs it matched, not a state the client sent).
+    expected = _outputs_list()
+    n_links = len(expected[3]) if expected else len(nav_ids or [])
     if rendered == key:
-        return no_update, no_update, no_update, [no_update] * len(nav_ids), no_update
+        return no_update, no_update, no_update, [no_update] * n_links, no_update
     try:
         body, title, with_filters = render_page(path, lang)
     except db.QueryLimitExceeded as e:
         body, title, with_filters = limit_notice(limit_message(e, lang)), "UNESCO", True
+    links = [o["id"] for o in expected[3]] if expected else nav_ids
     active = [
-        i["path"] == path or (i["path"] != "/" and path.startswith(i["path"] + "/"))
-        for i in nav_ids
+        str(i.get("path")) == path
+        or (i.get("path") != "/" and path.startswith(str(i.get("path")) + "/"))
+        for i in links
     ]
     return body, title, not with_filters, active, key
 
@@ -118,8 +131,10 @@ def localise(lang, text_ids):
     """Translate the shell's texts and the filter options when the language changes."""
     lang = lang if lang in ("en", "fr") else "en"
     c = layout.localised_controls(lang)
+    expected = _outputs_list()
+    texts = [o["id"] for o in expected[0]] if expected else text_ids
     return (
-        [gettext(msgid, lang) for msgid in (i["key"] for i in text_ids)],
+        [gettext(str(msgid), lang) for msgid in (i.get("key") for i in texts)],
         *(c["options"][d] for d in DIMS),
         *(c["placeholder"] for _ in DIMS),
         *c["years"],
@@ -217,7 +232,11 @@ def update_charts(search, variant_values, graph_ids, variant_ids):
     """
     filters, _ = Filters.from_query(search)
     lang = parse_lang(search)
-    variants = {i["key"]: v for i, v in zip(variant_ids, variant_values, strict=True)}
+    variants = {
+        i.get("key"): v
+        for i, v in zip(variant_ids or [], variant_values or [], strict=False)
+        if isinstance(v, str)
+    }
 
     def draw(graph_id: dict) -> dict:
         chart = REGISTRY.get(graph_id["key"])
@@ -230,8 +249,11 @@ def update_charts(search, variant_values, graph_ids, variant_ids):
 
     # DuckDB releases the GIL while it runs a query, so a page's charts compute side by side;
     # each in a copy of this request's context, so all read the warehouse the request pinned.
+    # The graphs Dash expects figures for (its outputs), not a list the client sent as state.
+    expected = _outputs_list()
+    graphs = [o["id"] for o in expected] if expected else graph_ids
     futures = [
-        _CHART_POOL.submit(contextvars.copy_context().run, draw, graph_id) for graph_id in graph_ids
+        _CHART_POOL.submit(contextvars.copy_context().run, draw, graph_id) for graph_id in graphs
     ]
     return [f.result() for f in futures]
 

@@ -222,6 +222,31 @@ def _check_value(component_id: Any, prop: str, value: Any) -> None:
         need(value is None or value in ("en", "fr"), "a language")
 
 
+def _check_outputs(output: str, given: Any) -> None:
+    """The body's outputs are exactly the callback's (a list per wildcard output)."""
+    multi = output.startswith("..")
+    declared = output.strip(".").split("...") if multi else [output]
+    items = given if multi else [given]
+    if not isinstance(items, list) or len(items) != len(declared):
+        raise BadRequest("'outputs' do not match the callback")
+    for text, item in zip(declared, items, strict=True):
+        spec_text, prop = text.rsplit(".", 1)
+        spec_id = _parse_spec_id(spec_text)
+        all_of = isinstance(spec_id, dict) and any(
+            v in (["ALL"], ["ALLSMALLER"]) for v in spec_id.values()
+        )
+        for one in item if all_of and isinstance(item, list) else [item]:
+            if (
+                not isinstance(one, dict)
+                or not _is_id(one.get("id"))
+                or one.get("property") != prop
+                or not _spec_matches(spec_id, one["id"])
+            ):
+                raise BadRequest("'outputs' do not match the callback")
+        if all_of and not isinstance(item, list):
+            raise BadRequest("'outputs' do not match the callback")
+
+
 def check_update_body(raw: bytes, callback_map: dict) -> dict:
     """The parsed body of a callback request, or BadRequest with a short reason."""
     if not raw:
@@ -239,15 +264,7 @@ def check_update_body(raw: bytes, callback_map: dict) -> dict:
     entry = callback_map.get(output)
     if entry is None:
         raise BadRequest("no such callback")
-    outputs = body.get("outputs")
-    many = outputs if isinstance(outputs, list) else [outputs]
-    for out in many:
-        items = out if isinstance(out, list) else [out]
-        for one in items:
-            if not isinstance(one, dict) or not _is_id(one.get("id")):
-                raise BadRequest("'outputs' must name component ids")
-            if not isinstance(one.get("property"), str):
-                raise BadRequest("'outputs' must name properties")
+    _check_outputs(output, body.get("outputs"))
     changed = body.get("changedPropIds", [])
     if not isinstance(changed, list) or not all(isinstance(c, str) for c in changed):
         raise BadRequest("'changedPropIds' must be a list of text")
@@ -281,7 +298,6 @@ def validation_layout(app: dash.Dash) -> html.Div:
     reduced to their id-bearing components, so the index page does not carry their data.
     """
     from dashboards.callbacks import render_page
-
     from dashboards.filters import Filters
     from dashboards.layout import chips
 
