@@ -449,3 +449,42 @@ def test_the_app_under_a_url_prefix(make_app, small_warehouse):
 
     shell = json.dumps(app.layout, cls=plotly.utils.PlotlyJSONEncoder).replace(" ", "")
     assert '"href":"/ngo/fields"' in shell and '"href":"/fields"' not in shell
+
+
+# -- background jobs -----------------------------------------------------------------------
+
+
+def test_a_background_job_reads_one_warehouse_from_start_to_end(
+    tmp_path, small_warehouse, demo_warehouse
+):
+    import shutil
+
+    from dashboards import background
+
+    live = tmp_path / "live.duckdb"
+    shutil.copy(small_warehouse, live)
+    seen: list[int] = []
+
+    def job():
+        seen.append(db.scalar("SELECT count(*) FROM activities"))
+        building = tmp_path / "building.duckdb"  # a load swaps a new file in mid-job
+        shutil.copy(demo_warehouse, building)
+        os.replace(building, live)
+        seen.append(db.scalar("SELECT count(*) FROM activities"))
+
+    pinned = background._pinned_job(job, str(live), "256MB", db.Limits())
+    pinned()
+    assert seen == [8, 8]
+    seen.clear()
+    pinned()  # the next job reads the new file
+    assert seen[0] == seen[1] > 8
+
+
+def test_the_app_owns_a_manager_whose_jobs_are_pinned(make_app, small_warehouse):
+    from dashboards import background
+
+    app = make_app(small_warehouse)
+    manager = app._background_manager
+    assert isinstance(manager, background.AppDiskcacheManager)
+    assert manager.func_registry  # the briefing-pack job, wrapped at registration
+    assert manager._job_args[0] == str(small_warehouse)
