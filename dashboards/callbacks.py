@@ -61,6 +61,15 @@ def app_path(pathname: str | None) -> str:
     return "/" + path.strip("/")
 
 
+def _text(value: object) -> str:
+    """A query string or path as the callback takes it: text, else empty.
+
+    The request guard (dashboards.server) refuses other types before Dash; this keeps a callback
+    called any other way from passing a client's structure on.
+    """
+    return value if isinstance(value, str) else ""
+
+
 def _outputs_list() -> list | None:
     """The outputs Dash matched for the running callback (None when called directly)."""
     try:
@@ -106,6 +115,7 @@ def route(pathname, lang, search, rendered, nav_ids):
     Not an Input on the query string: Dash would then not fire the new page's own callbacks
     (they listen to the query string too) when the page arrives.
     """
+    search = _text(search)
     lang = lang if lang in ("en", "fr") else parse_lang(search)
     path = app_path(pathname)
     key = {"path": path, "lang": lang}
@@ -143,7 +153,15 @@ def localise(lang, text_ids):
 
 def sync_filters(search, years, *rest):
     """Keep URL and filter bar in step: the URL is the state, the controls edit it."""
-    values = rest[: len(DIMS)]
+    search = _text(search)
+    values = [
+        [x for x in v if isinstance(x, str)]
+        if isinstance(v, list)
+        else [v]
+        if isinstance(v, str)
+        else []
+        for v in rest[: len(DIMS)]
+    ]
     _chips, _clear, _clicks, current_lang = rest[len(DIMS) :]
     lo, hi = year_range()
     lang = parse_lang(search)
@@ -218,7 +236,10 @@ def _apply_click(filters: Filters, chart_key: str, click: dict | None) -> Filter
         if code is None:
             continue
         if dim == "years":
-            year = int(code)
+            try:
+                year = int(code)
+            except (TypeError, ValueError, OverflowError):
+                return None  # not a year: a click the chart could not have sent
             out = Filters.from_query(out.to_query().lstrip("?") + f"&years={year}")[0]
         else:
             out = out.toggle(dim, str(code))
@@ -230,6 +251,7 @@ def update_charts(search, variant_values, graph_ids, variant_ids):
 
     Figures are cached, so a variant control redrawing the page's charts costs no queries.
     """
+    search = _text(search)
     filters, _ = Filters.from_query(search)
     lang = parse_lang(search)
     variants = {
@@ -274,6 +296,7 @@ def limit_message(error: db.QueryLimitExceeded, lang: str) -> str:
 
 def toggle_table(n_clicks, search, is_open):
     """Show a chart's data as a table (computed only while open)."""
+    search = _text(search)
     key = ctx.outputs_list[0]["id"]["key"]
     opening = ctx.triggered_id != ids.URL and not is_open
     if ctx.triggered_id == ids.URL and not is_open:
