@@ -488,3 +488,27 @@ def test_the_app_owns_a_manager_whose_jobs_are_pinned(make_app, small_warehouse)
     assert isinstance(manager, background.AppDiskcacheManager)
     assert manager.func_registry  # the briefing-pack job, wrapped at registration
     assert manager._job_args[0] == str(small_warehouse)
+
+
+def test_an_old_warehouse_file_is_closed_when_its_last_reader_is_done(
+    tmp_path, small_warehouse, demo_warehouse
+):
+    import shutil
+
+    import duckdb
+
+    live = tmp_path / "live.duckdb"
+    shutil.copy(small_warehouse, live)
+    warehouse = db.Warehouse(live, "256MB", db.Limits())
+    old = warehouse.snapshot()  # a request still reading
+    building = tmp_path / "building.duckdb"
+    shutil.copy(demo_warehouse, building)
+    os.replace(building, live)
+    new = warehouse.snapshot()
+    assert new is not old and new.version != old.version
+    assert old.con.execute("SELECT count(*) FROM activities").fetchone()[0] == 8  # still open
+    old.release()
+    with pytest.raises(duckdb.Error):
+        old.con.execute("SELECT 1")  # closed with its last reader, not left to the collector
+    new.release()
+    assert warehouse.snapshot() is new  # the current file stays open

@@ -377,7 +377,12 @@ def test_sync_filters_returns_as_many_values_as_it_declares_outputs(small_wareho
 @pytest.mark.parametrize("code", ["abc", None, [], {"a": 1}, 10**400])
 def test_a_click_with_a_year_that_is_no_year_is_ignored(monkeypatch, code):
     chart = Chart(
-        "overview", "t", "T", query=lambda f: None, figure=lambda f, lang: None, cross_filter="years"
+        "overview",
+        "t",
+        "T",
+        query=lambda f: None,
+        figure=lambda f, lang: None,
+        cross_filter="years",
     )
     monkeypatch.setitem(REGISTRY, chart.key, chart)
     assert callbacks._apply_click(Filters(), chart.key, {"points": [{"customdata": [code]}]}) in (
