@@ -181,6 +181,7 @@ def main() -> int:
         host=settings.host,
         port=settings.port,
         debug=settings.debug,
+        dev_tools_disable_version_check=True,  # no call home (and the CSP would refuse it)
         request_handler=QuietRequestHandler,
     )
     return 0
