@@ -19,6 +19,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import logging
 import re
@@ -146,7 +147,9 @@ def _spec_matches(spec_id: Any, given: Any) -> bool:
     return True
 
 
+@functools.lru_cache(maxsize=1024)
 def _parse_spec_id(text: str) -> Any:
+    """A declared id from Dash's spec text (a few hundred distinct ones: cached; read only)."""
     return json.loads(text) if text.startswith("{") else text
 
 
@@ -190,6 +193,8 @@ def _check_value(component_id: Any, prop: str, value: Any) -> None:
         if not ok:
             raise BadRequest(f"{prop} of {str(name)[:60]} must be {what}")
 
+    if isinstance(value, str):
+        need(len(value) <= MAX_TEXT, "shorter")
     if prop in ("search", "pathname", "hash", "href", "placeholder", "className"):
         need(value is None or isinstance(value, str), "text")
     elif prop in ("n_clicks", "n_clicks_timestamp", "active_page", "n_intervals"):
@@ -200,6 +205,7 @@ def _check_value(component_id: Any, prop: str, value: Any) -> None:
         need(_is_id(value), "an id")
     elif prop in ("clickData", "hoverData", "selectedData", "relayoutData"):
         need(value is None or isinstance(value, dict), "an object")
+        _size_ok(value)
     elif prop == "value" and name == ids.YEARS:
         need(
             value is None
@@ -222,8 +228,12 @@ def _check_value(component_id: Any, prop: str, value: Any) -> None:
             _scalar(value) or (isinstance(value, list) and all(_scalar(v) for v in value)),
             "a value or a list of values",
         )
+        if isinstance(value, list):
+            need(all(len(v) <= MAX_TEXT for v in value if isinstance(v, str)), "shorter")
     elif prop == "data" and name == ids.LANG:
         need(value is None or value in ("en", "fr"), "a language")
+    elif isinstance(value, dict | list):  # any other structured property: bounded
+        _size_ok(value)
 
 
 def _check_outputs(output: str, given: Any) -> None:
@@ -261,7 +271,6 @@ def check_update_body(raw: bytes, callback_map: dict) -> dict:
         raise BadRequest("not JSON") from None
     if not isinstance(body, dict):
         raise BadRequest("not a JSON object")
-    _size_ok(body)
     output = body.get("output")
     if not isinstance(output, str):
         raise BadRequest("'output' must be text")
