@@ -42,16 +42,29 @@ def private_folder(folder: Path) -> Path:
     return folder
 
 
-def _pinned_job(fn, path: str, memory: str, limits: db.Limits):
-    """`fn` reading one snapshot of the app's warehouse, in whichever process runs it."""
+class _PinnedJob:
+    """A job function reading one snapshot of the app's warehouse, in whichever process runs it.
 
-    @functools.wraps(fn)
-    def job(*args, **kwargs):
-        warehouse = db.Warehouse(Path(path), memory, limits)
+    A class (not a closure): the spawned job process receives it pickled, and a plain instance
+    of a module-level class pickles by reference, whatever the function's module holds.
+    """
+
+    def __init__(self, fn, path: str, memory: str, limits: db.Limits):
+        self.fn = fn
+        self.path = path
+        self.memory = memory
+        self.limits = limits
+        functools.update_wrapper(self, fn)
+
+    def __call__(self, *args, **kwargs):
+        warehouse = db.Warehouse(Path(self.path), self.memory, self.limits)
         with db.pinned(warehouse):
-            return fn(*args, **kwargs)
+            return self.fn(*args, **kwargs)
 
-    return job
+
+def _pinned_job(fn, path: str, memory: str, limits: db.Limits) -> _PinnedJob:
+    """`fn` pinned to the app's warehouse (see `_PinnedJob`)."""
+    return _PinnedJob(fn, path, memory, limits)
 
 
 class _Pinning:
