@@ -260,7 +260,7 @@ def update_charts(search, variant_values, graph_ids, variant_ids):
         if isinstance(v, str)
     }
 
-    def draw(graph_id: dict) -> dict:
+    def draw(graph_id: dict) -> object:
         chart = REGISTRY.get(graph_id["key"])
         if chart is None:
             return no_update

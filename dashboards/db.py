@@ -168,13 +168,13 @@ class Warehouse:
             ) from None
         identity = (str(path.resolve()), st.st_ino, st.st_mtime_ns, st.st_size)
         with self._lock:
-            old = self._snapshot
-            if old is None or old.identity != identity:
+            current = old = self._snapshot
+            if current is None or current.identity != identity:
                 memory = self._memory() if callable(self._memory) else self._memory
-                self._snapshot = Snapshot(path, identity, memory)
+                current = self._snapshot = Snapshot(path, identity, memory)
                 if old is not None:
                     old.retire()
-            return self._snapshot.acquire()
+            return current.acquire()
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         """A new cursor on the current file (tests; queries go through `query`)."""

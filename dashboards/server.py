@@ -19,6 +19,7 @@
 from __future__ import annotations
 
 import contextlib
+import copy
 import functools
 import json
 import logging
@@ -298,8 +299,7 @@ def _skeleton(component: Any) -> Any:
     try:
         return type(component)(id=component.id)
     except TypeError:  # a component with other required props: keep it, emptied
-        clone = type(component).__new__(type(component))
-        clone.__dict__.update(component.__dict__)
+        clone = copy.copy(component)
         clone.children = None
         return clone
 
