@@ -1,22 +1,24 @@
 """The UNESCO NGO-partnership dashboard: `python app.py` (demo data is built on first run).
 
-Configuration by environment variables (see README): WAREHOUSE_PATH, HOST, PORT, DEBUG,
-REDIS_URL, DASH_URL_BASE_PATHNAME.
+Configuration by environment variables, read once into `dashboards.settings.Settings` (see the
+README's configuration table).
 """
 
 from __future__ import annotations
 
 import fcntl
 import logging
-import os
 import sys
+import threading
 from pathlib import Path
+
+from dashboards.settings import Settings, SettingsError, load_settings
 
 ROOT = Path(__file__).resolve().parent
 log = logging.getLogger("app")
 
 
-def ensure_warehouse() -> None:
+def ensure_warehouse(settings: Settings | None = None) -> None:
     """Build the demo warehouse on first run (or rebuild it after a schema change).
 
     Under a lock: several gunicorn workers start at once and must not write the demo files
@@ -27,17 +29,15 @@ def ensure_warehouse() -> None:
     with open(lock_path, "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
-            _ensure_warehouse()
+            _ensure_warehouse((settings or load_settings()).warehouse_path)
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-def _ensure_warehouse() -> None:
-    from dashboards.db import warehouse_path
+def _ensure_warehouse(path: Path) -> None:
     from etl.demo import write_demo
     from etl.load import ETL_VERSION, load_directory, summary_text, warehouse_version
 
-    path = warehouse_path()
     demo_dir = ROOT / "data" / "demo"
     if path.exists():
         version, source = warehouse_version(path)
@@ -58,46 +58,84 @@ def _ensure_warehouse() -> None:
     print(summary_text(summary), flush=True)
 
 
-def create_app(config: dict | None = None):
-    """The Dash app (a factory, so tests can build one per warehouse)."""
+_BUILD_LOCK = threading.Lock()  # Dash's page and callback registries are per process
+
+
+def create_app(settings: Settings | None = None):
+    """The Dash app for one set of settings (a factory: tests build one per warehouse).
+
+    The app owns its warehouse (pinned per request), its result cache and its background-job
+    manager; its callbacks are registered by `register_callbacks`, and `dashboards.server`
+    guards its requests (body checks, request ids and logs, security headers, compression).
+    """
     import dash
     import dash_bootstrap_components as dbc  # noqa: F401 - registers the components
     from dash import dcc, html
 
-    from dashboards import ids
-    from dashboards.layout import shell
+    from dashboards import background, cache, db, ids
+    from dashboards import server as guard
+    from dashboards.callbacks import register_callbacks
 
-    config = dict(config or {})
-    if "background_callback_manager" not in config:
-        # Briefing packs run as background callbacks: embedded DiskcacheManager by default,
-        # CeleryManager on Redis when REDIS_URL is set (docs/exports.md).
-        from dashboards.exports.web import background_manager
-
-        config["background_callback_manager"] = background_manager()
-    app = dash.Dash(
-        __name__,
-        use_pages=True,
-        pages_folder=str(ROOT / "dashboards" / "pages"),
-        assets_folder=str(ROOT / "assets"),
-        suppress_callback_exceptions=True,
-        title="UNESCO · NGO partnership",
-        update_title=None,
-        serve_locally=True,
-        **config,
+    settings = settings or load_settings()
+    limits = db.Limits(
+        time_limit_s=settings.query_time_limit_s,
+        max_rows=settings.query_max_rows,
+        export_max_rows=settings.export_max_rows,
     )
-    app.layout = html.Div(
-        [
-            dcc.Location(id=ids.URL, refresh="callback-nav"),
-            dcc.Store(id=ids.LANG, data=None),
-            dcc.Store(id=ids.DOC_TITLE),
-            dcc.Store(id=ids.RENDERED),
-            html.Div(id=ids.DOC_TITLE_SINK, hidden=True),
-            shell(),
-        ]
-    )
-    import dashboards.callbacks  # noqa: F401 - registers the framework callbacks
+    warehouse = db.Warehouse(settings.warehouse_path, settings.duckdb_memory_limit, limits)
+    results = cache.LRU()
+    with _BUILD_LOCK, db.pinned(warehouse), _using(results):
+        from dashboards.layout import shell
 
+        app = dash.Dash(
+            __name__,
+            use_pages=True,
+            pages_folder=str(ROOT / "dashboards" / "pages"),
+            assets_folder=str(ROOT / "assets"),
+            # Callback validation stays on: `validation_layout` holds every page's components.
+            suppress_callback_exceptions=False,
+            title="UNESCO · NGO partnership",
+            update_title=None,
+            serve_locally=True,
+            url_base_pathname=settings.dash_url_base_pathname,
+            background_callback_manager=background.make_manager(settings, limits),
+        )
+        # Our router (dashboards.callbacks.route) renders the pages: Dash's own page router,
+        # which it would wire on the first request (callbacks on ids this layout does not
+        # have, and a validation layout of its own), stays off.
+        app._got_first_request["pages"] = True
+        dash._get_app.app_context.set(app)  # links built below carry this app's URL prefix
+        app.layout = html.Div(
+            [
+                dcc.Location(id=ids.URL, refresh="callback-nav"),
+                dcc.Store(id=ids.LANG, data=None),
+                dcc.Store(id=ids.DOC_TITLE),
+                dcc.Store(id=ids.RENDERED),
+                html.Div(id=ids.DOC_TITLE_SINK, hidden=True),
+                shell(),
+            ]
+        )
+        register_callbacks(app)
+        app.validation_layout = guard.validation_layout(app)
+    guard.install(app, settings, warehouse, results)
     return app
+
+
+class _using:
+    """Make an LRU the current cache inside a `with` block."""
+
+    def __init__(self, lru):
+        self.lru = lru
+
+    def __enter__(self):
+        from dashboards import cache
+
+        self.token = cache.use(self.lru)
+
+    def __exit__(self, *exc):
+        from dashboards import cache
+
+        cache.reset(self.token)
 
 
 def __getattr__(name: str):
@@ -109,14 +147,16 @@ def __getattr__(name: str):
       building the app registers the background callbacks as Celery tasks in the worker.
     """
     if name == "server":
-        ensure_warehouse()
-        server = create_app().server
+        settings = load_settings()
+        ensure_warehouse(settings)
+        server = create_app(settings).server
         globals()["server"] = server
         return server
     if name == "celery_app":
-        if not os.environ.get("REDIS_URL"):
+        settings = load_settings()
+        if not settings.redis_url:
             raise RuntimeError("set REDIS_URL to run a Celery worker for background callbacks")
-        manager = create_app()._background_manager
+        manager = create_app(settings)._background_manager
         return manager.handle
     raise AttributeError(name)
 
@@ -125,15 +165,24 @@ def main() -> int:
     """Build the demo warehouse if needed, then serve the app."""
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
-        ensure_warehouse()
+        settings = load_settings()
+    except SettingsError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    try:
+        ensure_warehouse(settings)
+        app = create_app(settings)
     except Exception as e:  # a clear line, not a traceback
         print(f"error: {e}", file=sys.stderr)
         return 1
-    app = create_app()
+    from dashboards.server import QuietRequestHandler
+
     app.run(
-        host=os.environ.get("HOST", "127.0.0.1"),
-        port=int(os.environ.get("PORT", "8050")),
-        debug=os.environ.get("DEBUG", "") not in ("", "0", "false"),
+        host=settings.host,
+        port=settings.port,
+        debug=settings.debug,
+        dev_tools_disable_version_check=True,  # no call home (and the CSP would refuse it)
+        request_handler=QuietRequestHandler,
     )
     return 0
 

@@ -13,9 +13,11 @@ Sized for the 2-core reference machine and measured by `python -m bench` (docs/p
 
 import os
 
-bind = os.environ.get(
-    "GUNICORN_BIND", f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8050')}"
-)
+from dashboards.settings import load_settings
+
+# The app's settings decide the address too (HOST, PORT), read once like the app reads them.
+_settings = load_settings()
+bind = os.environ.get("GUNICORN_BIND", f"{_settings.host}:{_settings.port}")
 worker_class = "gthread"
 workers = int(os.environ.get("GUNICORN_WORKERS", os.environ.get("WEB_CONCURRENCY", "2")))
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
@@ -47,11 +49,14 @@ def post_worker_init(worker):
     try:
         from dashboards.charts import all_charts
         from dashboards.filters import Filters
+        from dashboards.server import serving
 
         worker.wsgi.test_client().get("/")
-        # The unfiltered view of every chart, in both languages: what a first visitor opens.
-        for chart in all_charts():
-            for lang in ("en", "fr"):
-                chart.figure_json(Filters(), lang)
+        # The unfiltered view of every chart, in both languages: what a first visitor opens,
+        # computed from the app's warehouse into the app's own cache.
+        with serving(worker.wsgi):
+            for chart in all_charts():
+                for lang in ("en", "fr"):
+                    chart.figure_json(Filters(), lang)
     except Exception as e:  # a warm-up problem must not stop the worker
         worker.log.warning("warm-up failed: %s", e)

@@ -21,6 +21,17 @@
     return new Intl.NumberFormat(locale, { maximumFractionDigits: 0 }).format(value);
   };
 
+  /* The app's URL prefix (DASH_URL_BASE_PATHNAME, e.g. "/ngo/" behind a proxy), from Dash's config. */
+  function prefix() {
+    try {
+      var config = JSON.parse(document.getElementById("_dash-config").textContent);
+      var p = config.requests_pathname_prefix || config.url_base_pathname || "/";
+      return p.charAt(p.length - 1) === "/" ? p : p + "/";
+    } catch (e) {
+      return "/";
+    }
+  }
+
   /* Same-tab navigation like dcc.Link: the Dash router handles the new address. */
   function follow(event, href) {
     if (event.defaultPrevented || event.button !== 0) {
@@ -47,7 +58,7 @@
       return React.createElement("span", null, text);
     }
     var query = typeof data.query === "string" && data.query.charAt(0) === "?" ? data.query : "";
-    var href = "/partners/" + encodeURIComponent(String(data.partner_id)) + query;
+    var href = prefix() + "partners/" + encodeURIComponent(String(data.partner_id)) + query;
     return React.createElement(
       "a",
       {

@@ -1,12 +1,14 @@
 """A small in-process cache for query results and figures.
 
 Keys always start with the warehouse version, so a new load never serves stale results; the
-rest of the key is the chart name, the canonical filter string and the language. Each worker
-process has its own cache (workers share no memory), bounded by entry count.
+rest of the key is the chart name, the canonical filter string and the language. Each app owns
+its cache (`create_app` makes one and sets it for each request); the command line and tests use
+the process's default `RESULTS`. Bounded by entry count.
 """
 
 from __future__ import annotations
 
+import contextvars
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
@@ -27,6 +29,9 @@ class LRU:
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
+
+    def __len__(self) -> int:
+        return len(self._data)
 
     def get_or_compute(self, key: Hashable, compute: Callable[[], T]) -> T:
         """The cached value for key, computing (outside the lock) and storing it on a miss."""
@@ -50,8 +55,25 @@ class LRU:
 
 
 RESULTS = LRU()
+_CURRENT: contextvars.ContextVar[LRU | None] = contextvars.ContextVar("app_cache", default=None)
+
+
+def use(lru: LRU) -> contextvars.Token:
+    """Make `lru` the cache of the current request (undo with `_CURRENT.reset(token)`)."""
+    return _CURRENT.set(lru)
+
+
+def reset(token: contextvars.Token) -> None:
+    """Undo `use`."""
+    _CURRENT.reset(token)
+
+
+def current() -> LRU:
+    """The cache of the app serving this request, else the process's default."""
+    lru = _CURRENT.get()
+    return RESULTS if lru is None else lru  # not `or`: an empty LRU is falsy
 
 
 def cached(*key: Hashable, compute: Callable[[], T]) -> T:
     """Cache `compute()` under (warehouse version, *key)."""
-    return RESULTS.get_or_compute((db.version(), *key), compute)
+    return current().get_or_compute((db.version(), *key), compute)

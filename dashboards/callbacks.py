@@ -4,12 +4,21 @@ Why our own router: Dash's `page_container` re-renders the whole page whenever t
 changes, and our filters live in the query string. Routing on the path (and the language) only
 lets a filter change update the charts in place: one request for the URL, one for the figures.
 Pages still come from `dash.page_registry` (`register_page` in `dashboards/pages/`).
+
+Callbacks are registered on an app by `register_callbacks(app)`, never as an import side effect,
+so two apps in one process each have all of them. Page and export modules still declare theirs
+with `dash.callback`; those declarations are collected from Dash's global list once and attached
+to every app the same way.
 """
 
 from __future__ import annotations
 
+import contextvars
+import copy
+import json
 import logging
 import re
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import dash
@@ -19,14 +28,14 @@ from dash import (
     Input,
     Output,
     State,
-    callback,
-    clientside_callback,
     ctx,
     no_update,
 )
+from dash import _callback as dash_callbacks
 
-from dashboards import ids, layout
+from dashboards import db, ids, layout
 from dashboards.charts import REGISTRY, all_charts
+from dashboards.figures import common
 from dashboards.filters import URL_KEYS, Filters, parse_lang
 from dashboards.i18n import gettext
 from dashboards.queries.activities import year_range
@@ -40,8 +49,37 @@ DIMS = tuple(URL_KEYS)
 SYNC_OUTPUTS = len(DIMS) + 5
 
 
+def app_path(pathname: str | None) -> str:
+    """The app's own path of a browser path: the URL prefix (DASH_URL_BASE_PATHNAME) removed."""
+    path = pathname if isinstance(pathname, str) else "/"
+    try:
+        prefix = dash.get_app().config.requests_pathname_prefix or "/"
+    except (AttributeError, dash.exceptions.AppNotFoundError):  # called outside an app
+        prefix = "/"
+    if prefix != "/" and (path + "/").startswith(prefix):
+        path = path[len(prefix) - 1 :]
+    return "/" + path.strip("/")
+
+
+def _text(value: object) -> str:
+    """A query string or path as the callback takes it: text, else empty.
+
+    The request guard (dashboards.server) refuses other types before Dash; this keeps a callback
+    called any other way from passing a client's structure on.
+    """
+    return value if isinstance(value, str) else ""
+
+
+def _outputs_list() -> list | None:
+    """The outputs Dash matched for the running callback (None when called directly)."""
+    try:
+        return ctx.outputs_list
+    except (LookupError, dash.exceptions.MissingCallbackContextException):
+        return None
+
+
 def match_page(pathname: str) -> tuple[dict | None, dict]:
-    """The registered page for a path (with path variables), or (None, {})."""
+    """The registered page for an app path (with path variables), or (None, {})."""
     path = "/" + (pathname or "/").strip("/")
     for page in dash.page_registry.values():
         if page.get("path") == path:
@@ -71,112 +109,59 @@ def render_page(pathname: str, lang: str) -> tuple[object, str, bool]:
     return body, f"{title} · UNESCO", page.get("filters", True)
 
 
-@callback(
-    Output(ids.PAGE, "children"),
-    Output(ids.DOC_TITLE, "data"),
-    Output(ids.FILTER_BAR, "hidden"),
-    Output({"type": "nav-link", "path": ALL}, "active"),
-    Output(ids.RENDERED, "data"),
-    Input(ids.URL, "pathname"),
-    Input(ids.LANG, "data"),
-    State(ids.URL, "search"),
-    State(ids.RENDERED, "data"),
-    State({"type": "nav-link", "path": ALL}, "id"),
-)
 def route(pathname, lang, search, rendered, nav_ids):
     """Render the page for the path and language; a filter change leaves it in place.
 
     Not an Input on the query string: Dash would then not fire the new page's own callbacks
     (they listen to the query string too) when the page arrives.
     """
-    lang = lang or parse_lang(search)
-    path = "/" + (pathname or "/").strip("/")
+    search = _text(search)
+    lang = lang if lang in ("en", "fr") else parse_lang(search)
+    path = app_path(pathname)
     key = {"path": path, "lang": lang}
+    # As many nav-link values as Dash expects (the outputs it matched, not a state the client sent).
+    expected = _outputs_list()
+    n_links = len(expected[3]) if expected else len(nav_ids or [])
     if rendered == key:
-        return no_update, no_update, no_update, [no_update] * len(nav_ids), no_update
-    body, title, with_filters = render_page(path, lang)
+        return no_update, no_update, no_update, [no_update] * n_links, no_update
+    try:
+        body, title, with_filters = render_page(path, lang)
+    except db.QueryLimitExceeded as e:
+        body, title, with_filters = limit_notice(limit_message(e, lang)), "UNESCO", True
+    links = [o["id"] for o in expected[3]] if expected else nav_ids
     active = [
-        i["path"] == path or (i["path"] != "/" and path.startswith(i["path"] + "/"))
-        for i in nav_ids
+        str(i.get("path")) == path
+        or (i.get("path") != "/" and path.startswith(str(i.get("path")) + "/"))
+        for i in links
     ]
     return body, title, not with_filters, active, key
 
 
-@callback(
-    Output({"type": "i18n-text", "key": ALL, "slot": ALL}, "children"),
-    *(Output(ids.DROPDOWN[d], "options") for d in DIMS),
-    *(Output(ids.DROPDOWN[d], "placeholder") for d in DIMS),
-    Output(ids.YEARS, "min"),
-    Output(ids.YEARS, "max"),
-    Output(ids.YEARS, "marks"),
-    Input(ids.LANG, "data"),
-    State({"type": "i18n-text", "key": ALL, "slot": ALL}, "id"),
-)
 def localise(lang, text_ids):
     """Translate the shell's texts and the filter options when the language changes."""
-    lang = lang or "en"
+    lang = lang if lang in ("en", "fr") else "en"
     c = layout.localised_controls(lang)
+    expected = _outputs_list()
+    texts = [o["id"] for o in expected[0]] if expected else text_ids
     return (
-        [gettext(msgid, lang) for msgid in (i["key"] for i in text_ids)],
+        [gettext(str(msgid), lang) for msgid in (i.get("key") for i in texts)],
         *(c["options"][d] for d in DIMS),
         *(c["placeholder"] for _ in DIMS),
         *c["years"],
     )
 
 
-clientside_callback(
-    "function(t) { if (t) { document.title = t; } return ''; }",
-    Output(ids.DOC_TITLE_SINK, "children"),
-    Input(ids.DOC_TITLE, "data"),
-)
-
-# Page links and language links keep the current filters.
-clientside_callback(
-    """
-    function(search, pathname, navIds, langIds) {
-        const params = new URLSearchParams(search || '');
-        const lang = params.get('lang');
-        const nav = navIds.map(id => id.path + (search || ''));
-        const langs = langIds.map(id => {
-            const p = new URLSearchParams(search || '');
-            if (id.lang === 'en') { p.delete('lang'); } else { p.set('lang', id.lang); }
-            const q = p.toString().replace(/%2C/g, ',');
-            return (pathname || '/') + (q ? '?' + q : '');
-        });
-        const current = lang === 'fr' ? 'fr' : 'en';
-        const classes = langIds.map(id => 'lang-link link-light px-1' +
-            (id.lang === current ? ' fw-bold text-decoration-underline' : ' opacity-75'));
-        return [nav, langs, classes];
-    }
-    """,
-    Output({"type": "nav-link", "path": ALL}, "href"),
-    Output({"type": "lang-link", "lang": ALL}, "href"),
-    Output({"type": "lang-link", "lang": ALL}, "className"),
-    Input(ids.URL, "search"),
-    State(ids.URL, "pathname"),
-    State({"type": "nav-link", "path": ALL}, "id"),
-    State({"type": "lang-link", "lang": ALL}, "id"),
-)
-
-
-@callback(
-    Output(ids.URL, "search"),
-    Output(ids.YEARS, "value"),
-    *(Output(ids.DROPDOWN[d], "value") for d in DIMS),
-    Output(ids.CHIPS, "children"),
-    Output(ids.NOTICES, "children"),
-    Output(ids.LANG, "data"),
-    Input(ids.URL, "search"),
-    Input(ids.YEARS, "value"),
-    *(Input(ids.DROPDOWN[d], "value") for d in DIMS),
-    Input({"type": ids.CHIP_REMOVE, "dim": ALL, "value": ALL}, "n_clicks"),
-    Input(ids.CLEAR_ALL, "n_clicks"),
-    Input({"type": ids.CHART_GRAPH, "key": ALL}, "clickData"),
-    State(ids.LANG, "data"),
-)
 def sync_filters(search, years, *rest):
     """Keep URL and filter bar in step: the URL is the state, the controls edit it."""
-    values = rest[: len(DIMS)]
+    search = _text(search)
+    values = [
+        [x for x in v if isinstance(x, str)]
+        if isinstance(v, list)
+        else [v]
+        if isinstance(v, str)
+        else []
+        for v in rest[: len(DIMS)]
+    ]
     _chips, _clear, _clicks, current_lang = rest[len(DIMS) :]
     lo, hi = year_range()
     lang = parse_lang(search)
@@ -251,66 +236,224 @@ def _apply_click(filters: Filters, chart_key: str, click: dict | None) -> Filter
         if code is None:
             continue
         if dim == "years":
-            year = int(code)
+            try:
+                year = int(code)
+            except (TypeError, ValueError, OverflowError):
+                return None  # not a year: a click the chart could not have sent
             out = Filters.from_query(out.to_query().lstrip("?") + f"&years={year}")[0]
         else:
             out = out.toggle(dim, str(code))
     return out
 
 
-@callback(
-    Output({"type": ids.CHART_GRAPH, "key": ALL}, "figure"),
-    Input(ids.URL, "search"),
-    Input({"type": ids.CHART_VARIANT, "key": ALL}, "value"),
-    State({"type": ids.CHART_GRAPH, "key": ALL}, "id"),
-    State({"type": ids.CHART_VARIANT, "key": ALL}, "id"),
-)
 def update_charts(search, variant_values, graph_ids, variant_ids):
     """Every chart on the page, for the filters in the URL (and the variant chosen, if any).
 
     Figures are cached, so a variant control redrawing the page's charts costs no queries.
     """
+    search = _text(search)
     filters, _ = Filters.from_query(search)
     lang = parse_lang(search)
-    variants = {i["key"]: v for i, v in zip(variant_ids, variant_values, strict=True)}
+    variants = {
+        i.get("key"): v
+        for i, v in zip(variant_ids or [], variant_values or [], strict=False)
+        if isinstance(v, str)
+    }
 
-    def draw(graph_id: dict) -> dict:
-        return REGISTRY[graph_id["key"]].figure_json(filters, lang, variants.get(graph_id["key"]))
+    def draw(graph_id: dict) -> object:
+        chart = REGISTRY.get(graph_id["key"])
+        if chart is None:
+            return no_update
+        try:
+            return chart.figure_json(filters, lang, variants.get(graph_id["key"]))
+        except db.QueryLimitExceeded as e:
+            return common.empty_figure(lang, limit_message(e, lang)).to_plotly_json()
 
-    # DuckDB releases the GIL while it runs a query, so a page's charts compute side by side.
-    return list(_CHART_POOL.map(draw, graph_ids))
+    # DuckDB releases the GIL while it runs a query, so a page's charts compute side by side;
+    # each in a copy of this request's context, so all read the warehouse the request pinned.
+    # The graphs Dash expects figures for (its outputs), not a list the client sent as state.
+    expected = _outputs_list()
+    graphs = [o["id"] for o in expected] if expected else graph_ids
+    futures = [
+        _CHART_POOL.submit(contextvars.copy_context().run, draw, graph_id) for graph_id in graphs
+    ]
+    return [f.result() for f in futures]
 
 
-@callback(
-    Output({"type": ids.CHART_TABLE_COLLAPSE, "key": MATCH}, "is_open"),
-    Output({"type": ids.CHART_TABLE, "key": MATCH}, "children"),
-    Input({"type": ids.CHART_TABLE_TOGGLE, "key": MATCH}, "n_clicks"),
-    Input(ids.URL, "search"),
-    State({"type": ids.CHART_TABLE_COLLAPSE, "key": MATCH}, "is_open"),
-    prevent_initial_call=True,
-)
+def limit_notice(message: str):
+    """An alert in place of content whose query went past its limits."""
+    import dash_bootstrap_components as dbc
+
+    return dbc.Alert(message, color="warning", className="my-3", role="alert")
+
+
+def limit_message(error: db.QueryLimitExceeded, lang: str) -> str:
+    """What the user reads when a query went past its time limit or row cap."""
+    if isinstance(error, db.QueryTimeout):
+        return gettext("The query took too long: narrow the filters or try again later.", lang)
+    return gettext("The answer is too large to show: narrow the filters.", lang)
+
+
 def toggle_table(n_clicks, search, is_open):
     """Show a chart's data as a table (computed only while open)."""
+    search = _text(search)
     key = ctx.outputs_list[0]["id"]["key"]
     opening = ctx.triggered_id != ids.URL and not is_open
     if ctx.triggered_id == ids.URL and not is_open:
         return no_update, no_update
     if not opening and ctx.triggered_id != ids.URL:
         return False, None
-    chart = REGISTRY[key]
+    chart = REGISTRY.get(key)
+    if chart is None:
+        return no_update, no_update
     filters, _ = Filters.from_query(search)
     lang = parse_lang(search)
-    frame = chart.frame(filters)
+    try:
+        frame = chart.frame(filters)
+    except db.QueryLimitExceeded as e:
+        return True, limit_notice(limit_message(e, lang))
     table = chart.table(frame, lang) if chart.table else frame
     return True, layout.data_table(table, lang)
 
 
-@callback(
-    Output(ids.MORE_FILTERS, "is_open"),
-    Input(ids.MORE_FILTERS_TOGGLE, "n_clicks"),
-    State(ids.MORE_FILTERS, "is_open"),
-    prevent_initial_call=True,
-)
 def toggle_more(_n, is_open):
     """Show or hide the secondary filters."""
     return not is_open
+
+
+# ---------------------------------------------------------------------------------------------
+# Registration
+# ---------------------------------------------------------------------------------------------
+
+_DOC_TITLE_JS = "function(t) { if (t) { document.title = t; } return ''; }"
+
+# Page links and language links keep the current filters; page links carry the URL prefix.
+_LINKS_JS = """
+function(search, pathname, navIds, langIds) {
+    const prefix = %s;
+    const params = new URLSearchParams(search || '');
+    const lang = params.get('lang');
+    const nav = navIds.map(id => prefix + id.path.replace(/^\\//, '') + (search || ''));
+    const langs = langIds.map(id => {
+        const p = new URLSearchParams(search || '');
+        if (id.lang === 'en') { p.delete('lang'); } else { p.set('lang', id.lang); }
+        const q = p.toString().replace(/%%2C/g, ',');
+        return (pathname || prefix) + (q ? '?' + q : '');
+    });
+    const current = lang === 'fr' ? 'fr' : 'en';
+    const classes = langIds.map(id => 'lang-link link-light px-1' +
+        (id.lang === current ? ' fw-bold text-decoration-underline' : ' opacity-75'));
+    return [nav, langs, classes];
+}
+"""
+
+_DECLARED_LOCK = threading.Lock()
+_DECLARED_MAP: dict[str, dict] = {}
+_DECLARED_LIST: dict[str, dict] = {}
+_DECLARED_SCRIPTS: list[str] = []
+
+
+def _collect_declared() -> None:
+    """Move `dash.callback` declarations from Dash's global lists into ours (kept per process).
+
+    Dash hands its global lists to the first app that serves a request and empties them, so a
+    second app would get none; and page modules run again for each app Dash builds (the later
+    declaration of the same output replaces the earlier one).
+    """
+    for key in list(dash_callbacks.GLOBAL_CALLBACK_MAP):
+        _DECLARED_MAP[key] = dash_callbacks.GLOBAL_CALLBACK_MAP.pop(key)
+    for spec in dash_callbacks.GLOBAL_CALLBACK_LIST:
+        _DECLARED_LIST[spec["output"]] = spec
+    dash_callbacks.GLOBAL_CALLBACK_LIST.clear()
+    for script in dash_callbacks.GLOBAL_INLINE_SCRIPTS:
+        if script not in _DECLARED_SCRIPTS:
+            _DECLARED_SCRIPTS.append(script)
+    dash_callbacks.GLOBAL_INLINE_SCRIPTS.clear()
+
+
+def _attach_declared(app: dash.Dash) -> None:
+    for key, entry in _DECLARED_MAP.items():
+        entry = dict(entry)
+        if entry.get("background"):  # Dash pops keys of it at set-up: each app its own copy
+            entry["background"] = copy.copy(entry["background"])
+        app.callback_map[key] = entry
+    app._callback_list.extend(dict(spec) for spec in _DECLARED_LIST.values())
+    app._inline_scripts.extend(s for s in _DECLARED_SCRIPTS if s not in app._inline_scripts)
+
+
+def register_callbacks(app: dash.Dash) -> None:
+    """Register every callback of the dashboard on `app` (call once per app)."""
+    app.callback(
+        Output(ids.PAGE, "children"),
+        Output(ids.DOC_TITLE, "data"),
+        Output(ids.FILTER_BAR, "hidden"),
+        Output({"type": "nav-link", "path": ALL}, "active"),
+        Output(ids.RENDERED, "data"),
+        Input(ids.URL, "pathname"),
+        Input(ids.LANG, "data"),
+        State(ids.URL, "search"),
+        State(ids.RENDERED, "data"),
+        State({"type": "nav-link", "path": ALL}, "id"),
+    )(route)
+    app.callback(
+        Output({"type": "i18n-text", "key": ALL, "slot": ALL}, "children"),
+        *(Output(ids.DROPDOWN[d], "options") for d in DIMS),
+        *(Output(ids.DROPDOWN[d], "placeholder") for d in DIMS),
+        Output(ids.YEARS, "min"),
+        Output(ids.YEARS, "max"),
+        Output(ids.YEARS, "marks"),
+        Input(ids.LANG, "data"),
+        State({"type": "i18n-text", "key": ALL, "slot": ALL}, "id"),
+    )(localise)
+    app.clientside_callback(
+        _DOC_TITLE_JS, Output(ids.DOC_TITLE_SINK, "children"), Input(ids.DOC_TITLE, "data")
+    )
+    app.clientside_callback(
+        _LINKS_JS % json.dumps(app.get_relative_path("/")),
+        Output({"type": "nav-link", "path": ALL}, "href"),
+        Output({"type": "lang-link", "lang": ALL}, "href"),
+        Output({"type": "lang-link", "lang": ALL}, "className"),
+        Input(ids.URL, "search"),
+        State(ids.URL, "pathname"),
+        State({"type": "nav-link", "path": ALL}, "id"),
+        State({"type": "lang-link", "lang": ALL}, "id"),
+    )
+    app.callback(
+        Output(ids.URL, "search"),
+        Output(ids.YEARS, "value"),
+        *(Output(ids.DROPDOWN[d], "value") for d in DIMS),
+        Output(ids.CHIPS, "children"),
+        Output(ids.NOTICES, "children"),
+        Output(ids.LANG, "data"),
+        Input(ids.URL, "search"),
+        Input(ids.YEARS, "value"),
+        *(Input(ids.DROPDOWN[d], "value") for d in DIMS),
+        Input({"type": ids.CHIP_REMOVE, "dim": ALL, "value": ALL}, "n_clicks"),
+        Input(ids.CLEAR_ALL, "n_clicks"),
+        Input({"type": ids.CHART_GRAPH, "key": ALL}, "clickData"),
+        State(ids.LANG, "data"),
+    )(sync_filters)
+    app.callback(
+        Output({"type": ids.CHART_GRAPH, "key": ALL}, "figure"),
+        Input(ids.URL, "search"),
+        Input({"type": ids.CHART_VARIANT, "key": ALL}, "value"),
+        State({"type": ids.CHART_GRAPH, "key": ALL}, "id"),
+        State({"type": ids.CHART_VARIANT, "key": ALL}, "id"),
+    )(update_charts)
+    app.callback(
+        Output({"type": ids.CHART_TABLE_COLLAPSE, "key": MATCH}, "is_open"),
+        Output({"type": ids.CHART_TABLE, "key": MATCH}, "children"),
+        Input({"type": ids.CHART_TABLE_TOGGLE, "key": MATCH}, "n_clicks"),
+        Input(ids.URL, "search"),
+        State({"type": ids.CHART_TABLE_COLLAPSE, "key": MATCH}, "is_open"),
+        prevent_initial_call=True,
+    )(toggle_table)
+    app.callback(
+        Output(ids.MORE_FILTERS, "is_open"),
+        Input(ids.MORE_FILTERS_TOGGLE, "n_clicks"),
+        State(ids.MORE_FILTERS, "is_open"),
+        prevent_initial_call=True,
+    )(toggle_more)
+    with _DECLARED_LOCK:
+        _collect_declared()
+        _attach_declared(app)

@@ -59,7 +59,7 @@ def shell() -> html.Div:
             dbc.NavLink(
                 html.Span(label, id=label_id(label, "nav")),
                 id={"type": "nav-link", "path": path},
-                href=path,
+                href=dash.get_relative_path(path),
             )
         )
         for path, label in NAV
@@ -90,7 +90,7 @@ def shell() -> html.Div:
                                 "UNESCO · NGO partnership", id=label_id("UNESCO · NGO partnership")
                             ),
                         ],
-                        href="/",
+                        href=dash.get_relative_path("/"),
                     ),
                     dbc.Nav(links, navbar=True, className="me-auto flex-wrap"),
                     lang_switch,

@@ -133,6 +133,7 @@ def activities(filters: Filters, lang: str = "en") -> pd.DataFrame:
         ORDER BY a.year, a.activity_id
         """,  # noqa: S608 - predicate from Filters.where; name column from NAME_COLUMN whitelist
         params,
+        max_rows=db.export_max_rows(),
     )
     frame["geo_scope"] = [
         gettext(GEO_SCOPES[s], lang) if s in GEO_SCOPES else s for s in frame["geo_scope"]
@@ -163,6 +164,7 @@ def partners(filters: Filters, lang: str = "en") -> pd.DataFrame:
         ORDER BY p.name, p.partner_id
         """,  # noqa: S608 - predicates from Filters; name column from NAME_COLUMN whitelist
         params + pparams,
+        max_rows=db.export_max_rows(),
     )
     return _finish(frame, PARTNER_COLUMNS, lang)
 

@@ -168,7 +168,7 @@ def not_found(partner_id: str, lang: str) -> html.Div:
                     gettext("Back to the partner directory", lang),
                 ],
                 id=BACK,
-                href="/partners",
+                href=dash.get_relative_path("/partners"),
                 color="primary",
             ),
         ],
@@ -182,7 +182,7 @@ def back_link(lang: str) -> html.Div:
         dcc.Link(
             [html.I(className="bi bi-arrow-left me-1"), gettext("Partner directory", lang)],
             id=BACK,
-            href="/partners",
+            href=dash.get_relative_path("/partners"),
             className="small",
         ),
         className="mt-3",
@@ -452,4 +452,4 @@ def update_profile(search, partner_id):
 def back_href(search):
     """The way back to the directory keeps the filters and the language."""
     filters, _ = Filters.from_query(search)
-    return "/partners" + filters.to_query(parse_lang(search))
+    return dash.get_relative_path("/partners") + filters.to_query(parse_lang(search))

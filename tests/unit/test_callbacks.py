@@ -362,13 +362,35 @@ def test_chart_click_applies_a_filter(small):
     assert all(v is no_update for v in out.values())
 
 
-def test_sync_filters_returns_as_many_values_as_it_declares_outputs():
-    import dash._callback as dash_callback
+def test_sync_filters_returns_as_many_values_as_it_declares_outputs(small_warehouse, tmp_path):
+    from app import create_app
+    from dashboards.settings import load_settings
 
-    declared = [
-        cb["output"]
-        for cb in dash_callback.GLOBAL_CALLBACK_LIST
-        if f"{ids.CHIPS}.children" in cb["output"]
-    ]
+    app = create_app(
+        load_settings(warehouse_path=small_warehouse, background_cache_dir=tmp_path / "bg")
+    )
+    declared = [out for out in app.callback_map if f"{ids.CHIPS}.children" in out]
     assert len(declared) == 1
     assert len(declared[0].strip(".").split("...")) == callbacks.SYNC_OUTPUTS
+
+
+@pytest.mark.parametrize("code", ["abc", None, [], {"a": 1}, 10**400])
+def test_a_click_with_a_year_that_is_no_year_is_ignored(monkeypatch, code):
+    chart = Chart(
+        "overview",
+        "t",
+        "T",
+        query=lambda f: None,
+        figure=lambda f, lang: None,
+        cross_filter="years",
+    )
+    monkeypatch.setitem(REGISTRY, chart.key, chart)
+    assert callbacks._apply_click(Filters(), chart.key, {"points": [{"customdata": [code]}]}) in (
+        None,
+        Filters(),
+    )
+
+
+def test_sync_filters_takes_only_text_from_the_client(small):
+    out = _sync(5, trigger=(ids.URL, "search"), lang="en")
+    assert out is not None
