@@ -25,9 +25,9 @@ from dash import (
     no_update,
 )
 
-from dashboards import ids, layout
+from dashboards import dimensions, ids, layout
 from dashboards.charts import REGISTRY, all_charts
-from dashboards.filters import URL_KEYS, Filters, parse_lang
+from dashboards.filters import Filters, parse_lang
 from dashboards.i18n import gettext
 from dashboards.queries.activities import year_range
 
@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 _CHART_POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="charts")
 # Load every chart module now: a worker may answer a chart callback before rendering any page.
 all_charts()
-DIMS = tuple(URL_KEYS)
+DIMS = dimensions.FILTER_KEYS
 # sync_filters' outputs: search, years, one value per dropdown, chips, notices, language.
 SYNC_OUTPUTS = len(DIMS) + 5
 

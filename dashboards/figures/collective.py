@@ -40,9 +40,7 @@ def name_of(dimension: str, code: str | None, lang: str) -> str:
 
 
 def _order(dimension: str, codes) -> list[str]:
-    present = set(codes)
-    out = [c for c in vocab.codes(common.VOCABULARY.get(dimension, dimension)) if c in present]
-    return out + sorted(c for c in present if c not in out)
+    return common.ordered_codes(dimension, codes)
 
 
 def _partners(n: float, lang: str) -> str:

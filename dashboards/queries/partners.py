@@ -11,14 +11,14 @@ from urllib.parse import quote
 
 import pandas as pd
 
-from dashboards import db
+from dashboards import db, dimensions
 from dashboards.filters import Filters, partner_where
 
 # Language → name column of the reference tables (a whitelist: the only identifiers built here).
 _NAME = {"en": "name_en", "fr": "name_fr"}
 
 # The partner-level dimensions: applied to the partner rows, not to the counted activities.
-PARTNER_DIMS = ("statuses", "types")
+PARTNER_DIMS = dimensions.PARTNER_LEVEL
 
 
 def _name(lang: str) -> str:

@@ -135,7 +135,9 @@ def test_a_renamed_area_is_named_by_the_new_warehouse(tmp_path, reference_copy, 
     assert describe.filters_text(filters, "en") == "functional areas: Advocacy"
 
     path = reference_copy / "functional_areas.csv"
-    text = path.read_text(encoding="utf-8").replace("advocacy,Advocacy,", "advocacy,Policy advocacy,")
+    text = path.read_text(encoding="utf-8").replace(
+        "advocacy,Advocacy,", "advocacy,Policy advocacy,"
+    )
     path.write_text(text, encoding="utf-8")
     load_directory(FIXTURES / "small", db, reference_dir=reference_copy)
 
