@@ -50,6 +50,10 @@ class Dimension:
     phrase: str | None = None  # msgid naming the values in a subtitle ("%(values)s partners")
     phrase_rank: int = 99  # reading order of the subtitle ("Africa · Education · 2018–2024")
     lowercase: bool = False  # values in lower case inside the phrase ("associate partners")
+    # Codes whose names do not read inside `phrase` ("status not stated partners"), and the
+    # phrase used instead when one of them is chosen ("partner status: status not stated").
+    phrase_misfits: tuple[str, ...] = ()
+    phrase_otherwise: str | None = None
     colours: Mapping[str, str] = field(default_factory=dict)  # fixed colour per code
 
     # -- vocabulary ----------------------------------------------------------------------------
@@ -101,7 +105,10 @@ class Dimension:
         if self.lowercase:
             names = [n[:1].lower() + n[1:] for n in names]
         words = join(names, lang)
-        return gettext(self.phrase, lang, values=words) if self.phrase else words
+        phrase = self.phrase
+        if self.phrase_otherwise and any(c in self.phrase_misfits for c in codes):
+            phrase = self.phrase_otherwise
+        return gettext(phrase, lang, values=words) if phrase else words
 
     # -- colours -------------------------------------------------------------------------------
     def colour(self, code: str | None) -> str:
@@ -226,6 +233,9 @@ REGISTRY: dict[str, Dimension] = {
             phrase=N_("%(values)s partners"),
             phrase_rank=6,
             lowercase=True,
+            phrase_misfits=("not_stated",),
+            # TRANSLATORS: values are partner statuses in lower case, e.g. "status not stated".
+            phrase_otherwise=N_("partner status: %(values)s"),
             colours=theme.PARTNER_STATUS_COLOURS,
         ),
         Dimension(

@@ -9,14 +9,14 @@ Two keys with one folding underneath:
   word anywhere in a row. `assets/dashAgGridFunctions.js` (`foldSearch`) folds what the user types
   the same way; `tests/unit/test_text.py` keeps the two in step.
 
-Folding: Unicode NFKD, combining marks dropped, the letters NFKD leaves whole spelled out
-(œ → oe, æ → ae, ß → ss, ø → o, ł → l, đ → d, ı → i), lower case.
+Folding: the letters NFKD leaves whole spelled out (œ → oe, æ → ae, ß → ss, ø → o, ł → l,
+đ → d, ı → i), Unicode NFKD, marks dropped, lower case; letters and digits of every script kept
+(a name in Arabic or Chinese script stays searchable), anything else a word break.
 """
 
 from __future__ import annotations
 
 import functools
-import re
 import unicodedata
 
 # Letters that NFKD does not decompose, as French, Nordic, German, Polish, Turkish… write them.
@@ -41,27 +41,26 @@ _SPELLED_OUT = str.maketrans(
         "ı": "i",
     }
 )
-_NOT_WORD = re.compile(r"[^0-9a-z]+")
 
 
 @functools.lru_cache(maxsize=65536)
-def _letters(text: str) -> str:
+def _words(text: str) -> str:
+    """Folded letters and digits of any script; everything else a space."""
     decomposed = unicodedata.normalize("NFKD", text.translate(_SPELLED_OUT))
-    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return bare.translate(_SPELLED_OUT).lower()
+    bare = "".join(ch for ch in decomposed if not unicodedata.category(ch).startswith("M"))
+    return "".join(ch if ch.isalnum() else " " for ch in bare.lower())
 
 
 def fold(text: object) -> str:
     """Compare key of a code or name: no accents, no case, no punctuation or spaces."""
     if text is None:
         return ""
-    return _NOT_WORD.sub("", _letters(str(text)))
+    return _words(str(text)).replace(" ", "")
 
 
 def search_key(*parts: object) -> str:
     """Search key of some texts: folded words separated by single spaces (None parts skipped)."""
-    words = " ".join(_NOT_WORD.sub(" ", _letters(str(p))) for p in parts if p is not None)
-    return " ".join(words.split())
+    return " ".join(" ".join(_words(str(p)) for p in parts if p is not None and p == p).split())
 
 
 def matches(query: str, key: str) -> bool:

@@ -61,13 +61,12 @@ REGION_COLOURS: dict[str, str] = {
     "GLOBAL": NEUTRAL,
 }
 
-# Partner status: Paul Tol "muted" (cyan, rose, indigo); indigo for the closest relation; a
-# status the source does not state in Tol's grey, like every "not known" on the charts.
+# Partner status: Paul Tol "muted" (cyan, rose, indigo); indigo for the closest relation.
 PARTNER_STATUS_COLOURS: dict[str, str] = {
     "consultative": "#88CCEE",
     "associate": "#CC6677",
     "official_relations": "#332288",
-    "not_stated": NEUTRAL,
+    "not_stated": NEUTRAL,  # the source gives no status: grey, like other unknowns
 }
 
 # Functional areas: Paul Tol "muted", a different family from the fields so the two are not
@@ -85,6 +84,7 @@ AREA_COLOURS: dict[str, str] = {
 PARTNER_TYPE_COLOURS: dict[str, str] = {
     "ngo": "#0072B2",  # Okabe–Ito blue
     "foundation": "#E69F00",  # Okabe–Ito orange
+    "not_stated": NEUTRAL,  # the source gives no type
 }
 
 # Choropleths: one hue, light to dark (ColorBrewer "Blues" without its near-white end, so the
