@@ -20,7 +20,14 @@ from dashboards import ids
 from dashboards import layout as ui
 from dashboards.figures import partners as figures
 from dashboards.filters import Filters, parse_lang
-from dashboards.i18n import N_, count_text, format_money, format_partial_date, gettext
+from dashboards.i18n import (
+    N_,
+    count_text,
+    format_money,
+    format_partial_date,
+    gettext,
+    normalise_precision,
+)
 from dashboards.pages.partners import grid_options
 from dashboards.queries import partners as q
 
@@ -229,13 +236,13 @@ def identity_card(partner: dict, lang: str) -> dbc.Card:
     _ = lambda s, **kw: gettext(s, lang, **kw)  # noqa: E731
     status = partner["status_name"] or partner["status"]
     if partner.get("status_since"):
-        status = _(
-            "%(status)s since %(date)s",
-            status=status,
-            date=format_partial_date(
-                partner["status_since"], partner.get("status_since_precision"), lang
-            ),
-        )
+        precision = normalise_precision(partner.get("status_since_precision"))
+        when = format_partial_date(partner["status_since"], precision, lang)
+        if precision == "day":
+            status = _("%(status)s since %(date)s", status=status, date=when)
+        else:
+            # TRANSLATORS: a period, not a day: "Associate since 2015", "… since Mar 2012".
+            status = _("%(status)s since %(period)s", status=status, period=when)
     hq = ", ".join(str(v) for v in (partner.get("hq_city"), partner.get("hq_country")) if v)
     if partner.get("hq_region"):
         hq = f"{hq} — {partner['hq_region']}" if hq else partner["hq_region"]
