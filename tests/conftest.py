@@ -157,16 +157,15 @@ def build_display_warehouse(db: Path, source: Path | None = None) -> Path:
                 f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column}_precision VARCHAR"
             )
             con.execute(
-                f"UPDATE {table} SET {column}_precision = 'day' "
+                f"UPDATE {table} SET {column}_precision = 'day' "  # noqa: S608 - names above
                 f"WHERE {column} IS NOT NULL AND {column}_precision IS NULL"
             )
         for m in marks:
             assert (m["table"], m["column"]) in dated, m
             assert m["key_column"] in ("partner_id", "event"), m
-            con.execute(
-                f"UPDATE {m['table']} SET {m['column']}_precision = ? WHERE {m['key_column']} = ?",
-                [m["precision"], m["key"]],
-            )
+            table, column, key = m["table"], m["column"], m["key_column"]
+            sql = f"UPDATE {table} SET {column}_precision = ? WHERE {key} = ?"  # noqa: S608
+            con.execute(sql, [m["precision"], m["key"]])
         con.execute("CHECKPOINT")
     finally:
         con.close()
