@@ -153,9 +153,7 @@ def build_display_warehouse(db: Path, source: Path | None = None) -> Path:
     try:
         for table, column in sorted(dated):
             # Identifiers from this test's own lists; values as parameters.
-            con.execute(
-                f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column}_precision VARCHAR"
-            )
+            con.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column}_precision VARCHAR")
             con.execute(
                 f"UPDATE {table} SET {column}_precision = 'day' "  # noqa: S608 - names above
                 f"WHERE {column} IS NOT NULL AND {column}_precision IS NULL"
