@@ -6,63 +6,32 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
 import urllib.request
 from pathlib import Path
 
 import duckdb
 import pytest
+from app_server import start_app, stop
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures"
 SHIPPED_REFERENCE = ROOT / "data" / "reference"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def serve(tmp_path):
-    """Start `python app.py` on a warehouse (loopback, free port); stop it after the test."""
-    started: list[subprocess.Popen] = []
+    """Start `python app.py` on a warehouse; stop it after the test."""
+    started = []
 
     def start(warehouse: Path) -> str:
-        port = _free_port()
-        log = tmp_path / f"app-{port}.log"
-        env = {**os.environ, "WAREHOUSE_PATH": str(warehouse), "PORT": str(port)}
-        env["HOST"] = "127.0.0.1"
-        with open(log, "w") as out:
-            proc = subprocess.Popen(
-                [sys.executable, "app.py"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
-            )
+        proc, url = start_app(warehouse, tmp_path / f"app-{len(started)}.log")
         started.append(proc)
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            try:
-                urllib.request.urlopen(url + "/", timeout=2).read()
-                return url
-            except OSError:
-                if proc.poll() is not None:
-                    raise RuntimeError(f"app exited: {log.read_text()[-2000:]}") from None
-                time.sleep(0.3)
-        raise RuntimeError(f"app did not start: {log.read_text()[-2000:]}")
+        return url
 
     yield start
     for proc in started:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
 
 
 def _directory(url: str, search: str) -> tuple[dict[str, int], str]:
