@@ -45,6 +45,7 @@ class Dimension:
     facts_column: str | None = None  # its column in activity_facts (and *_facts tables)
     match: Match | None = None  # how facts_column matches: IN list, bitmask, or bridge table
     partner_column: str | None = None  # its column in `partners`: a partner-level filter
+    participant_column: str | None = None  # its column among collective-mechanism participants
     bar: Literal["primary", "secondary"] | None = None  # filter-bar row (None: not shown)
     bar_width: int = 3  # columns of 12 its dropdown takes in the filter bar
     phrase: str | None = None  # msgid naming the values in a subtitle ("%(values)s partners")
@@ -202,6 +203,7 @@ REGISTRY: dict[str, Dimension] = {
             url_key="region",
             facts_column="region_mask",
             match="mask",
+            participant_column="hq_region_code",  # the region of the partner's headquarters
             bar="primary",
             bar_width=2,
             phrase_rank=1,
@@ -228,6 +230,7 @@ REGISTRY: dict[str, Dimension] = {
             facts_column="partner_status_mask",
             match="mask",
             partner_column="status",
+            participant_column="status",  # the status at the event's date
             bar="secondary",
             # TRANSLATORS: e.g. "associate partners"; values are partner statuses in lower case.
             phrase=N_("%(values)s partners"),
@@ -247,6 +250,7 @@ REGISTRY: dict[str, Dimension] = {
             facts_column="partner_type_mask",
             match="mask",
             partner_column="partner_type",
+            participant_column="partner_type",
             bar="secondary",
             # TRANSLATORS: values are partner types, e.g. "partner type: NGO".
             phrase=N_("partner type: %(values)s"),
