@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from dashboards import dimensions, ids, vocab
-from dashboards.filters import URL_KEYS, VOCABULARY_OF, Filters, partner_where
 from dashboards.figures import theme
+from dashboards.filters import URL_KEYS, VOCABULARY_OF, Filters, partner_where
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -111,7 +111,9 @@ def _imports(path: Path) -> set[str]:
 
 def test_dashboards_never_imports_etl():
     offenders = {
-        str(p.relative_to(ROOT)): sorted(m for m in _imports(p) if m == "etl" or m.startswith("etl."))
+        str(p.relative_to(ROOT)): sorted(
+            m for m in _imports(p) if m == "etl" or m.startswith("etl.")
+        )
         for p in (ROOT / "dashboards").rglob("*.py")
     }
     assert {k: v for k, v in offenders.items() if v} == {}
