@@ -7,7 +7,7 @@ import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, clientside_callback, html
 
-from dashboards import cache, dimensions, ids
+from dashboards import cache, dimensions, ids, vocab
 from dashboards import layout as ui
 from dashboards.filters import LANGS, Filters, parse_lang
 from dashboards.i18n import N_, count_text, format_partial_date, gettext
@@ -229,17 +229,21 @@ def rows(filters: Filters, lang: str, include_all: bool) -> list[dict]:
     keep = [c for c, _, _ in COLUMNS if c in frame.columns]
     data = frame.astype(object).where(frame.notna(), None)
     out = []
-    for full in data.to_dict("records"):
-        row = {k: full[k] for k in keep}
-        row["query"] = query
-        for key in ("activities", "relations_since"):
-            if row[key] is not None:
-                row[key] = int(row[key])
-        since, precision = full.get("status_since"), full.get("status_since_precision")
-        row["status_since"] = format_partial_date(since, precision, lang, "iso") if since else None
-        row["status_since_text"] = format_partial_date(since, precision, lang) if since else ""
-        row["search"] = search_text(full)
-        out.append(row)
+    with vocab.pinned():  # one vocabulary for every row's search key
+        records = data.to_dict("records")
+        for full in records:
+            row = {k: full[k] for k in keep}
+            row["query"] = query
+            for key in ("activities", "relations_since"):
+                if row[key] is not None:
+                    row[key] = int(row[key])
+            since, precision = full.get("status_since"), full.get("status_since_precision")
+            row["status_since"] = (
+                format_partial_date(since, precision, lang, "iso") if since else None
+            )
+            row["status_since_text"] = format_partial_date(since, precision, lang) if since else ""
+            row["search"] = search_text(full)
+            out.append(row)
     return out
 
 

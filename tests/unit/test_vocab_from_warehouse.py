@@ -146,3 +146,21 @@ def test_a_renamed_area_is_named_by_the_new_warehouse(tmp_path, reference_copy, 
     assert labels["advocacy"] == "Policy advocacy"
     # The old name is no longer a valid URL value; the new one is.
     assert Filters.from_query("area=Policy advocacy")[0].areas == ("advocacy",)
+
+
+def test_one_answer_reads_one_vocabulary_even_across_a_load(
+    tmp_path, reference_copy, use_warehouse
+):
+    """Inside `vocab.pinned()` (a figure, a table) the lists stay those the answer began with."""
+    from dashboards import vocab
+    from etl.load import load_directory
+
+    db = tmp_path / "warehouse.duckdb"
+    load_directory(FIXTURES / "small", db, reference_dir=reference_copy)
+    use_warehouse(db)
+    with vocab.pinned() as snapshot:
+        _swap_areas(reference_copy, "capacity_building", "advocacy")
+        load_directory(FIXTURES / "small", db, reference_dir=reference_copy)
+        assert vocab.codes("area")[:2] == ["capacity_building", "advocacy"]
+        assert vocab.current() is snapshot
+    assert vocab.codes("area")[:2] == ["advocacy", "capacity_building"]
