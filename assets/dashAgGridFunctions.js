@@ -32,6 +32,25 @@
     }
   }
 
+  /*
+   * Text folded for the directory's search, exactly as dashboards/text.py `search_key` folds
+   * the rows: the letters NFKD leaves whole spelled out, NFKD, marks dropped, lower case,
+   * anything but letters and digits (of any script) a single space. "ÉDUCATION" → "education".
+   */
+  var SPELLED_OUT = {
+    "œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae", "ß": "ss", "ẞ": "ss", "ø": "o", "Ø": "o",
+    "ł": "l", "Ł": "l", "đ": "d", "Đ": "d", "ð": "d", "Ð": "d", "þ": "th", "Þ": "th", "ı": "i",
+  };
+  var SPELLED_OUT_RE = /[œŒæÆßẞøØłŁđĐðÐþÞı]/g;
+  funcs.foldSearch = function (text) {
+    var s = text === null || text === undefined ? "" : String(text);
+    s = s.replace(SPELLED_OUT_RE, function (c) {
+      return SPELLED_OUT[c];
+    });
+    s = s.normalize("NFKD").replace(/\p{M}/gu, "").toLowerCase();
+    return s.replace(/[^\p{L}\p{N}]+/gu, " ").trim();
+  };
+
   /* Same-tab navigation like dcc.Link: the Dash router handles the new address. */
   function follow(event, href) {
     if (event.defaultPrevented || event.button !== 0) {

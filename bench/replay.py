@@ -26,11 +26,10 @@ DROPDOWN_IDS: dict[str, str] = {}  # dropdown id → Filters dimension, filled b
 
 def vocabularies() -> dict[str, list[str]]:
     """Every filter dimension's codes (the real vocabularies), and the dropdown ids."""
-    from dashboards import ids, vocab
-    from dashboards.filters import VOCABULARY_OF
+    from dashboards import dimensions, ids
 
     DROPDOWN_IDS.update({v: k for k, v in ids.DROPDOWN.items()})
-    return {dim: vocab.codes(voc) for dim, voc in VOCABULARY_OF.items()}
+    return {d.key: d.codes() for d in dimensions.FILTERS}
 
 
 class FilterSource:

@@ -33,10 +33,10 @@ from dash import (
 )
 from dash import _callback as dash_callbacks
 
-from dashboards import db, ids, layout
+from dashboards import db, dimensions, ids, layout
 from dashboards.charts import REGISTRY, all_charts
 from dashboards.figures import common
-from dashboards.filters import URL_KEYS, Filters, parse_lang
+from dashboards.filters import Filters, parse_lang
 from dashboards.i18n import gettext
 from dashboards.queries.activities import year_range
 
@@ -44,7 +44,7 @@ log = logging.getLogger(__name__)
 _CHART_POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="charts")
 # Load every chart module now: a worker may answer a chart callback before rendering any page.
 all_charts()
-DIMS = tuple(URL_KEYS)
+DIMS = dimensions.FILTER_KEYS
 # sync_filters' outputs: search, years, one value per dropdown, chips, notices, language.
 SYNC_OUTPUTS = len(DIMS) + 5
 

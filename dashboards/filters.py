@@ -1,9 +1,10 @@
 """The one filter model: URL query string ⇄ `Filters` ⇄ `(where_sql, params)`.
 
 Every page reads a `Filters`; the filter bar writes it into the URL; exports print it on figures.
-Values from the URL are checked against the reference vocabularies; anything unknown or malformed
-is dropped and reported as a `Notice`, never passed to SQL. Column names come from `_DIMENSIONS`
-(a whitelist); values always travel as parameters.
+Values from the URL are checked against the vocabularies of the warehouse being served; anything
+unknown or malformed is dropped and reported as a `Notice`, never passed to SQL. Column names
+come from the dimension registry (`dashboards.dimensions`, a whitelist); values always travel as
+parameters.
 """
 
 from __future__ import annotations
@@ -13,10 +14,12 @@ from dataclasses import dataclass, fields, replace
 from typing import Literal
 from urllib.parse import parse_qs, urlencode
 
-from dashboards import vocab
+from dashboards import dimensions
 
 YEAR_MIN, YEAR_MAX = 1945, 2100
 
+# The filterable dimensions (a `Filters` attribute each); their definitions are in
+# `dashboards.dimensions`. The two dicts below are views of that registry, kept for callers.
 Dimension = Literal[
     "fields",
     "areas",
@@ -27,28 +30,8 @@ Dimension = Literal[
     "modalities",
     "activity_statuses",
 ]
-
-# URL key for each multi-valued dimension, and the vocabulary its values come from.
-URL_KEYS: dict[str, str] = {
-    "fields": "field",
-    "areas": "area",
-    "regions": "region",
-    "countries": "country",
-    "statuses": "status",
-    "types": "type",
-    "modalities": "modality",
-    "activity_statuses": "activity_status",
-}
-VOCABULARY_OF: dict[str, str] = {
-    "fields": "field",
-    "areas": "area",
-    "regions": "region",
-    "countries": "country",
-    "statuses": "partner_status",
-    "types": "partner_type",
-    "modalities": "modality",
-    "activity_statuses": "activity_status",
-}
+URL_KEYS: dict[str, str] = {d.key: d.url_key for d in dimensions.FILTERS if d.url_key}
+VOCABULARY_OF: dict[str, str] = {d.key: d.vocabulary for d in dimensions.FILTERS}
 LANGS = ("en", "fr")
 
 
@@ -92,18 +75,19 @@ class Filters:
                 notices.append(Notice("years", text, "malformed"))
             else:
                 kwargs["years"] = years
-        for dim, key in URL_KEYS.items():
+        for dim in dimensions.FILTERS:
+            key = dim.url_key
             if key not in raw:
                 continue
             kept: list[str] = []
             for part in _split(",".join(raw[key])):
-                code = vocab.normalise(VOCABULARY_OF[dim], part)
+                code = dim.normalise(part)
                 if code is None:
                     notices.append(Notice(key, part, "unknown"))
                 elif code not in kept:
                     kept.append(code)
             if kept:
-                kwargs[dim] = tuple(vocab.sorted_codes(VOCABULARY_OF[dim], kept))
+                kwargs[dim.key] = dim.sorted(kept)
         return cls(**kwargs), notices
 
     def to_query(self, lang: str | None = None) -> str:
@@ -111,10 +95,10 @@ class Filters:
         pairs: list[tuple[str, str]] = []
         if self.years:
             pairs.append(("years", f"{self.years[0]}-{self.years[1]}"))
-        for dim, key in URL_KEYS.items():
-            values = getattr(self, dim)
+        for dim in dimensions.FILTERS:
+            values = getattr(self, dim.key)
             if values:
-                pairs.append((key, ",".join(values)))
+                pairs.append((dim.url_key, ",".join(values)))
         if lang and lang != "en":
             pairs.append(("lang", lang))
         return ("?" + urlencode(pairs, safe=",-")) if pairs else ""
@@ -126,9 +110,9 @@ class Filters:
 
     def with_values(self, dim: str, values: tuple[str, ...] | list[str]) -> Filters:
         """Return a copy with one dimension replaced (values normalised and ordered)."""
-        vocabulary = VOCABULARY_OF[dim]
-        codes = [c for c in (vocab.normalise(vocabulary, v) for v in values) if c]
-        return replace(self, **{dim: tuple(vocab.sorted_codes(vocabulary, dict.fromkeys(codes)))})
+        d = dimensions.get(dim)
+        codes = [c for c in (d.normalise(v) for v in values) if c]
+        return replace(self, **{d.key: d.sorted(codes)})
 
     def toggle(self, dim: str, value: str) -> Filters:
         """Make a value the only one of its dimension, or clear it if it already is (a click).
@@ -136,7 +120,7 @@ class Filters:
         A value that is not a code of the dimension (e.g. the "Global" bar, which is no region)
         leaves the filters as they are.
         """
-        if vocab.normalise(VOCABULARY_OF[dim], value) is None:
+        if dimensions.get(dim).normalise(value) is None:
             return self
         current = getattr(self, dim)
         if current == (value,):
@@ -156,7 +140,7 @@ class Filters:
         out: list[tuple[str, str | None]] = []
         if self.years:
             out.append(("years", None))
-        for dim in URL_KEYS:
+        for dim in dimensions.FILTER_KEYS:
             out.extend((dim, v) for v in getattr(self, dim))
         return out
 
@@ -177,27 +161,14 @@ class Filters:
         if self.years and "years" not in skip:
             bits.append(f"{alias}.year BETWEEN ? AND ?")
             params += [self.years[0], self.years[1]]
-        for dim, (column, kind) in _DIMENSIONS.items():
-            values = getattr(self, dim)
-            if not values or dim in skip:
+        for dim in dimensions.FILTERS:
+            values = getattr(self, dim.key)
+            if not values or dim.key in skip:
                 continue
-            if kind == "in":
-                bits.append(f"{alias}.{column} IN ({', '.join('?' * len(values))})")
-                params += list(values)
-            elif kind == "mask":
-                bits.append(f"({alias}.{column} & ?) <> 0")
-                params.append(vocab.mask(VOCABULARY_OF[dim], values))
-            else:  # list
-                # A semi-join on the bridge table: faster than list_has_any over the
-                # `countries` lists, most of all on the million-row fact tables.
-                marks = ", ".join("?" * len(values))
-                sub = f"SELECT activity_id FROM activity_countries WHERE iso3 IN ({marks})"  # noqa: S608
-                bits.append(f"{alias}.activity_id IN ({sub})")
-                params += list(values)
+            sql, values_params = dim.predicate(alias, values)
+            bits.append(sql)
+            params += values_params
         return (" AND ".join(bits) or "TRUE"), params
-
-
-PARTNER_DIMENSIONS = {"statuses": "status", "types": "partner_type"}
 
 
 def partner_where(filters: Filters, alias: str = "p") -> tuple[str, list]:
@@ -206,26 +177,18 @@ def partner_where(filters: Filters, alias: str = "p") -> tuple[str, list]:
         raise ValueError("alias must be an identifier")
     bits: list[str] = []
     params: list = []
-    for dim, column in PARTNER_DIMENSIONS.items():
-        values = getattr(filters, dim)
+    for key in dimensions.PARTNER_LEVEL:
+        values = getattr(filters, key)
         if values:
-            bits.append(f"{alias}.{column} IN ({', '.join('?' * len(values))})")
-            params += list(values)
+            sql, values_params = dimensions.get(key).partner_predicate(alias, values)
+            bits.append(sql)
+            params += values_params
     return (" AND ".join(bits) or "TRUE"), params
 
 
-# dimension → (activity_facts column, how it is matched); the only identifiers filters put in SQL.
-_DIMENSIONS: dict[str, tuple[str, str]] = {
-    "fields": ("field_code", "in"),
-    "areas": ("area_mask", "mask"),
-    "regions": ("region_mask", "mask"),
-    "countries": ("countries", "list"),
-    "statuses": ("partner_status_mask", "mask"),
-    "types": ("partner_type_mask", "mask"),
-    "modalities": ("modality", "in"),
-    "activity_statuses": ("activity_status", "in"),
-}
-assert set(_DIMENSIONS) == set(URL_KEYS) == {f.name for f in fields(Filters)} - {"years"}
+# The registry's filters are exactly the Filters fields (besides the years).
+assert set(dimensions.FILTER_KEYS) == {f.name for f in fields(Filters)} - {"years"}
+assert set(Dimension.__args__) == set(dimensions.FILTER_KEYS)  # type: ignore[attr-defined]
 
 _YEARS = re.compile(r"^(\d{4})(?:\s*[-–:]\s*(\d{4}))?$")
 

@@ -201,6 +201,85 @@ def format_date(
     return dates.format_date(value, format=format, locale=locale_for(lang))
 
 
+PRECISIONS: tuple[str, ...] = ("day", "month", "year")
+# babel skeletons per style and precision: "Oct 2006" / "oct. 2006", "October 2006" / "octobre 2006".
+_MONTH_SKELETON = {"short": "yMM", "medium": "yMMM", "long": "yMMMM", "full": "yMMMM"}
+
+
+def normalise_precision(precision: object) -> str:
+    """'day', 'month' or 'year' for a `<col>_precision` value; 'day' when absent or unknown.
+
+    A warehouse built before dates kept their precision has no such column: its dates are days.
+    """
+    if isinstance(precision, str) and precision.strip().lower() in PRECISIONS:
+        return precision.strip().lower()
+    return "day"
+
+
+def _partial_value(value: object) -> dt.date | None:
+    """A date from a date, datetime, pandas Timestamp, or ISO text ("2015", "2006-10", …)."""
+    if value is None:
+        return None
+    try:
+        if value != value:  # NaN, NaT
+            return None
+    except (TypeError, ValueError):
+        pass
+    if isinstance(value, str):
+        text = value.strip()
+        if not text:
+            return None
+        parts = text[:10].split("-")
+        if len(parts) == 1:
+            return dt.date(int(parts[0]), 1, 1)
+        if len(parts) == 2:
+            return dt.date(int(parts[0]), int(parts[1]), 1)
+        return dt.date.fromisoformat(text[:10])
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if hasattr(value, "year") and hasattr(value, "month") and hasattr(value, "day"):
+        return dt.date(int(value.year), int(value.month), int(value.day))
+    raise TypeError(f"not a date: {value!r}")
+
+
+def format_partial_date(
+    value: dt.date | dt.datetime | str | None,
+    precision: str | None,
+    lang: str | None,
+    style: str = "medium",
+) -> str:
+    """A date from the data, as precise as its source gave it and no more.
+
+    The warehouse stores the first day of the period with a `<col>_precision` beside it
+    ('day' | 'month' | 'year'; absent or unknown is read as 'day'):
+
+    - year: "2015" (never "1 Jan 2015");
+    - month: "Oct 2006" / "oct. 2006";
+    - day: "12 Dec 2016" / "12 déc. 2016".
+
+    `style` is babel's (short | medium | long | full), or "iso" for data files: "2015",
+    "2006-10", "2016-12-12" (sortable, the same in every language). None, NaN, NaT → "—".
+    """
+    day = _partial_value(value)
+    if day is None:
+        return MISSING
+    kind = normalise_precision(precision)
+    if style == "iso":
+        if kind == "year":
+            return f"{day.year:04d}"
+        if kind == "month":
+            return f"{day.year:04d}-{day.month:02d}"
+        return day.isoformat()
+    if kind == "year":
+        return str(day.year)
+    locale = locale_for(lang)
+    if kind == "month":
+        return dates.format_skeleton(_MONTH_SKELETON.get(style, "yMMM"), day, locale=locale)
+    return dates.format_date(day, format=style, locale=locale)
+
+
 def format_datetime(
     d: dt.datetime | str | None,
     lang: str | None,

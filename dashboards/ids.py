@@ -1,5 +1,7 @@
 """Component IDs, in one place (pages and callbacks import these, never string literals)."""
 
+from dashboards.dimensions import FILTER_KEYS
+
 URL = "url"
 LANG = "lang-store"
 PAGE = "page-content"
@@ -14,17 +16,8 @@ DOC_TITLE = "doc-title"
 DOC_TITLE_SINK = "doc-title-sink"
 RENDERED = "rendered-page"  # the (path, language) the page area shows
 
-# One dropdown per multi-valued dimension of Filters.
-DROPDOWN = {
-    "fields": "filter-fields",
-    "areas": "filter-areas",
-    "regions": "filter-regions",
-    "countries": "filter-countries",
-    "statuses": "filter-statuses",
-    "types": "filter-types",
-    "modalities": "filter-modalities",
-    "activity_statuses": "filter-activity-statuses",
-}
+# One dropdown per filter of the dimension registry: "filter-areas", "filter-activity-statuses".
+DROPDOWN = {key: "filter-" + key.replace("_", "-") for key in FILTER_KEYS}
 
 # Pattern-matching ID types (dicts with "type" and "key").
 CHART_GRAPH = "chart-graph"

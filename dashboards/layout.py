@@ -10,26 +10,17 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from dashboards import ids, vocab
+from dashboards import dimensions, ids
 from dashboards.charts import Chart, charts_for
 from dashboards.exports import web as export_web
-from dashboards.filters import VOCABULARY_OF, Filters, Notice
+from dashboards.filters import Filters, Notice
 from dashboards.i18n import N_, format_number, gettext
 from dashboards.queries.activities import year_range
 
-DIM_LABELS = {
-    "years": N_("Years"),
-    "fields": N_("Fields of competence"),
-    "areas": N_("Functional areas"),
-    "regions": N_("Regions"),
-    "countries": N_("Countries"),
-    "statuses": N_("Partner status"),
-    "types": N_("Partner type"),
-    "modalities": N_("Modality"),
-    "activity_statuses": N_("Activity status"),
-}
-PRIMARY_DIMS = ("fields", "areas", "regions", "countries")
-SECONDARY_DIMS = ("statuses", "types", "modalities", "activity_statuses")
+# Headings of the filters (msgids), from the dimension registry; the years are a range.
+DIM_LABELS = {"years": dimensions.YEARS_LABEL, **{d.key: d.label for d in dimensions.FILTERS}}
+PRIMARY_DIMS = tuple(d.key for d in dimensions.bar("primary"))
+SECONDARY_DIMS = tuple(d.key for d in dimensions.bar("secondary"))
 
 NAV = (  # (path, msgid) in menu order
     ("/", N_("Overview")),
@@ -106,13 +97,7 @@ def shell() -> html.Div:
 
 
 def _options(dim: str, lang: str) -> list[dict]:
-    vocabulary = VOCABULARY_OF[dim]
-    items = [
-        {"label": vocab.label(vocabulary, c, lang), "value": c} for c in vocab.codes(vocabulary)
-    ]
-    if dim == "countries":
-        items.sort(key=lambda o: o["label"])
-    return items
+    return dimensions.get(dim).options(lang)
 
 
 def filter_bar() -> html.Section:
@@ -167,12 +152,15 @@ def filter_bar() -> html.Section:
             dbc.Row(
                 [
                     slider,
-                    *(dropdown(d, w) for d, w in zip(PRIMARY_DIMS, (2, 2, 2, 3), strict=True)),
+                    *(dropdown(d.key, d.bar_width) for d in dimensions.bar("primary")),
                 ],
                 className="g-2 align-items-end",
             ),
             dbc.Collapse(
-                dbc.Row([dropdown(d, 3) for d in SECONDARY_DIMS], className="g-2 mt-1"),
+                dbc.Row(
+                    [dropdown(d.key, d.bar_width) for d in dimensions.bar("secondary")],
+                    className="g-2 mt-1",
+                ),
                 id=ids.MORE_FILTERS,
                 is_open=False,
             ),
@@ -242,7 +230,7 @@ def chips(filters: Filters, lang: str) -> list:
         if dim == "years":
             text = f"{filters.years[0]}–{filters.years[1]}"
         else:
-            text = vocab.label(VOCABULARY_OF[dim], value, lang)
+            text = dimensions.get(dim).name_of(value, lang)
         name = gettext(DIM_LABELS[dim], lang)
         out.append(
             html.Button(

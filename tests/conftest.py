@@ -134,3 +134,43 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "browser" in item.keywords:
             item.add_marker(skip)
+
+
+def build_display_warehouse(db: Path, source: Path | None = None) -> Path:
+    """Load `tests/fixtures/display/` with the ETL, then write the date-precision contract
+    columns (CONTRACTS §3) its `precisions.csv` lists (see that folder's README)."""
+    import duckdb
+
+    from etl.load import load_directory
+
+    source = source or FIXTURES / "display"
+    load_directory(source, db)
+    with open(source / "precisions.csv", encoding="utf-8", newline="") as f:
+        marks = list(csv.DictReader(f))
+    dated = {("partners", "status_since"), ("participation", "event_date")}
+    dated |= {("activities", "start_date"), ("activities", "end_date")}
+    con = duckdb.connect(str(db))
+    try:
+        for table, column in sorted(dated):
+            # Identifiers from this test's own lists; values as parameters.
+            con.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column}_precision VARCHAR")
+            con.execute(
+                f"UPDATE {table} SET {column}_precision = 'day' "  # noqa: S608 - names above
+                f"WHERE {column} IS NOT NULL AND {column}_precision IS NULL"
+            )
+        for m in marks:
+            assert (m["table"], m["column"]) in dated, m
+            assert m["key_column"] in ("partner_id", "event"), m
+            table, column, key = m["table"], m["column"], m["key_column"]
+            sql = f"UPDATE {table} SET {column}_precision = ? WHERE {key} = ?"  # noqa: S608
+            con.execute(sql, [m["precision"], m["key"]])
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+    return db
+
+
+@pytest.fixture(scope="session")
+def display_warehouse(tmp_path_factory) -> Path:
+    """The `display/` fixture's warehouse: a status not stated, year- and month-only dates."""
+    return build_display_warehouse(tmp_path_factory.mktemp("display") / "warehouse.duckdb")

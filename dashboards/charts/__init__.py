@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboards import cache
+from dashboards import cache, vocab
 from dashboards.figures import theme
 from dashboards.filters import Filters
 from dashboards.i18n import N_
@@ -81,7 +81,9 @@ class Chart:
 
     def build(self, filters: Filters, lang: str = "en", variant: str | None = None) -> go.Figure:
         """The figure for the filters, in a language (optionally one of the chart's variants)."""
-        return self.figure_for(variant)(self.frame(filters), lang)
+        frame = self.frame(filters)
+        with vocab.pinned():  # one vocabulary for the whole figure
+            return self.figure_for(variant)(frame, lang)
 
     def figure_json(self, filters: Filters, lang: str = "en", variant: str | None = None) -> dict:
         """The figure as a plotly JSON dict (cached: what the page callback returns)."""
@@ -99,7 +101,7 @@ class Chart:
         # The template is serialised once per process and added to the JSON, rather than
         # validated into every figure (the same result on screen, several ms less per chart).
         frame = self.frame(filters)
-        with theme.deferred_template():
+        with theme.deferred_template(), vocab.pinned():  # one vocabulary for the whole figure
             fig = self.figure_for(variant)(frame, lang)
         return theme.with_template(fig.to_plotly_json())
 

@@ -21,7 +21,8 @@ import pandas as pd
 from dashboards import db
 from dashboards.exports import describe
 from dashboards.filters import Filters, partner_where
-from dashboards.i18n import N_, gettext, normalise_lang
+from dashboards.i18n import N_, format_partial_date, gettext, normalise_lang
+from dashboards.queries.columns import precision
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 NAME_COLUMN = {"en": "name_en", "fr": "name_fr"}  # the only identifiers taken from the language
@@ -121,6 +122,8 @@ def activities(filters: Filters, lang: str = "en") -> pd.DataFrame:
         SELECT a.activity_id, COALESCE(tt.title_{name[-2:]}, a.title) AS title, a.field_code,
                fc.{name} AS field, areas.areas, regs.regions, ctry.countries, ctry.country_codes, a.geo_scope,
                vm.{name} AS modality, vs.{name} AS status, a.start_date, a.end_date, a.year,
+               {precision("a", "activities", "start_date")} AS start_date_precision,
+               {precision("a", "activities", "end_date")} AS end_date_precision,
                a.budget_usd, a.lead_partner_id, lp.name AS lead_partner, parts.partners
         FROM activities a JOIN ids USING (activity_id)
         LEFT JOIN fields_of_competence fc ON fc.code = a.field_code
@@ -153,7 +156,8 @@ def partners(filters: Filters, lang: str = "en") -> pd.DataFrame:
             FROM activity_partners ap JOIN activity_facts f USING (activity_id)
             WHERE {where} GROUP BY 1)
         SELECT p.partner_id, p.name, p.acronym, vt.{name} AS partner_type, vs.{name} AS status,
-               p.status_since, p.hq_city, c.{name} AS hq_country, r.{name} AS hq_region,
+               p.status_since, {precision("p", "partners", "status_since")} AS status_since_precision,
+               p.hq_city, c.{name} AS hq_country, r.{name} AS hq_region,
                p.relations_since, p.website, m.activities
         FROM partners p JOIN m USING (partner_id)
         LEFT JOIN vocabularies vt ON vt.vocabulary = 'partner_type' AND vt.code = p.partner_type
@@ -170,9 +174,15 @@ def partners(filters: Filters, lang: str = "en") -> pd.DataFrame:
 
 
 def _finish(frame: pd.DataFrame, columns: dict[str, str], lang: str) -> pd.DataFrame:
+    # Dates as precise as the source gave them, in ISO form: "2015", "2006-10", "2016-12-12"
+    # (never "2015-01-01" for a year); the same text in CSV and Excel, and it sorts.
     for column in DATE_COLUMNS:
         if column in frame.columns:
-            frame[column] = pd.to_datetime(frame[column]).dt.date
+            precisions = frame.get(f"{column}_precision", pd.Series("day", index=frame.index))
+            frame[column] = [
+                None if pd.isna(v) else format_partial_date(v, p, lang, "iso")
+                for v, p in zip(frame[column], precisions, strict=True)
+            ]
     frame = frame[list(columns)]
     return frame.rename(columns={k: gettext(v, lang) for k, v in columns.items()})
 

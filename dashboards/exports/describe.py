@@ -8,31 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from dashboards import cache, db, vocab
-from dashboards.filters import VOCABULARY_OF, Filters
+from dashboards import cache, db, dimensions
+from dashboards.filters import Filters
 from dashboards.i18n import N_, format_date, gettext
 
 SOURCE = N_("Source: UNESCO partner records")
 NO_FILTER = N_("All activities, all years")
-
-# Order in which the dimensions are named, and how each reads (msgid with %(values)s, or None
-# for the bare list of names).
-_PHRASES: tuple[tuple[str, str | None], ...] = (
-    ("regions", None),
-    ("countries", None),
-    ("fields", None),
-    ("years", None),
-    ("areas", N_("functional areas: %(values)s")),
-    # TRANSLATORS: e.g. "associate partners"; values are partner statuses in lower case.
-    ("statuses", N_("%(values)s partners")),
-    # TRANSLATORS: values are partner types, e.g. "partner type: NGO".
-    ("types", N_("partner type: %(values)s")),
-    # TRANSLATORS: values are modalities in lower case, e.g. "bilateral cooperation".
-    ("modalities", N_("%(values)s cooperation")),
-    # TRANSLATORS: values are activity statuses in lower case, e.g. "ongoing activities".
-    ("activity_statuses", N_("%(values)s activities")),
-)
-_LOWER = {"statuses", "modalities", "activity_statuses"}
 
 
 def join_words(items: list[str], lang: str) -> str:
@@ -50,22 +31,15 @@ def years_text(years: tuple[int, int]) -> str:
 
 
 def filter_phrases(filters: Filters, lang: str) -> list[str]:
-    """One short phrase per active dimension, in reading order."""
-    out: list[str] = []
-    for dim, msgid in _PHRASES:
-        if dim == "years":
-            if filters.years:
-                out.append(years_text(filters.years))
-            continue
-        codes = getattr(filters, dim)
-        if not codes:
-            continue
-        names = [vocab.label(VOCABULARY_OF[dim], c, lang) for c in codes]
-        if dim in _LOWER:
-            names = [n[:1].lower() + n[1:] for n in names]
-        words = join_words(names, lang)
-        out.append(gettext(msgid, lang, values=words) if msgid else words)
-    return out
+    """One short phrase per active dimension, in reading order (`Dimension.phrase_rank`)."""
+    out: list[tuple[int, str]] = []
+    if filters.years:
+        out.append((dimensions.YEARS_PHRASE_RANK, years_text(filters.years)))
+    for dim in dimensions.FILTERS:
+        codes = getattr(filters, dim.key)
+        if codes:
+            out.append((dim.phrase_rank, dim.phrase_of(codes, lang, join_words)))
+    return [text for _, text in sorted(out, key=lambda item: item[0])]
 
 
 def filters_text(filters: Filters, lang: str) -> str:

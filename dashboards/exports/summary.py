@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dashboards import vocab
+from dashboards import dimensions, vocab
 from dashboards.charts import Chart
 from dashboards.figures import common
 from dashboards.i18n import count_text, format_money, format_number, format_percent, gettext
 
 MEASURE_ORDER = ("activities", "budget_usd", "partners", "participations", "countries")
-# Filters dimension (Chart.cross_filter) → vocabulary of the codes.
-DIM_VOCAB = {"fields": "field", "areas": "area", "regions": "region", "countries": "country"}
+# Vocabularies a frame's codes may be guessed from (in this order) when a chart does not say.
 GUESS_VOCABS = ("field", "area", "region", "country", "partner_status", "partner_type", "modality")
 TOP = 3
 
@@ -46,12 +45,12 @@ def amount(measure: str, value: float, lang: str) -> str:
 
 def vocabulary_for(chart: Chart | None, codes: list[str], column: str = "code") -> str | None:
     """The vocabulary naming a frame's codes: from the chart's cross-filter, else guessed."""
-    if column in ("field", "area", "region", "country", "partner_status", "partner_type"):
+    if dimensions.of_vocabulary(column) is not None:
         return column
     if chart is not None and isinstance(chart.cross_filter, str):
-        found = DIM_VOCAB.get(chart.cross_filter)
+        found = dimensions.REGISTRY.get(chart.cross_filter)
         if found:
-            return found
+            return found.vocabulary
     sample = [c for c in codes[:20] if isinstance(c, str) and c != "GLOBAL"]
     for name in GUESS_VOCABS:
         if sample and all(vocab.term(name, c) is not None for c in sample):

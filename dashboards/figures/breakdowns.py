@@ -7,17 +7,10 @@ import textwrap
 import pandas as pd
 import plotly.graph_objects as go
 
+from dashboards import dimensions
 from dashboards.figures import common
 from dashboards.figures.common import label, measure_title
-from dashboards.i18n import N_, gettext
 
-# Column header of each dimension's names.
-DIMENSION_TITLES = {
-    "field": N_("Field of competence"),
-    "area": N_("Functional area"),
-    "region": N_("Region"),
-    "country": N_("Country"),
-}
 WRAP = 11  # characters per line of a column label: five columns fit a half-width card
 
 
@@ -66,8 +59,8 @@ def matrix_table(frame: pd.DataFrame, lang: str, rows: str, cols: str) -> pd.Dat
     """A (row code, column code, measures…) frame with names for both codes, headers translated."""
     out = pd.DataFrame(
         {
-            gettext(DIMENSION_TITLES[rows], lang): [label(rows, c, lang) for c in frame[rows]],
-            gettext(DIMENSION_TITLES[cols], lang): [label(cols, c, lang) for c in frame[cols]],
+            dimensions.get(rows).column_title(lang): [label(rows, c, lang) for c in frame[rows]],
+            dimensions.get(cols).column_title(lang): [label(cols, c, lang) for c in frame[cols]],
         }
     )
     for measure in (c for c in frame.columns if c not in (rows, cols)):

@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 from dashboards import vocab
 from dashboards.figures import common
 from dashboards.figures.theme import apply_theme, colour_for
-from dashboards.i18n import N_, format_date, format_number, gettext
+from dashboards.i18n import N_, format_number, format_partial_date, gettext
 
 UNSPECIFIED = "UNSPECIFIED"  # headquarters region not known
 
@@ -48,9 +48,19 @@ def name_of(dimension: str, code: str | None, lang: str) -> str:
 
 
 def _order(dimension: str, codes) -> list[str]:
-    present = set(codes)
-    out = [c for c in vocab.codes(common.VOCABULARY.get(dimension, dimension)) if c in present]
-    return out + sorted(c for c in present if c not in out)
+    return common.ordered_codes(dimension, codes)
+
+
+def _precisions(frame: pd.DataFrame) -> pd.Series:
+    """The event dates' precision ('day' where the frame has no such column)."""
+    if "event_date_precision" in frame.columns:
+        return frame["event_date_precision"]
+    return pd.Series("day", index=frame.index)
+
+
+def _when(value, precision, lang: str) -> str:
+    """An event's date as precise as its source ("2018", "Dec 2016", "12 Dec 2016"), or ''."""
+    return format_partial_date(value, precision, lang) if pd.notna(value) else ""
 
 
 def _partners(n: float, lang: str) -> str:
@@ -68,10 +78,12 @@ def stacked_by_session(
     if frame.empty or frame["partners"].sum() == 0:
         return common.empty_figure(lang)
     if x == "event":
-        dates = frame.groupby("event")["event_date"].min().sort_values(kind="stable")
-        sessions: list[str] | list[int] = [common.plain(e) for e in dates.index]
+        first = frame.sort_values("event_date", kind="stable").drop_duplicates("event")
+        first = first.sort_values("event_date", kind="stable")
+        sessions: list[str] | list[int] = [common.plain(e) for e in first["event"]]
         when: dict[str | int, str] = {
-            common.plain(e): format_date(d, lang) if pd.notna(d) else "" for e, d in dates.items()
+            common.plain(e): _when(d, p, lang)
+            for e, d, p in zip(first["event"], first["event_date"], _precisions(first), strict=True)
         }
     else:
         sessions = sorted(int(y) for y in frame["year"].unique())
@@ -277,7 +289,10 @@ def ngp_table(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     return pd.DataFrame(
         {
             _(SESSION): frame["event"].astype(str),
-            _(DATE): [format_date(d, lang) if pd.notna(d) else "" for d in frame["event_date"]],
+            _(DATE): [
+                _when(d, p, lang)
+                for d, p in zip(frame["event_date"], _precisions(frame), strict=True)
+            ],
             _(STATUS_AT_EVENT): [name_of("partner_status", c, lang) for c in frame["code"]],
             _("Partners"): frame["partners"].astype(int),
         }

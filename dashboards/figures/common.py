@@ -11,23 +11,10 @@ import html
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboards import vocab
+from dashboards import dimensions, vocab
 from dashboards.figures.theme import SEQUENTIAL, UN_BLUE, apply_theme, colour_for
 from dashboards.i18n import format_money, format_number, gettext
 
-# Vocabulary used to name the codes of each dimension.
-VOCABULARY = {
-    "field": "field",
-    "area": "area",
-    "region": "region",
-    "country": "country",
-    "partner_status": "partner_status",
-    "partner_type": "partner_type",
-    "modality": "modality",
-    "activity_status": "activity_status",
-    "mechanism": "mechanism",
-    "role": "role",
-}
 MEASURES = {"activities": "Activities", "budget_usd": "Budget (US$)", "partners": "Partners"}
 
 
@@ -43,7 +30,22 @@ def label(dimension: str, code: str, lang: str) -> str:
     """Display name of a code ('GLOBAL' is the pseudo-region of global activities)."""
     if code == "GLOBAL":
         return gettext("Global", lang)
-    return vocab.label(VOCABULARY.get(dimension, dimension), code, lang)
+    return vocab.label(_vocabulary(dimension), code, lang)
+
+
+def _vocabulary(dimension: str) -> str:
+    """The vocabulary of a dimension named by registry key or vocabulary ("areas", "area")."""
+    try:
+        return dimensions.get(dimension).vocabulary
+    except KeyError:  # a list of the warehouse no dimension uses (yet): named all the same
+        return dimension
+
+
+def ordered_codes(dimension: str, codes) -> list[str]:
+    """Codes in the warehouse's display order (a fixed legend order); unknown ones after, sorted."""
+    present = set(codes)
+    order = [c for c in vocab.codes(_vocabulary(dimension)) if c in present]
+    return order + sorted(str(c) for c in present if c not in set(order))
 
 
 def measure_title(measure: str, lang: str) -> str:
@@ -180,9 +182,9 @@ def stacked_by_year(
 
 
 def _ordered_codes(dimension: str, codes) -> list[str]:
-    """Codes in reference order (fixed legend order), unknown ones after."""
+    """Codes in reference order (fixed legend order), unknown ones after (as they come)."""
     present = set(codes)
-    order = [c for c in vocab.codes(VOCABULARY.get(dimension, dimension)) if c in present]
+    order = [c for c in vocab.codes(_vocabulary(dimension)) if c in present]
     return order + [c for c in codes if c not in order]
 
 
@@ -244,8 +246,8 @@ def matrix(
     """A heatmap of counts per (row code, column code), with the numbers written in the cells."""
     if frame.empty:
         return empty_figure(lang)
-    row_codes = [c for c in vocab.codes(VOCABULARY[rows]) if c in set(frame[rows])]
-    col_codes = [c for c in vocab.codes(VOCABULARY[cols]) if c in set(frame[cols])]
+    row_codes = [c for c in vocab.codes(_vocabulary(rows)) if c in set(frame[rows])]
+    col_codes = [c for c in vocab.codes(_vocabulary(cols)) if c in set(frame[cols])]
     grid = frame.pivot_table(index=rows, columns=cols, values=measure, aggfunc="sum", fill_value=0)
     grid = grid.reindex(index=row_codes, columns=col_codes, fill_value=0)
     row_names = [label(rows, c, lang) for c in row_codes]

@@ -66,6 +66,7 @@ PARTNER_STATUS_COLOURS: dict[str, str] = {
     "consultative": "#88CCEE",
     "associate": "#CC6677",
     "official_relations": "#332288",
+    "not_stated": NEUTRAL,  # the source gives no status: grey, like other unknowns
 }
 
 # Functional areas: Paul Tol "muted", a different family from the fields so the two are not
@@ -83,15 +84,7 @@ AREA_COLOURS: dict[str, str] = {
 PARTNER_TYPE_COLOURS: dict[str, str] = {
     "ngo": "#0072B2",  # Okabe–Ito blue
     "foundation": "#E69F00",  # Okabe–Ito orange
-}
-
-# Vocabulary names as in etl.reference (get_reference().codes(<name>)).
-COLOURS: dict[str, dict[str, str]] = {
-    "field": FIELD_COLOURS,
-    "area": AREA_COLOURS,
-    "region": REGION_COLOURS,
-    "partner_status": PARTNER_STATUS_COLOURS,
-    "partner_type": PARTNER_TYPE_COLOURS,
+    "not_stated": NEUTRAL,  # the source gives no type
 }
 
 # Choropleths: one hue, light to dark (ColorBrewer "Blues" without its near-white end, so the
@@ -118,19 +111,22 @@ SIZE_FACTORS: dict[str, float] = {"screen": 1.0, "print": 1.0, "slide": 1.4}
 
 
 def colour_for(dimension: str, code: str | None) -> str:
-    """The fixed colour of a code ('field', 'ED' → blue); neutral grey for an unknown code."""
-    try:
-        palette = COLOURS[dimension]
-    except KeyError:
-        raise KeyError(
-            f"no colours for dimension {dimension!r}; known: {sorted(COLOURS)}"
-        ) from None
-    return palette.get(code, NEUTRAL) if code is not None else NEUTRAL
+    """The fixed colour of a code ('field', 'ED' → blue); neutral grey for an unknown code.
+
+    `dimension` is a dimension of `dashboards.dimensions` (by key or vocabulary name), which
+    holds each dimension's palette (the palettes above).
+    """
+    from dashboards import dimensions  # the registry imports these palettes
+
+    return dimensions.get(dimension).colour(code)
 
 
 def colour_map(dimension: str) -> dict[str, str]:
-    """All colours of a dimension, for plotly express's `color_discrete_map`."""
-    return dict(COLOURS[dimension])
+    """All colours of a dimension's codes, for plotly express's `color_discrete_map`."""
+    from dashboards import dimensions
+
+    dim = dimensions.get(dimension)
+    return {**dim.colours, **{c: dim.colour(c) for c in dim.codes()}}
 
 
 def _template(size: int = BASE_FONT_SIZE) -> go.layout.Template:

@@ -20,7 +20,14 @@ from dashboards import ids
 from dashboards import layout as ui
 from dashboards.figures import partners as figures
 from dashboards.filters import Filters, parse_lang
-from dashboards.i18n import N_, count_text, format_date, format_money, gettext
+from dashboards.i18n import (
+    N_,
+    count_text,
+    format_money,
+    format_partial_date,
+    gettext,
+    normalise_precision,
+)
 from dashboards.pages.partners import grid_options
 from dashboards.queries import partners as q
 
@@ -229,11 +236,13 @@ def identity_card(partner: dict, lang: str) -> dbc.Card:
     _ = lambda s, **kw: gettext(s, lang, **kw)  # noqa: E731
     status = partner["status_name"] or partner["status"]
     if partner.get("status_since"):
-        status = _(
-            "%(status)s since %(date)s",
-            status=status,
-            date=format_date(partner["status_since"], lang),
-        )
+        precision = normalise_precision(partner.get("status_since_precision"))
+        when = format_partial_date(partner["status_since"], precision, lang)
+        if precision == "day":
+            status = _("%(status)s since %(date)s", status=status, date=when)
+        else:
+            # TRANSLATORS: a period, not a day: "Associate since 2015", "… since Mar 2012".
+            status = _("%(status)s since %(period)s", status=status, period=when)
     hq = ", ".join(str(v) for v in (partner.get("hq_city"), partner.get("hq_country")) if v)
     if partner.get("hq_region"):
         hq = f"{hq} — {partner['hq_region']}" if hq else partner["hq_region"]
@@ -278,9 +287,15 @@ def status_card(history: pd.DataFrame, lang: str) -> dbc.Card:
                 _("Status"): [
                     n or c for n, c in zip(history["status_name"], history["status"], strict=True)
                 ],
-                _("From"): [_date(d, lang) for d in history["valid_from"]],
+                _("From"): [
+                    _date(d, p, lang)
+                    for d, p in zip(
+                        history["valid_from"], history["valid_from_precision"], strict=True
+                    )
+                ],
                 _("To"): [
-                    _date(d, lang) if pd.notna(d) else _("today") for d in history["valid_to"]
+                    _date(d, p, lang) if pd.notna(d) else _("today")
+                    for d, p in zip(history["valid_to"], history["valid_to_precision"], strict=True)
                 ],
             }
         )
@@ -306,7 +321,10 @@ def participation_card(frame: pd.DataFrame, lang: str) -> dbc.Card:
                     n or c for n, c in zip(frame["mechanism_name"], frame["mechanism"], strict=True)
                 ],
                 _("Session"): frame["event"].fillna("").astype(str),
-                _("Date"): [_date(d, lang) for d in frame["event_date"]],
+                _("Date"): [
+                    _date(d, p, lang)
+                    for d, p in zip(frame["event_date"], frame["event_date_precision"], strict=True)
+                ],
                 _("Role"): [
                     n or c or "" for n, c in zip(frame["role_name"], frame["role"], strict=True)
                 ],
@@ -330,10 +348,9 @@ def participation_card(frame: pd.DataFrame, lang: str) -> dbc.Card:
     )
 
 
-def _date(value, lang: str) -> str:
-    if value is None or pd.isna(value):
-        return "—"
-    return format_date(pd.Timestamp(value).date(), lang)
+def _date(value, precision, lang: str) -> str:
+    """A date from the data, as precise as its source ("2015", "Oct 2006", "12 Dec 2016")."""
+    return format_partial_date(value, precision, lang)
 
 
 def _figure_card(graph_id: str, heading: str, width: int) -> dbc.Col:

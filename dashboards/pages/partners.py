@@ -7,11 +7,12 @@ import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, clientside_callback, html
 
-from dashboards import cache, ids
+from dashboards import cache, dimensions, ids, vocab
 from dashboards import layout as ui
-from dashboards.filters import Filters, parse_lang
-from dashboards.i18n import N_, count_text, gettext
+from dashboards.filters import LANGS, Filters, parse_lang
+from dashboards.i18n import N_, count_text, format_partial_date, gettext
 from dashboards.queries import partners as q
+from dashboards.text import search_key
 
 dash.register_page(__name__, path="/partners", title=N_("Partners"), name="Partners", order=4)
 
@@ -32,7 +33,17 @@ COLUMNS: tuple[tuple[str, str, dict], ...] = (
         N_("Activities"),
         {"width": 105, "type": "numericColumn", "filter": "agNumberColumnFilter", "sort": "desc"},
     ),
-    ("status_name", N_("Status"), {"width": 115}),
+    ("status_name", N_("Status"), {"width": 135, "tooltipField": "status_name"}),
+    (
+        # The value is the date as precise as the source gave it, in ISO form ("2015",
+        # "2006-10", "2016-12-12"), so it sorts; it is shown in the language ("Oct 2006").
+        "status_since",
+        N_("Status since"),
+        {
+            "width": 115,
+            "valueFormatter": {"function": "params.data ? params.data.status_since_text : ''"},
+        },
+    ),
     ("type_name", N_("Type"), {"width": 95, "tooltipField": "type_name"}),
     ("hq_country", N_("Country"), {"width": 130, "tooltipField": "hq_country"}),
     ("hq_region", N_("Region"), {"flex": 1, "minWidth": 140, "tooltipField": "hq_region"}),
@@ -46,6 +57,9 @@ COLUMNS: tuple[tuple[str, str, dict], ...] = (
     ),
     # Searchable by the quick filter, not shown: the profile link carries it.
     ("partner_id", N_("Identifier"), {"width": 115, "hide": True}),
+    # What the search box matches: the row's texts without case or accents, in both languages
+    # (dashboards.text.search_key; the box folds what is typed the same way, in the browser).
+    ("search", N_("Search"), {"hide": True, "suppressColumnsToolPanel": True}),
 )
 # Header tooltips (msgids) for columns whose header is short.
 HEADER_TIPS = {
@@ -107,6 +121,8 @@ def grid_options(lang: str, page_size: int = 25) -> dict:
         "suppressMovableColumns": False,
         "animateRows": False,
         "tooltipShowDelay": 300,
+        # The hidden identifier and search key columns take part in the search box's filter.
+        "includeHiddenColumnsInQuickFilter": True,
     }
     if lang == "fr":
         options["localeText"] = LOCALE_TEXT_FR
@@ -210,14 +226,51 @@ def rows(filters: Filters, lang: str, include_all: bool) -> list[dict]:
         compute=lambda: q.directory(filters, lang, include_inactive=include),
     )
     query = filters.to_query(lang)
-    keep = [c for c, _, _ in COLUMNS]
-    out = frame[keep].astype(object).where(frame[keep].notna(), None).to_dict("records")
-    for row in out:
-        row["query"] = query
-        for key in ("activities", "relations_since"):
-            if row[key] is not None:
-                row[key] = int(row[key])
+    keep = [c for c, _, _ in COLUMNS if c in frame.columns]
+    data = frame.astype(object).where(frame.notna(), None)
+    out = []
+    with vocab.pinned():  # one vocabulary for every row's search key
+        records = data.to_dict("records")
+        for full in records:
+            row = {k: full[k] for k in keep}
+            row["query"] = query
+            for key in ("activities", "relations_since"):
+                if row[key] is not None:
+                    row[key] = int(row[key])
+            since, precision = full.get("status_since"), full.get("status_since_precision")
+            row["status_since"] = (
+                format_partial_date(since, precision, lang, "iso") if since else None
+            )
+            row["status_since_text"] = format_partial_date(since, precision, lang) if since else ""
+            row["search"] = search_text(full)
+            out.append(row)
     return out
+
+
+def search_text(row: dict) -> str:
+    """The folded text a directory row is found by: its own texts, and the names of its codes
+    in every language (so "Allemagne" finds a partner in Germany on the English page)."""
+    names = []
+    for key, code in (
+        ("statuses", row.get("status")),
+        ("types", row.get("partner_type")),
+        ("countries", row.get("hq_country_iso3")),
+        ("regions", row.get("hq_region_code")),
+    ):
+        if code:
+            names += [dimensions.get(key).name_of(code, lang) for lang in LANGS]
+    fields = dimensions.get("fields")
+    codes = row.get("field_codes")
+    for code in [] if codes is None else list(codes):
+        names += [fields.name_of(str(code), lang) for lang in LANGS]
+    return search_key(
+        row.get("name"),
+        row.get("acronym"),
+        row.get("hq_city"),
+        row.get("partner_id"),
+        row.get("hq_country_iso3"),
+        *names,
+    )
 
 
 @callback(
@@ -237,11 +290,15 @@ def update_directory(search, include_all):
     return data, text
 
 
-# The search box filters the rows already in the browser (AG Grid's quick filter).
+# The search box filters the rows already in the browser (AG Grid's quick filter, which keeps a
+# row when every typed word is in one of its columns, the hidden search key among them).
 clientside_callback(
     """
     function(text, options) {
-        return Object.assign({}, options || {}, {quickFilterText: text || ""});
+        // Folded like the rows' search keys: no case, no accents ("federation" finds
+        // "Fédération", "ÉDUCATION" finds "Education").
+        const fold = window.dashAgGridFunctions.foldSearch;
+        return Object.assign({}, options || {}, {quickFilterText: fold(text || "")});
     }
     """,
     Output(GRID, "dashGridOptions"),

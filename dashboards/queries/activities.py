@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dashboards import cache, db
+from dashboards import cache, db, dimensions, vocab
 from dashboards.filters import Filters, partner_where
 
-# Multi-valued dimensions stored as bitmasks in activity_facts: (reference table, mask column).
-_MASKED = {"area": ("functional_areas", "area_mask"), "region": ("regions", "region_mask")}
+
+def _masked(dimension: str) -> tuple[str, str]:
+    """(reference table, activity_facts mask column) of a dimension with its own table."""
+    dim = dimensions.get(dimension)
+    if dim.match != "mask" or dim.vocabulary not in vocab.TABLES:
+        raise ValueError(f"{dimension!r} is not a bitmask dimension with its own table")
+    return vocab.TABLES[dim.vocabulary], str(dim.facts_column)
 
 
 def totals(filters: Filters) -> dict:
@@ -146,7 +151,7 @@ def by_field(filters: Filters) -> pd.DataFrame:
 
 def by_masked(filters: Filters, dimension: str, by_year: bool = False) -> pd.DataFrame:
     """Activities per functional area or region (an activity counts once in each it has)."""
-    table, column = _MASKED[dimension]
+    table, column = _masked(dimension)
     where, params = filters.where("f")
     year = "f.year, " if by_year else ""
     return db.query(
@@ -155,7 +160,7 @@ def by_masked(filters: Filters, dimension: str, by_year: bool = False) -> pd.Dat
         FROM activity_facts f JOIN {table} r ON (f.{column} & r.bit) <> 0
         WHERE {where} {"AND f.year IS NOT NULL" if by_year else ""}
         GROUP BY ALL ORDER BY {"f.year, " if by_year else ""}activities DESC
-        """,  # noqa: S608 - table/column from _MASKED, a whitelist
+        """,  # noqa: S608 - table/column from the dimension registry
         params,
     )
 

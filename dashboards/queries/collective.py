@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dashboards import db
+from dashboards import db, dimensions
 from dashboards.filters import Filters
+from dashboards.queries.columns import precision
 
 MECHANISMS = ("conference", "liaison_committee", "committee_ngp", "forum")
 
 # Participation rows with the partner's type, headquarters region and status at the event date.
 _PARTICIPANTS = """
-    SELECT pa.participation_id, pa.partner_id, pa.mechanism, pa.event, pa.event_date, pa.year,
+    SELECT pa.participation_id, pa.partner_id, pa.mechanism, pa.event, pa.event_date,
+           {event_date_precision} AS event_date_precision, pa.year,
            pa.role, p.name, p.partner_type,
            COALESCE(p.hq_region_code, 'UNSPECIFIED') AS hq_region_code,
            COALESCE((
@@ -32,7 +34,12 @@ _PARTICIPANTS = """
 """
 
 # Filters dimension → column of _PARTICIPANTS it restricts (the only identifiers built here).
-_COLUMNS = {"statuses": "status", "types": "partner_type", "regions": "hq_region_code"}
+_COLUMNS = {d.key: d.participant_column for d in dimensions.FILTERS if d.participant_column}
+
+
+def _participants() -> str:
+    """The participants subquery, reading the event date's precision where the warehouse has it."""
+    return _PARTICIPANTS.format(event_date_precision=precision("pa", "participation", "event_date"))
 
 
 def applied_dimensions() -> tuple[str, ...]:
@@ -62,7 +69,7 @@ def participants(filters: Filters, mechanism: str | None = None) -> pd.DataFrame
     where, params = participation_where(filters)
     mech, mparams = ("AND x.mechanism = ?", [mechanism]) if mechanism else ("", [])
     return db.query(
-        f"""SELECT x.* FROM ({_PARTICIPANTS}) x WHERE {where} {mech}
+        f"""SELECT x.* FROM ({_participants()}) x WHERE {where} {mech}
             ORDER BY x.event_date, x.event, x.partner_id""",  # noqa: S608 - predicate from code
         params + mparams,
     )
@@ -78,7 +85,7 @@ def conference_by(filters: Filters, by: str) -> pd.DataFrame:
     return db.query(
         f"""
         SELECT x.year, x.{column} AS code, count(DISTINCT x.partner_id) AS partners
-        FROM ({_PARTICIPANTS}) x
+        FROM ({_participants()}) x
         WHERE x.mechanism = 'conference' AND x.year IS NOT NULL AND {where}
         GROUP BY ALL ORDER BY x.year, code
         """,  # noqa: S608 - column from a whitelist; predicate from code (parameters)
@@ -107,7 +114,7 @@ def liaison_committee(filters: Filters) -> pd.DataFrame:
         f"""
         SELECT x.event AS term, x.year, x.event_date, x.partner_id, x.name, x.status,
                x.hq_region_code AS region, x.role
-        FROM ({_PARTICIPANTS}) x
+        FROM ({_participants()}) x
         WHERE x.mechanism = 'liaison_committee' AND {where}
         ORDER BY x.year, x.event, (x.role = 'chair') DESC, x.name, x.partner_id
         """,  # noqa: S608 - predicate from code (parameters)
@@ -123,9 +130,11 @@ def committee_ngp(filters: Filters) -> pd.DataFrame:
     where, params = participation_where(filters)
     return db.query(
         f"""
-        SELECT x.event, min(x.event_date) AS event_date, min(x.year) AS year,
+        SELECT x.event, min(x.event_date) AS event_date,
+               arg_min(x.event_date_precision, x.event_date) AS event_date_precision,
+               min(x.year) AS year,
                x.status AS code, count(DISTINCT x.partner_id) AS partners
-        FROM ({_PARTICIPANTS}) x
+        FROM ({_participants()}) x
         WHERE x.mechanism = 'committee_ngp' AND {where}
         GROUP BY x.event, x.status ORDER BY event_date, x.event, code
         """,  # noqa: S608 - predicate from code (parameters)

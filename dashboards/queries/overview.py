@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from dashboards import cache, vocab
+from dashboards import cache, dimensions
 from dashboards.filters import Filters
 from dashboards.i18n import gettext
 from dashboards.queries import activities
@@ -71,16 +71,13 @@ def _headlines(filters: Filters, lang: str) -> dict:
         "countries_before": t_before["countries"] if t_before else None,
         "partners_now": t_now["partners"],
         "partners_before": t_before["partners"] if t_before else None,
-        "partners_by_status": [
-            (vocab.label("partner_status", c, lang), int(by_status[c]))
-            for c in vocab.codes("partner_status")
-            if c in by_status
-        ],
-        "partners_by_type": [
-            (vocab.label("partner_type", c, lang), int(by_type[c]))
-            for c in vocab.codes("partner_type")
-            if c in by_type
-        ],
+        "partners_by_status": _named(dimensions.get("statuses"), by_status, lang),
+        "partners_by_type": _named(dimensions.get("types"), by_type, lang),
         "previous_label": _label(before) if t_before else "",
         "period_note": note,
     }
+
+
+def _named(dim: dimensions.Dimension, counts, lang: str) -> list[tuple[str, int]]:
+    """(name, count) for the codes counted, in the dimension's display order."""
+    return [(dim.name_of(c, lang), int(counts[c])) for c in dim.codes() if c in counts]

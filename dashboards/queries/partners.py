@@ -11,14 +11,15 @@ from urllib.parse import quote
 
 import pandas as pd
 
-from dashboards import db
+from dashboards import db, dimensions
 from dashboards.filters import Filters, partner_where
+from dashboards.queries.columns import precision
 
 # Language → name column of the reference tables (a whitelist: the only identifiers built here).
 _NAME = {"en": "name_en", "fr": "name_fr"}
 
 # The partner-level dimensions: applied to the partner rows, not to the counted activities.
-PARTNER_DIMS = ("statuses", "types")
+PARTNER_DIMS = dimensions.PARTNER_LEVEL
 
 
 def _name(lang: str) -> str:
@@ -66,7 +67,8 @@ def directory(filters: Filters, lang: str = "en", include_inactive: bool | None 
                p.partner_type, vt.{name} AS type_name, p.hq_city,
                c.{name} AS hq_country, p.hq_country_iso3, r.{name} AS hq_region,
                p.hq_region_code, pf.fields, COALESCE(pf.field_codes, []::VARCHAR[]) AS field_codes,
-               COALESCE(m.activities, 0)::BIGINT AS activities, p.relations_since
+               COALESCE(m.activities, 0)::BIGINT AS activities, p.relations_since,
+               p.status_since, {precision("p", "partners", "status_since")} AS status_since_precision
         FROM partners p
         LEFT JOIN m ON m.partner_id = p.partner_id
         LEFT JOIN pf ON pf.partner_id = p.partner_id
@@ -87,7 +89,8 @@ def profile(partner_id: str, lang: str = "en") -> dict | None:
     frame = db.query(
         f"""
         SELECT p.partner_id, p.name, p.acronym, p.partner_type, vt.{name} AS type_name,
-               p.status, vs.{name} AS status_name, p.status_since, p.hq_city,
+               p.status, vs.{name} AS status_name, p.status_since,
+               {precision("p", "partners", "status_since")} AS status_since_precision, p.hq_city,
                p.hq_country_iso3, c.{name} AS hq_country, p.hq_region_code,
                r.{name} AS hq_region, p.relations_since, p.scope, vsc.{name} AS scope_name,
                p.website,
@@ -126,14 +129,28 @@ def _plain(value):
 def status_history(partner_id: str, lang: str = "en") -> pd.DataFrame:
     """The partner's status periods, oldest first (valid_to is empty for the current one)."""
     name = _name(lang)
+    # A period's ends are as precise as the dates they come from: their own precision column
+    # where the warehouse has one, else the partner's status date's when it is that date.
+    since = precision("p", "partners", "status_since")
+    ends = {}
+    for end in ("valid_from", "valid_to"):
+        own = precision("h", "partner_status_history", end)
+        ends[end] = (
+            own
+            if own != "'day'"
+            else f"CASE WHEN h.{end} = p.status_since THEN {since} ELSE 'day' END"
+        )
     return db.query(
         f"""
-        SELECT h.status, v.{name} AS status_name, h.valid_from, h.valid_to
+        SELECT h.status, v.{name} AS status_name, h.valid_from, h.valid_to,
+               {ends["valid_from"]} AS valid_from_precision,
+               {ends["valid_to"]} AS valid_to_precision
         FROM partner_status_history h
+        LEFT JOIN partners p ON p.partner_id = h.partner_id
         LEFT JOIN vocabularies v ON v.vocabulary = 'partner_status' AND v.code = h.status
         WHERE h.partner_id = ?
         ORDER BY h.valid_from NULLS FIRST, h.valid_to NULLS LAST
-        """,  # noqa: S608 - name column from _NAME
+        """,  # noqa: S608 - name column from _NAME; precision columns from code
         [partner_id],
     )
 
@@ -249,7 +266,8 @@ def participation(partner_id: str, lang: str = "en") -> pd.DataFrame:
     name = _name(lang)
     return db.query(
         f"""
-        SELECT pa.mechanism, vm.{name} AS mechanism_name, pa.event, pa.event_date, pa.year,
+        SELECT pa.mechanism, vm.{name} AS mechanism_name, pa.event, pa.event_date,
+               {precision("pa", "participation", "event_date")} AS event_date_precision, pa.year,
                pa.role, vr.{name} AS role_name
         FROM participation pa
         LEFT JOIN vocabularies vm ON vm.vocabulary = 'mechanism' AND vm.code = pa.mechanism

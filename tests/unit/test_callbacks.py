@@ -19,6 +19,9 @@ from dashboards import callbacks, ids, layout
 from dashboards.charts import REGISTRY, Chart, get_chart
 from dashboards.filters import Filters, Notice
 
+# The vocabularies (codes, names, order, bits) are those of the warehouse served.
+pytestmark = pytest.mark.usefixtures("small")
+
 DIMS = callbacks.DIMS
 N_OUT = callbacks.SYNC_OUTPUTS
 

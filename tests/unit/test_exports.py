@@ -16,6 +16,9 @@ from dashboards.exports import data, describe, figures, pack, summary
 from dashboards.exports.__main__ import main as cli
 from dashboards.filters import Filters
 
+# The vocabularies (codes, names, order, bits) are those of the warehouse served.
+pytestmark = pytest.mark.usefixtures("small")
+
 CHROMIUM = Path("/usr/bin/chromium").exists()
 needs_browser = pytest.mark.skipif(not CHROMIUM, reason="kaleido needs /usr/bin/chromium")
 QUERY = "region=AFR,ARB&field=ED&years=2018-2024&status=associate"

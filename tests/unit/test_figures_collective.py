@@ -14,9 +14,9 @@ REGIONS = ["AFR", "ARB", "APA", "ENA", "LAC"]
 
 
 @pytest.fixture(autouse=True)
-def no_warehouse(monkeypatch, tmp_path):
-    """Figures are pure: they must work with no warehouse at all."""
-    monkeypatch.setenv("WAREHOUSE_PATH", str(tmp_path / "missing.duckdb"))
+def vocabularies_only(small):
+    """Figures are pure but for the names, order and colours of codes, which are the
+    vocabularies of the warehouse served (dashboards.vocab); the small one has them all."""
 
 
 def conference_frame() -> pd.DataFrame:

@@ -21,6 +21,9 @@ from dashboards.figures.theme import (
 )
 from dashboards.i18n import gettext
 
+# The vocabularies (codes, names, order, bits) are those of the warehouse served.
+pytestmark = pytest.mark.usefixtures("small")
+
 COUNTRIES = pd.DataFrame(
     {
         "code": ["KEN", "BRA", "FRA", "TZA", "EGY"],

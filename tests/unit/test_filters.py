@@ -15,6 +15,9 @@ from dashboards.filters import (
     partner_where,
 )
 
+# The vocabularies (codes, names, order, bits) are those of the warehouse served.
+pytestmark = pytest.mark.usefixtures("small")
+
 # One valid value per dimension (code, and a name the URL may use instead).
 EXAMPLES = {
     "fields": ("ED", "Education"),

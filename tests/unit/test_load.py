@@ -130,7 +130,7 @@ def test_reference_tables_are_loaded(loaded):
     assert _rows(
         con,
         "SELECT code FROM vocabularies WHERE vocabulary = 'partner_status' ORDER BY sort_order",
-    ) == [("consultative",), ("associate",), ("official_relations",)]
+    ) == [("consultative",), ("associate",), ("official_relations",), ("not_stated",)]
 
 
 def test_activities_of_a_rejected_partner_are_rejected(loaded):

@@ -14,6 +14,9 @@ import pytest
 from dashboards.filters import Filters
 from dashboards.queries import collective, data, partners
 
+# The vocabularies (codes, names, order, bits) are those of the warehouse served.
+pytestmark = pytest.mark.usefixtures("small")
+
 
 def f(query: str = "") -> Filters:
     filters, notices = Filters.from_query(query)

@@ -11,8 +11,8 @@ import plotly.graph_objects as go
 import plotly.io as pio
 import pytest
 
+from dashboards import dimensions
 from dashboards.figures import theme
-from etl.reference import get_reference
 
 DIMENSIONS = ["field", "area", "region", "partner_status", "partner_type"]
 HEX = re.compile(r"^#[0-9A-Fa-f]{6}$")
@@ -23,10 +23,10 @@ MIN_CVD_DISTANCE = 15.0
 
 
 @pytest.mark.parametrize("dimension", DIMENSIONS)
-def test_every_reference_code_has_a_colour(dimension):
-    codes = get_reference().codes(dimension)
+def test_every_reference_code_has_a_colour(dimension, small):
+    codes = dimensions.get(dimension).codes()  # the warehouse's codes (from data/reference)
     assert codes, f"no codes in vocabulary {dimension!r}"
-    missing = [code for code in codes if code not in theme.COLOURS[dimension]]
+    missing = [code for code in codes if code not in dimensions.get(dimension).colours]
     assert not missing, f"{dimension}: no colour for {missing}"
     for code in codes:
         assert HEX.match(theme.colour_for(dimension, code))
@@ -34,7 +34,7 @@ def test_every_reference_code_has_a_colour(dimension):
 
 @pytest.mark.parametrize("dimension", DIMENSIONS)
 def test_colours_within_a_dimension_are_distinct(dimension):
-    colours = [c.upper() for c in theme.COLOURS[dimension].values()]
+    colours = [c.upper() for c in dimensions.get(dimension).colours.values()]
     assert len(set(colours)) == len(colours)
 
 
@@ -96,7 +96,7 @@ def _lab(colour: str, deficiency: str | None = None) -> tuple[float, float, floa
 @pytest.mark.parametrize("deficiency", ["deuteranopia", "protanopia"])
 @pytest.mark.parametrize("dimension", DIMENSIONS)
 def test_colours_stay_apart_for_colour_blind_readers(dimension, deficiency):
-    palette = theme.COLOURS[dimension]
+    palette = dimensions.get(dimension).colours
     too_close = [
         (a, b, round(math.dist(_lab(ca, deficiency), _lab(cb, deficiency)), 1))
         for (a, ca), (b, cb) in itertools.combinations(palette.items(), 2)
