@@ -25,8 +25,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from dashboards import vocab
-from dashboards.figures import theme
+from dashboards import palette, vocab
 from dashboards.i18n import N_, gettext
 
 Match = Literal["in", "mask", "bridge"]
@@ -116,17 +115,17 @@ class Dimension:
         """The fixed colour of a code; a spare colour-blind-safe one for a code the reference
         added later (stable while the list is); neutral grey for an unknown code."""
         if code is None:
-            return theme.NEUTRAL
+            return palette.NEUTRAL
         fixed = self.colours.get(code)
         if fixed is not None:
             return fixed
         unset = [c for c in self.codes() if c not in self.colours]
         if code not in unset:
-            return theme.NEUTRAL
+            return palette.NEUTRAL
         used = {c.upper() for c in self.colours.values()}
-        spare = [c for c in theme.COLORWAY if c.upper() not in used]
+        spare = [c for c in palette.COLORWAY if c.upper() not in used]
         i = unset.index(code)
-        return spare[i] if i < len(spare) else theme.NEUTRAL
+        return spare[i] if i < len(spare) else palette.NEUTRAL
 
     # -- SQL -----------------------------------------------------------------------------------
     def predicate(self, alias: str, codes: tuple[str, ...] | list[str]) -> tuple[str, list]:
@@ -164,7 +163,7 @@ def _check_alias(alias: str) -> None:
         raise ValueError("alias must be an identifier")
 
 
-# The registry, in filter-bar and URL order. Colours: dashboards/figures/theme.py.
+# The registry, in filter-bar and URL order. Colours: dashboards/palette.py.
 REGISTRY: dict[str, Dimension] = {
     d.key: d
     for d in (
@@ -179,7 +178,7 @@ REGISTRY: dict[str, Dimension] = {
             bar="primary",
             bar_width=2,
             phrase_rank=3,
-            colours=theme.FIELD_COLOURS,
+            colours=palette.FIELD_COLOURS,
         ),
         Dimension(
             "areas",
@@ -193,7 +192,7 @@ REGISTRY: dict[str, Dimension] = {
             bar_width=2,
             phrase=N_("functional areas: %(values)s"),
             phrase_rank=5,
-            colours=theme.AREA_COLOURS,
+            colours=palette.AREA_COLOURS,
         ),
         Dimension(
             "regions",
@@ -207,7 +206,7 @@ REGISTRY: dict[str, Dimension] = {
             bar="primary",
             bar_width=2,
             phrase_rank=1,
-            colours=theme.REGION_COLOURS,
+            colours=palette.REGION_COLOURS,
         ),
         Dimension(
             "countries",
@@ -239,7 +238,7 @@ REGISTRY: dict[str, Dimension] = {
             phrase_misfits=("not_stated",),
             # TRANSLATORS: values are partner statuses in lower case, e.g. "status not stated".
             phrase_otherwise=N_("partner status: %(values)s"),
-            colours=theme.PARTNER_STATUS_COLOURS,
+            colours=palette.PARTNER_STATUS_COLOURS,
         ),
         Dimension(
             "types",
@@ -255,7 +254,7 @@ REGISTRY: dict[str, Dimension] = {
             # TRANSLATORS: values are partner types, e.g. "partner type: NGO".
             phrase=N_("partner type: %(values)s"),
             phrase_rank=7,
-            colours=theme.PARTNER_TYPE_COLOURS,
+            colours=palette.PARTNER_TYPE_COLOURS,
         ),
         Dimension(
             "modalities",

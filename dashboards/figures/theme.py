@@ -16,76 +16,27 @@ import functools
 import plotly.graph_objects as go
 import plotly.io as pio
 
+from dashboards.palette import (  # noqa: F401 - the palettes, re-exported for figures
+    AREA_COLOURS,
+    AXIS_LINE,
+    COLORWAY,
+    FIELD_COLOURS,
+    GRID,
+    INK,
+    MUTED,
+    NEUTRAL,
+    NO_DATA,
+    PARTNER_STATUS_COLOURS,
+    PARTNER_TYPE_COLOURS,
+    REGION_COLOURS,
+    UN_BLUE,
+)
+
 TEMPLATE_NAME = "unesco"
 
 # Web fonts are never downloaded: browsers take the first installed font; kaleido (Chromium on
 # Debian) finds Liberation Sans or DejaVu Sans.
 FONT_FAMILY = "Inter, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, 'Liberation Sans', 'DejaVu Sans', sans-serif"
-
-UN_BLUE = "#0072BC"  # UNESCO blue, as in assets/app.css
-INK = "#1F2933"  # text
-MUTED = "#5F6B76"  # secondary text, axis titles
-GRID = "#E6E9EC"
-AXIS_LINE = "#9AA5B1"
-NEUTRAL = "#BBBBBB"  # Tol grey: "global", "other", unknown codes
-NO_DATA = "#EEF0F2"  # land without data on maps
-
-# Okabe & Ito (2008), "Color Universal Design": the default order for series with no fixed colour.
-# Yellow comes last (weak on white) and black is left out (reads as text).
-COLORWAY: tuple[str, ...] = (
-    "#0072B2",  # blue
-    "#E69F00",  # orange
-    "#009E73",  # bluish green
-    "#D55E00",  # vermillion
-    "#56B4E9",  # sky blue
-    "#CC79A7",  # reddish purple
-    "#F0E442",  # yellow
-)
-
-# Fields of competence (sectors): Okabe–Ito.
-FIELD_COLOURS: dict[str, str] = {
-    "ED": "#0072B2",  # Education: blue
-    "SC": "#009E73",  # Natural sciences: bluish green
-    "SHS": "#E69F00",  # Social and human sciences: orange
-    "CLT": "#CC79A7",  # Culture: reddish purple
-    "CI": "#D55E00",  # Communication and information: vermillion
-}
-
-# UNESCO regions: Paul Tol "bright"; activities with no single region in Tol's grey.
-REGION_COLOURS: dict[str, str] = {
-    "AFR": "#CCBB44",  # yellow
-    "ARB": "#228833",  # green
-    "APA": "#EE6677",  # red
-    "ENA": "#4477AA",  # blue
-    "LAC": "#AA3377",  # purple
-    "GLOBAL": NEUTRAL,
-}
-
-# Partner status: Paul Tol "muted" (cyan, rose, indigo); indigo for the closest relation.
-PARTNER_STATUS_COLOURS: dict[str, str] = {
-    "consultative": "#88CCEE",
-    "associate": "#CC6677",
-    "official_relations": "#332288",
-    "not_stated": NEUTRAL,  # the source gives no status: grey, like other unknowns
-}
-
-# Functional areas: Paul Tol "muted", a different family from the fields so the two are not
-# confused when pages sit side by side.
-AREA_COLOURS: dict[str, str] = {
-    "capacity_building": "#332288",  # indigo
-    "advocacy": "#CC6677",  # rose
-    "technical_support": "#117733",  # green
-    "standard_setting": "#AA4499",  # purple
-    "consultation": "#88CCEE",  # cyan
-    "research": "#DDCC77",  # sand
-    "awareness_raising": "#999933",  # olive
-}
-
-PARTNER_TYPE_COLOURS: dict[str, str] = {
-    "ngo": "#0072B2",  # Okabe–Ito blue
-    "foundation": "#E69F00",  # Okabe–Ito orange
-    "not_stated": NEUTRAL,  # the source gives no type
-}
 
 # Choropleths: one hue, light to dark (ColorBrewer "Blues" without its near-white end, so the
 # smallest value is still told apart from the no-data land colour).
