@@ -118,7 +118,11 @@ def test_twenty_identical_packs_all_arrive_with_bounded_chromium(pack_server):
         counter.halt.set()
         counter.join()
     files = [_pdf(o) for o in outcomes]
-    lost = [(o.status, o.polls, round(o.seconds, 1)) for o, f in zip(outcomes, files) if not f]
+    lost = [
+        (o.status, o.polls, round(o.seconds, 1))
+        for o, f in zip(outcomes, files, strict=True)
+        if not f
+    ]
     peaks = f"peak {counter.peak_browsers} browsers, {counter.peak_processes} Chromium processes"
     assert not lost, f"{len(lost)} of {USERS} packs never arrived: {lost}; {peaks}"
     assert all(f.startswith(b"%PDF") for f in files)
