@@ -2,31 +2,73 @@
 
 Keys always start with the warehouse version, so a new load never serves stale results; the
 rest of the key is the chart name, the canonical filter string and the language. Each worker
-process has its own cache (workers share no memory), bounded by entry count.
+process has its own cache (workers share no memory), bounded by entry count *and* by an
+estimate of the bytes it holds (`RESULT_CACHE_MB`, default 64): entries range from a few
+hundred bytes (a count) to a megabyte (the partner directory's frame), so a count alone let a
+worker grow by tens of MB over a long run of distinct filters (issue 9, docs/performance.md).
 """
 
 from __future__ import annotations
 
+import os
+import sys
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import TypeVar
 
+import pandas as pd
+
 from dashboards import db
 
 T = TypeVar("T")
 MAX_ENTRIES = 2048
+DEFAULT_MB = 64
+
+
+def byte_budget() -> int:
+    """The cache's byte budget per process, from `RESULT_CACHE_MB` (default 64)."""
+    raw = os.environ.get("RESULT_CACHE_MB", "").strip()
+    try:
+        mb = float(raw) if raw else DEFAULT_MB
+    except ValueError:
+        raise ValueError(f"RESULT_CACHE_MB must be a number of megabytes, not {raw!r}") from None
+    return max(0, int(mb * 2**20))
+
+
+def size_of(value: object, _depth: int = 0) -> int:
+    """An estimate of the bytes a cached value holds (frames deep, JSON-like trees walked)."""
+    if isinstance(value, pd.DataFrame | pd.Series):
+        usage = value.memory_usage(index=True, deep=True)
+        return int(usage.sum() if isinstance(usage, pd.Series) else usage)
+    size = sys.getsizeof(value)
+    if _depth > 12:
+        return size
+    if isinstance(value, dict):
+        return size + sum(size_of(k, _depth + 1) + size_of(v, _depth + 1) for k, v in value.items())
+    if isinstance(value, list | tuple | set | frozenset):
+        return size + sum(size_of(v, _depth + 1) for v in value)
+    return size
 
 
 class LRU:
-    """A thread-safe least-recently-used mapping."""
+    """A thread-safe least-recently-used mapping, bounded by entries and by estimated bytes."""
 
-    def __init__(self, size: int = MAX_ENTRIES):
+    def __init__(self, size: int = MAX_ENTRIES, max_bytes: int | None = None):
         self.size = size
+        self.max_bytes = byte_budget() if max_bytes is None else max_bytes
         self._data: OrderedDict[Hashable, object] = OrderedDict()
+        self._sizes: dict[Hashable, int] = {}
         self._lock = threading.Lock()
+        self.bytes = 0
         self.hits = 0
         self.misses = 0
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __contains__(self, key: Hashable) -> bool:
+        return key in self._data
 
     def get_or_compute(self, key: Hashable, compute: Callable[[], T]) -> T:
         """The cached value for key, computing (outside the lock) and storing it on a miss."""
@@ -37,16 +79,26 @@ class LRU:
                 return self._data[key]  # type: ignore[return-value]
             self.misses += 1
         value = compute()
+        nbytes = size_of(value)
+        if nbytes > self.max_bytes // 4:
+            return value  # one value may not take over the cache: serve it, keep the rest
         with self._lock:
+            if key in self._data:
+                self.bytes -= self._sizes.pop(key)
             self._data[key] = value
-            while len(self._data) > self.size:
-                self._data.popitem(last=False)
+            self._sizes[key] = nbytes
+            self.bytes += nbytes
+            while len(self._data) > self.size or self.bytes > self.max_bytes:
+                old, _ = self._data.popitem(last=False)
+                self.bytes -= self._sizes.pop(old)
         return value
 
     def clear(self) -> None:
         """Drop every entry."""
         with self._lock:
             self._data.clear()
+            self._sizes.clear()
+            self.bytes = 0
 
 
 RESULTS = LRU()
