@@ -106,7 +106,8 @@ class PageSession:
         handles = [("cacheKey", data["cacheKey"]), ("job", data["job"])]
         blank = json.loads(json.dumps(payload))
         for item in blank["inputs"] + blank.get("state", []):
-            item["value"] = None
+            if isinstance(item, dict):  # as the renderer: a wildcard's list is left as it is
+                item["value"] = None
         polls = 0
         progress: list = []
         while time.monotonic() - started < deadline:

@@ -143,6 +143,14 @@ def spec_for(fn: Callable) -> JobSpec:
     return SPECS.get(_fn_name(fn), JobSpec())
 
 
+def job_key(fn: Callable, args, version: str) -> str:
+    """A job's name: its function, what it produces (its spec's identity) and the warehouse."""
+    spec = spec_for(fn)
+    values = _values(args)
+    identity = spec.identity(*values) if spec.identity else repr(values)
+    return hashlib.sha256(repr((_fn_name(fn), identity, version)).encode()).hexdigest()
+
+
 def check() -> None:
     """Inside a job: raise JobStopped if it was cancelled or is past its deadline."""
     control = getattr(LOCAL, "control", None)
@@ -189,11 +197,7 @@ class BoundedJobManager(BaseBackgroundCallbackManager):
 
     def build_cache_key(self, fn, args, cache_args_to_ignore, triggered):
         """The job's key: its function, its identity (or arguments) and the warehouse version."""
-        spec = spec_for(fn)
-        values = _values(args)
-        identity = spec.identity(*values) if spec.identity else repr(values)
-        text = repr((_fn_name(fn), identity, self.version()))
-        return hashlib.sha256(text.encode()).hexdigest()
+        return job_key(fn, args, self.version())
 
     @staticmethod
     def _job_key(key: str) -> str:

@@ -55,6 +55,21 @@ DOWNLOAD_POLL_MS = 250
 # ---------------------------------------------------------------------------------------------
 
 
+class SharedResultCeleryManager(CeleryManager):
+    """CeleryManager whose results are read, not consumed, under the jobs' own keys.
+
+    Dash deletes a result when its first reader takes it (unless `cache_by` is set), which lost
+    identical concurrent requests; here every waiter of a key reads it until it expires.
+    """
+
+    def __init__(self, celery_app, expire: int = 3600):
+        super().__init__(celery_app, cache_by=[db.version], expire=expire)
+
+    def build_cache_key(self, fn, args, cache_args_to_ignore, triggered):
+        """The same job names as the embedded manager's (jobs.job_key)."""
+        return jobs.job_key(fn, args, db.version())
+
+
 def background_manager(cache_dir: str | Path | None = None):
     """CeleryManager on Redis when REDIS_URL is set, else the embedded bounded job manager.
 
@@ -68,7 +83,7 @@ def background_manager(cache_dir: str | Path | None = None):
 
         celery_app = Celery("unesco_dashboard", broker=url, backend=url)
         celery_app.conf.update(result_expires=3600, broker_connection_retry_on_startup=True)
-        return CeleryManager(celery_app, expire=3600)
+        return SharedResultCeleryManager(celery_app, expire=3600)
     import diskcache
 
     folder = Path(cache_dir or os.environ.get("BACKGROUND_CACHE_DIR") or CACHE_DIR)
