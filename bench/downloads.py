@@ -111,7 +111,7 @@ def run(db: Path, root: Path, downloaders: int, updates: int) -> dict:
                 d for d in dependencies(server.url) if "export-figure-download.data" in d["output"]
             )
             probe = dashclient.PageSession(server.url)
-            _page_updates(probe, overview, len(FILTERS))  # warm: the page's figures are cached
+            _page_updates(probe, overview, 4 * len(FILTERS))  # warm both workers: figures cached
             idle = _page_updates(probe, overview, updates)
             stop = threading.Event()
             done: list[float] = []

@@ -163,7 +163,7 @@ def run(db: Path, requests: int, warmup: int, top: int) -> dict:
     send(warmup)
     gc.collect()
     rss_start = proc.memory_info().rss
-    tracemalloc.start(8)
+    tracemalloc.start(1)
     snap_start = tracemalloc.take_snapshot()
     send(requests)
     gc.collect()

@@ -186,6 +186,7 @@ class BoundedJobManager(BaseBackgroundCallbackManager):
         self._pools: dict[str, ThreadPoolExecutor] = {}
         self._waiting: dict[str, int] = {}
         self._owned: set[str] = set()
+        self._queued: dict[str, list[tuple[str, Any, JobSpec]]] = {}
         self._lock = threading.Lock()
         self._pid = os.getpid()
         self._heart: threading.Thread | None = None
@@ -264,20 +265,30 @@ class BoundedJobManager(BaseBackgroundCallbackManager):
         with self._lock:
             self._waiting[pool] = self._waiting.get(pool, 0) + 1
             self._owned.add(key)
-            # jobs that must start or finish before this one gets a thread
-            busy = self._waiting[pool] + self._running.get(pool, 0)
-            position = busy - self.settings.workers(pool)
-        if spec.queued is not None and position > 0:
-            self.handle.set(self._make_progress_key(key), spec.queued(position, *_values(args)))
+            self._queued.setdefault(pool, []).append((key, args, spec))
+        self._show_queue(pool)
         self._pool(pool).submit(self._run, key, job_fn, args, context, spec)
         self._ensure_heartbeat()
         log.info("job %s queued in %s for %s", key[:12], pool, ticket)
         return f"{key}:{ticket}"
 
+    def _show_queue(self, pool: str) -> None:
+        """Tell every waiting job of a pool how many jobs are ahead of it (its progress)."""
+        with self._lock:
+            queued = list(self._queued.get(pool, ()))
+            running = self._running.get(pool, 0)
+        workers = self.settings.workers(pool)
+        for i, (key, args, spec) in enumerate(queued):
+            ahead = i + running - workers + 1  # jobs to start or finish before this one runs
+            if spec.queued is not None and ahead > 0:
+                progress = spec.queued(ahead, *_values(args))
+                self.handle.set(self._make_progress_key(key), progress, expire=3600)
+
     def _pool(self, name: str) -> ThreadPoolExecutor:
         with self._lock:
             if self._pid != os.getpid():  # a forked child has no threads: start afresh
                 self._pools, self._waiting, self._owned, self._running = {}, {}, set(), {}
+                self._queued = {}
                 self._pid, self._heart = os.getpid(), None
             if name not in self._pools:
                 self._pools[name] = ThreadPoolExecutor(
@@ -291,6 +302,8 @@ class BoundedJobManager(BaseBackgroundCallbackManager):
             self._waiting[pool] -= 1
             self._running[pool] = self._running.get(pool, 0) + 1
             self.peak_running[pool] = max(self.peak_running.get(pool, 0), self._running[pool])
+            self._queued[pool] = [q for q in self._queued.get(pool, []) if q[0] != key]
+        self._show_queue(pool)
         started = time.monotonic()
         try:
             with self.handle.transact():
