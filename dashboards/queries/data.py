@@ -85,31 +85,38 @@ def _like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+def _integer(value: object) -> int | None:
+    """An integer from a grid filter value (a number or its text), or None."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
 def _condition(column: str, model: dict) -> tuple[str, list] | None:
     """One AG Grid column filter as (SQL, params); None when it is not understood."""
     if not isinstance(model, dict):
         return None
     if isinstance(model.get("conditions"), list):
-        parts = [_condition(column, m) for m in model["conditions"][:4]]
-        parts = [p for p in parts if p]
+        found = [_condition(column, m) for m in model["conditions"][:4]]
+        parts = [p for p in found if p is not None]
         if not parts:
             return None
         joiner = " OR " if model.get("operator") == "OR" else " AND "
         return "(" + joiner.join(p[0] for p in parts) + ")", [v for p in parts for v in p[1]]
-    kind = model.get("type")
+    kind = str(model.get("type"))
     if kind == "blank":
         return f"({column} IS NULL OR CAST({column} AS VARCHAR) = '')", []
     if kind == "notBlank":
         return f"({column} IS NOT NULL AND CAST({column} AS VARCHAR) <> '')", []
     if column in NUMBER_COLUMNS:
-        try:
-            low = int(model.get("filter"))
-        except (TypeError, ValueError):
+        low, high = _integer(model.get("filter")), _integer(model.get("filterTo"))
+        if low is None:
             return None
         if kind == "inRange":
-            try:
-                high = int(model.get("filterTo"))
-            except (TypeError, ValueError):
+            if high is None:
                 return None
             return f"{column} BETWEEN ? AND ?", [low, high]
         op = NUMBER_FILTERS.get(kind)
