@@ -48,7 +48,7 @@ def size_of(value: object, _depth: int = 0) -> int:
     if isinstance(value, pd.DataFrame | pd.Series):
         frame = value.to_frame() if isinstance(value, pd.Series) else value
         total = int(frame.memory_usage(index=True, deep=False).sum())
-        for column in [c for c, t in frame.dtypes.items() if t == "object"]:
+        for column in [c for c, t in frame.dtypes.items() if t.kind not in "biufcmM"]:
             total += len(frame) * _mean_size(frame[column].to_numpy())
         return total
     nbytes = getattr(value, "nbytes", None)
