@@ -28,9 +28,17 @@ class Server:
     """`gunicorn -c gunicorn.conf.py bench.wsgi:server` with overrides, started and stopped."""
 
     def __init__(
-        self, warehouse: Path, log: Path, workers: int | None = None, threads: int | None = None
+        self,
+        warehouse: Path,
+        log: Path,
+        workers: int | None = None,
+        threads: int | None = None,
+        root: Path | None = None,
+        env: dict[str, str] | None = None,
     ):
         self.port = free_port()
+        self.root = Path(root or ROOT)  # the code checkout to serve (e.g. main, for a baseline)
+        self.env = dict(env or {})
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
         self.workers = workers
@@ -46,15 +54,16 @@ class Server:
             "WAREHOUSE_PATH": str(self.warehouse),
             "GUNICORN_BIND": f"127.0.0.1:{self.port}",
             "PYTHONUNBUFFERED": "1",
+            **self.env,
         }
         if self.workers:
             env["GUNICORN_WORKERS"] = str(self.workers)
         if self.threads:
             env["GUNICORN_THREADS"] = str(self.threads)
-        cmd = [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"), WSGI]
+        cmd = [sys.executable, "-m", "gunicorn", "-c", str(self.root / "gunicorn.conf.py"), WSGI]
         with open(self.log, "ab") as out:
             self.proc = subprocess.Popen(
-                cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
+                cmd, cwd=self.root, env=env, stdout=out, stderr=subprocess.STDOUT
             )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

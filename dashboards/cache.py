@@ -3,35 +3,104 @@
 Keys always start with the warehouse version, so a new load never serves stale results; the
 rest of the key is the chart name, the canonical filter string and the language. Each app owns
 its cache (`create_app` makes one and sets it for each request); the command line and tests use
-the process's default `RESULTS`. Bounded by entry count.
+the process's default `RESULTS`. Bounded by entry count *and* by an estimate of the bytes it
+holds (`RESULT_CACHE_MB`, default 64): entries range from a few hundred bytes (a count) to a
+megabyte (the partner directory's frame), so a count alone let a worker grow by tens of MB over
+a long run of distinct filters (issue 9, docs/performance.md).
 """
 
 from __future__ import annotations
 
 import contextvars
+import os
+import sys
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import TypeVar
 
+import pandas as pd
+
 from dashboards import db
 
 T = TypeVar("T")
 MAX_ENTRIES = 2048
+DEFAULT_MB = 64
+
+
+def byte_budget() -> int:
+    """The cache's byte budget per process, from `RESULT_CACHE_MB` (default 64)."""
+    raw = os.environ.get("RESULT_CACHE_MB", "").strip()
+    try:
+        mb = float(raw) if raw else DEFAULT_MB
+    except ValueError:
+        raise ValueError(f"RESULT_CACHE_MB must be a number of megabytes, not {raw!r}") from None
+    return max(0, int(mb * 2**20))
+
+
+SAMPLE = 16  # long lists and text columns are measured on a sample, not element by element
+
+
+def size_of(value: object, _depth: int = 0) -> int:
+    """An estimate of the bytes a cached value holds (frames and JSON-like trees, sampled).
+
+    Cheap on purpose (well under a millisecond for a page's figures): long lists and text
+    columns are measured on an even sample of their elements and extrapolated.
+    """
+    if isinstance(value, pd.DataFrame | pd.Series):
+        frame = value.to_frame() if isinstance(value, pd.Series) else value
+        total = int(frame.memory_usage(index=True, deep=False).sum())
+        for column in [c for c, t in frame.dtypes.items() if t.kind not in "biufcmM"]:
+            total += len(frame) * _mean_size(frame[column].to_numpy())
+        return total
+    nbytes = getattr(value, "nbytes", None)
+    if isinstance(nbytes, int):  # numpy arrays in figure JSON
+        return nbytes
+    size = sys.getsizeof(value)
+    if _depth > 12:
+        return size
+    if isinstance(value, dict):
+        # a figure's template is one object shared by every figure (theme.with_template)
+        return size + sum(
+            size_of(k, _depth + 1) + size_of(v, _depth + 1)
+            for k, v in value.items()
+            if k != "template"
+        )
+    if isinstance(value, list | tuple):
+        if len(value) <= 2 * SAMPLE:
+            return size + sum(size_of(v, _depth + 1) for v in value)
+        step = len(value) / SAMPLE
+        sample = [value[int(i * step)] for i in range(SAMPLE)]
+        return size + len(value) * sum(size_of(v, _depth + 1) for v in sample) // SAMPLE
+    return size
+
+
+def _mean_size(values) -> int:
+    if len(values) == 0:
+        return 0
+    step = max(1, len(values) // SAMPLE)
+    sample = values[::step][:SAMPLE]
+    return sum(sys.getsizeof(v) for v in sample) // len(sample)
 
 
 class LRU:
-    """A thread-safe least-recently-used mapping."""
+    """A thread-safe least-recently-used mapping, bounded by entries and by estimated bytes."""
 
-    def __init__(self, size: int = MAX_ENTRIES):
+    def __init__(self, size: int = MAX_ENTRIES, max_bytes: int | None = None):
         self.size = size
+        self.max_bytes = byte_budget() if max_bytes is None else max_bytes
         self._data: OrderedDict[Hashable, object] = OrderedDict()
+        self._sizes: dict[Hashable, int] = {}
         self._lock = threading.Lock()
+        self.bytes = 0
         self.hits = 0
         self.misses = 0
 
     def __len__(self) -> int:
         return len(self._data)
+
+    def __contains__(self, key: Hashable) -> bool:
+        return key in self._data
 
     def get_or_compute(self, key: Hashable, compute: Callable[[], T]) -> T:
         """The cached value for key, computing (outside the lock) and storing it on a miss."""
@@ -42,16 +111,26 @@ class LRU:
                 return self._data[key]  # type: ignore[return-value]
             self.misses += 1
         value = compute()
+        nbytes = size_of(value)
+        if nbytes > self.max_bytes // 4:
+            return value  # one value may not take over the cache: serve it, keep the rest
         with self._lock:
+            if key in self._data:
+                self.bytes -= self._sizes.pop(key)
             self._data[key] = value
-            while len(self._data) > self.size:
-                self._data.popitem(last=False)
+            self._sizes[key] = nbytes
+            self.bytes += nbytes
+            while len(self._data) > self.size or self.bytes > self.max_bytes:
+                old, _ = self._data.popitem(last=False)
+                self.bytes -= self._sizes.pop(old)
         return value
 
     def clear(self) -> None:
         """Drop every entry."""
         with self._lock:
             self._data.clear()
+            self._sizes.clear()
+            self.bytes = 0
 
 
 RESULTS = LRU()

@@ -84,10 +84,15 @@ def _locale(lang: str) -> Locale:
 # ---------------------------------------------------------------------------------------------
 
 
-@functools.cache
 def translations(lang: str | None) -> Translations | NullTranslations:
     """The compiled catalogue of a language (cached); NullTranslations when there is none."""
-    code = normalise_lang(lang)
+    # Cached on the normalised code: `lang` can come from the client (the language store), and
+    # a cache keyed on the raw string kept one catalogue per string sent (issue 9).
+    return _catalogue(normalise_lang(lang))
+
+
+@functools.cache
+def _catalogue(code: str) -> Translations | NullTranslations:
     # Translations.load returns NullTranslations when the .mo file is missing, which is the
     # case for English: the msgids are the English text.
     return Translations.load(str(LOCALES_DIR), [code], DOMAIN)

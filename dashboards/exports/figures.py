@@ -181,6 +181,7 @@ def _esc(text: str) -> str:
 
 _lock = threading.Lock()
 _server_pid: int | None = None
+RENDER_TIMEOUT_S = 60
 
 
 def _after_fork() -> None:
@@ -211,7 +212,8 @@ def _start_locked() -> None:
     if _server_pid == os.getpid():
         return
     started = time.perf_counter()
-    kaleido.start_sync_server(mathjax=False, silence_warnings=True)
+    # kaleido's own time limit per render: a hung browser fails one export, not every later one
+    kaleido.start_sync_server(mathjax=False, timeout=RENDER_TIMEOUT_S, silence_warnings=True)
     _server_pid = os.getpid()
     log.info("kaleido browser started in %.2f s", time.perf_counter() - started)
 

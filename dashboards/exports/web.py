@@ -19,7 +19,6 @@ import dash_bootstrap_components as dbc
 from dash import (
     ALL,
     CeleryManager,
-    DiskcacheManager,
     Input,
     Output,
     State,
@@ -28,15 +27,14 @@ from dash import (
     dcc,
     html,
     no_update,
-    set_props,
 )
 
 from dashboards import cache, db, ids
 from dashboards.charts import PAGES, REGISTRY, Chart, charts_for
 from dashboards.exports import data as data_export
-from dashboards.exports import figures, pack
+from dashboards.exports import figures, jobs, pack
 from dashboards.filters import Filters, parse_lang
-from dashboards.i18n import N_, gettext
+from dashboards.i18n import N_, format_number, gettext
 
 log = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parents[2]
@@ -48,7 +46,8 @@ FIGURE_FORMATS = (
 )
 PACK_FORMATS = (("pdf", N_("PDF")), ("pptx", N_("PowerPoint")))
 PACK_SCOPES = (("page", N_("This page")), ("all", N_("All pages")))
-_one_shot_jobs = True  # DiskcacheManager runs each job in a process of its own
+PACK_POLL_MS = 1000
+DOWNLOAD_POLL_MS = 250
 
 
 # ---------------------------------------------------------------------------------------------
@@ -56,44 +55,45 @@ _one_shot_jobs = True  # DiskcacheManager runs each job in a process of its own
 # ---------------------------------------------------------------------------------------------
 
 
-class SpawnDiskcacheManager(DiskcacheManager):
-    """DiskcacheManager whose job processes are started with "spawn", not "fork".
+class SharedResultCeleryManager(CeleryManager):
+    """CeleryManager whose results are read, not consumed, under the jobs' own keys.
 
-    A forked copy of the web server inherits DuckDB's open connection and worker threads and
-    dies on its first query; a spawned process starts clean (about 2 s more per pack).
+    Dash deletes a result when its first reader takes it (unless `cache_by` is set), which lost
+    identical concurrent requests; here every waiter of a key reads it until it expires.
     """
 
-    def call_job_fn(self, key, job_fn, args, context):
-        from multiprocess import get_context
+    def __init__(self, celery_app, expire: int = 3600):
+        super().__init__(celery_app, cache_by=[db.version], expire=expire)
 
-        process = get_context("spawn").Process(
-            target=job_fn, args=(key, self._make_progress_key(key), args, context), daemon=False
-        )
-        process.start()
-        return process.pid
+    def build_cache_key(self, fn, args, cache_args_to_ignore, triggered):
+        """The same job names as the embedded manager's (jobs.job_key)."""
+        return jobs.job_key(fn, args, db.version())
 
 
 def background_manager(cache_dir: str | Path | None = None):
-    """CeleryManager on Redis when REDIS_URL is set, else an embedded DiskcacheManager."""
-    global _one_shot_jobs
+    """CeleryManager on Redis when REDIS_URL is set, else the embedded bounded job manager.
+
+    The embedded manager (dashboards/exports/jobs.py) runs briefing packs and downloads in small
+    thread pools of the web process, one identical job at a time for everyone who asks, with
+    its state in a diskcache folder private to the app's user.
+    """
     url = os.environ.get("REDIS_URL")
     if url:
         from celery import Celery
 
         celery_app = Celery("unesco_dashboard", broker=url, backend=url)
         celery_app.conf.update(result_expires=3600, broker_connection_retry_on_startup=True)
-        _one_shot_jobs = False  # worker processes live on: keep their browser warm
-        return CeleryManager(celery_app, expire=3600)
+        return SharedResultCeleryManager(celery_app, expire=3600)
     import diskcache
 
     folder = Path(cache_dir or os.environ.get("BACKGROUND_CACHE_DIR") or CACHE_DIR)
-    folder.mkdir(parents=True, exist_ok=True)
-    _one_shot_jobs = True
-    return SpawnDiskcacheManager(diskcache.Cache(str(folder)), expire=3600)
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    folder.chmod(0o700)  # the cache holds pickles: only the app's user may write it
+    return jobs.BoundedJobManager(diskcache.Cache(str(folder)), version=db.version)
 
 
 def _after_fork() -> None:
-    # A job process forked from the web server must not use the parent's DuckDB connection or
+    # A process forked from the web server must not use the parent's DuckDB connection or
     # locks that another thread may have held at the fork: give it fresh ones.
     db.WAREHOUSE = db._Warehouse()
     cache.RESULTS = cache.LRU()
@@ -279,79 +279,184 @@ def toggle_pack(_n, is_open):
     return not is_open
 
 
-@callback(
+def _status(lang: str, reason: str, what: str) -> str:
+    """Why a background export did not deliver, in words."""
+    if reason == "busy":
+        return gettext("The server is busy with other exports: please try again in a minute.", lang)
+    if reason == "timeout":
+        limit = jobs.settings().time_limit("packs" if what == "pack" else "downloads")
+        return gettext(
+            "The export took longer than %(seconds)s s and was stopped: try fewer charts or "
+            "narrower filters.",
+            lang,
+            seconds=format_number(limit, lang),
+        )
+    if reason == "lost":
+        return gettext("The server restarted during the export: please try again.", lang)
+    if reason == "cancelled":
+        return gettext("Cancelled.", lang)
+    return gettext("The export could not be finished: please try again.", lang)
+
+
+def _figure_request(clicks, search, variant_values, variant_ids):
+    """(chart, format, filters, notices, lang, variant) of a figure download, or None."""
+    trigger = ctx.triggered_id
+    if not isinstance(trigger, dict) or not any(clicks or []) or not ctx.triggered[0]["value"]:
+        return None  # menus rendered with a new page, not clicked
+    chart = REGISTRY.get(trigger.get("key"))
+    fmt = trigger.get("format")
+    if chart is None or fmt not in figures.FORMATS:
+        return None
+    filters, _ = Filters.from_query(search)
+    variants = {
+        i.get("key"): v
+        for i, v in zip(variant_ids or [], variant_values or [], strict=False)
+        if isinstance(i, dict)
+    }
+    return chart, fmt, filters, parse_lang(search), variants.get(chart.key)
+
+
+def _figure_identity(clicks, search, variant_values, variant_ids):
+    request = _figure_request(clicks, search, variant_values, variant_ids)
+    if request is None:
+        return ("none", repr(ctx.triggered_id))
+    chart, fmt, filters, lang, variant = request
+    return (chart.key, fmt, filters.cache_key(), lang, repr(variant))
+
+
+@jobs.job(
+    jobs.JobSpec(
+        pool="downloads",
+        identity=_figure_identity,
+        failed=lambda reason, clicks, search, *_: (
+            no_update,
+            _error(_status(parse_lang(search), reason, "download")),
+        ),
+    )
+)
+def download_figure(clicks, search, variant_values, variant_ids):
+    """One chart, decorated for paper, as PNG/SVG/PDF (in the bounded downloads pool)."""
+    request = _figure_request(clicks, search, variant_values, variant_ids)
+    if request is None:
+        return no_update, no_update
+    chart, fmt, filters, lang, variant = request
+    try:
+        started = time.perf_counter()
+        content = figures.figure_bytes(chart, filters, fmt, lang, variant=variant)
+        log.info("exported %s as %s in %.2f s", chart.key, fmt, time.perf_counter() - started)
+    except jobs.JobStopped:
+        raise
+    except Exception as e:
+        log.exception("figure export failed")
+        return no_update, _error(_failed(lang, e))
+    return (
+        dcc.send_bytes(content, figures.filename(chart, fmt, lang), type=figures.MEDIA_TYPES[fmt]),
+        None,
+    )
+
+
+callback(
     Output(ids.FIGURE_DOWNLOAD, "data"),
+    Output(ids.EXPORT_STATUS, "children", allow_duplicate=True),
     Input({"type": ids.CHART_EXPORT, "key": ALL, "format": ALL}, "n_clicks"),
     State(ids.URL, "search"),
     State({"type": ids.CHART_VARIANT, "key": ALL}, "value"),
     State({"type": ids.CHART_VARIANT, "key": ALL}, "id"),
+    background=True,
+    interval=DOWNLOAD_POLL_MS,
     prevent_initial_call=True,
-)
-def download_figure(clicks, search, variant_values, variant_ids):
-    """One chart, decorated for paper, as PNG/SVG/PDF."""
-    trigger = ctx.triggered_id
-    if not isinstance(trigger, dict) or not any(clicks) or not ctx.triggered[0]["value"]:
-        return no_update  # menus rendered with a new page, not clicked
-    chart = REGISTRY.get(trigger["key"])
-    fmt = trigger["format"]
-    if chart is None or fmt not in figures.FORMATS:
-        return no_update
-    filters, _ = Filters.from_query(search)
-    lang = parse_lang(search)
-    variants = {i["key"]: v for i, v in zip(variant_ids, variant_values, strict=False)}
-    try:
-        started = time.perf_counter()
-        content = figures.figure_bytes(chart, filters, fmt, lang, variant=variants.get(chart.key))
-        log.info("exported %s as %s in %.2f s", chart.key, fmt, time.perf_counter() - started)
-    except Exception as e:
-        log.exception("figure export failed")
-        set_props(ids.EXPORT_STATUS, {"children": _error(_failed(lang, e))})
-        return no_update
-    set_props(ids.EXPORT_STATUS, {"children": None})
-    return dcc.send_bytes(
-        content, figures.filename(chart, fmt, lang), type=figures.MEDIA_TYPES[fmt]
+)(download_figure)
+
+
+def _data_format() -> str:
+    return "csv" if ctx.triggered_id == ids.DATA_CSV else "xlsx"
+
+
+@jobs.job(
+    jobs.JobSpec(
+        pool="downloads",
+        identity=lambda _csv, _xlsx, search: (
+            _data_format(),
+            Filters.from_query(search)[0].cache_key(),
+            parse_lang(search),
+        ),
+        failed=lambda reason, _csv, _xlsx, search: (
+            no_update,
+            _error(_status(parse_lang(search), reason, "download")),
+        ),
     )
-
-
-@callback(
-    Output(ids.DATA_DOWNLOAD, "data"),
-    Input(ids.DATA_CSV, "n_clicks"),
-    Input(ids.DATA_XLSX, "n_clicks"),
-    State(ids.URL, "search"),
-    prevent_initial_call=True,
 )
 def download_data(_csv, _xlsx, search):
-    """The activities and partners behind the view, as CSV (ZIP) or Excel."""
-    fmt = "csv" if ctx.triggered_id == ids.DATA_CSV else "xlsx"
+    """The activities and partners behind the view, as CSV (ZIP) or Excel (downloads pool)."""
+    fmt = _data_format()
     filters, _ = Filters.from_query(search)
     lang = parse_lang(search)
     try:
         content = (data_export.to_csv_zip if fmt == "csv" else data_export.to_xlsx)(filters, lang)
+    except jobs.JobStopped:
+        raise
     except Exception as e:
         log.exception("data export failed")
-        set_props(ids.EXPORT_STATUS, {"children": _error(_failed(lang, e))})
-        return no_update
-    set_props(ids.EXPORT_STATUS, {"children": None})
-    return dcc.send_bytes(
-        content, data_export.filename(fmt, lang), type=data_export.MEDIA_TYPES[fmt]
+        return no_update, _error(_failed(lang, e))
+    return (
+        dcc.send_bytes(content, data_export.filename(fmt, lang), type=data_export.MEDIA_TYPES[fmt]),
+        None,
     )
 
 
-def _in_job_process() -> bool:
-    import multiprocess
-
-    return multiprocess.parent_process() is not None
+callback(
+    Output(ids.DATA_DOWNLOAD, "data"),
+    Output(ids.EXPORT_STATUS, "children", allow_duplicate=True),
+    Input(ids.DATA_CSV, "n_clicks"),
+    Input(ids.DATA_XLSX, "n_clicks"),
+    State(ids.URL, "search"),
+    background=True,
+    interval=DOWNLOAD_POLL_MS,
+    prevent_initial_call=True,
+)(download_data)
 
 
 def _failed(lang: str, error: Exception) -> str:
     return gettext("The export failed: %(reason)s", lang, reason=str(error).splitlines()[0][:200])
 
 
+def _pack_page(pathname, scope) -> str | None:
+    return pack.ALL if scope == "all" else page_of(pathname)
+
+
+def _pack_identity(n_clicks, pathname, search, fmt, scope):
+    """What a pack request produces: two people asking for the same pack share one job."""
+    filters, _ = Filters.from_query(search)
+    fmt = fmt if fmt in pack.FORMATS else "pdf"
+    return (
+        bool(n_clicks),
+        _pack_page(pathname, scope),
+        filters.cache_key(),
+        parse_lang(search),
+        fmt,
+    )
+
+
+def _pack_queued(position, n_clicks, pathname, search, *_):
+    return [0, gettext("Waiting: %(n)s ahead", parse_lang(search), n=position)]
+
+
+@jobs.job(
+    jobs.JobSpec(
+        pool="packs",
+        identity=_pack_identity,
+        queued=_pack_queued,
+        failed=lambda reason, n_clicks, pathname, search, *_: (
+            no_update,
+            _error(_status(parse_lang(search), reason, "pack")),
+        ),
+    )
+)
 def pack_job(set_progress, n_clicks, pathname, search, fmt, scope):
-    """The briefing-pack job (runs in a background process): (download, status message)."""
+    """The briefing-pack job (runs in the bounded packs pool): (download, status message)."""
     lang = parse_lang(search)
     filters, notices = Filters.from_query(search)
-    page = pack.ALL if scope == "all" else page_of(pathname)
+    page = _pack_page(pathname, scope)
     if not n_clicks:
         return no_update, no_update
     if page is None or not pack.pack_charts(page):
@@ -361,6 +466,7 @@ def pack_job(set_progress, n_clicks, pathname, search, fmt, scope):
     fmt = fmt if fmt in pack.FORMATS else "pdf"
 
     def report(done: int, total: int, label: str) -> None:
+        # set_progress also stops the job here when it was cancelled or ran out of time
         set_progress((round(100 * done / total), f"{done}/{total - 1}" if done < total else ""))
 
     try:
@@ -368,12 +474,11 @@ def pack_job(set_progress, n_clicks, pathname, search, fmt, scope):
         content = pack.build_pack(fmt, page, filters, lang, progress=report, notices=notices)
         name = pack.pack_filename(fmt, page, lang)
         log.info("built %s in %.1f s", name, time.perf_counter() - started)
+    except jobs.JobStopped:
+        raise
     except Exception as e:
         log.exception("briefing pack failed")
         return no_update, _error(_failed(lang, e))
-    finally:
-        if _one_shot_jobs and _in_job_process():
-            figures.stop_server()  # this job's process ends now: close its browser cleanly
     message = gettext("Ready: %(name)s", lang, name=name)
     return dcc.send_bytes(content, name, type=pack.MEDIA_TYPES[fmt]), message
 
@@ -387,6 +492,7 @@ callback(
     State(ids.PACK_FORMAT, "value"),
     State(ids.PACK_SCOPE, "value"),
     background=True,
+    interval=PACK_POLL_MS,
     running=[
         (Output(ids.PACK_BUILD, "disabled"), True, False),
         (Output(ids.PACK_CANCEL, "disabled"), False, True),

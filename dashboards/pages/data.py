@@ -1,7 +1,10 @@
 """Data: when the data was loaded and from which files, what was left out, how charts are defined.
 
 Nothing here depends on the filters (the filter bar is hidden). Text from the input files
-(rejected values, raw rows) is shown as grid cell text, never as HTML.
+(rejected values, raw rows) is shown as grid cell text, never as HTML. The rejected rows and
+warnings can number tens of thousands: their grids use AG Grid's infinite row model, so the
+page carries none of them and each grid asks the server for one block of rows at a time
+(`queries.data.issue_page`: LIMIT/OFFSET, sort and column filters as parameters).
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ import dash
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 import pandas as pd
-from dash import html
+from dash import Input, Output, State, callback, dcc, html
 
 from dashboards import layout as ui
 from dashboards.charts import PAGE_TITLES, PAGES, all_charts
@@ -23,6 +26,9 @@ dash.register_page(__name__, path="/data", title=N_("Data"), name="Data", order=
 
 REJECTED = "data-rejected-grid"
 WARNINGS = "data-warnings-grid"
+RUN = "data-run"  # the run_id the page shows (its grids page through that load's issues)
+PAGE_SIZE = 10
+BLOCK = 100  # rows per server request (several pages)
 
 KINDS = {
     "partners": N_("Partners"),
@@ -61,10 +67,11 @@ def layout(lang: str = "en", **_) -> list:
             dbc.Alert(_("No load has been recorded in this warehouse yet."), color="warning"),
             definitions(lang),
         ]
-    rejected = q.rejected_rows(run["run_id"])
-    warnings = q.load_warnings(run["run_id"])
+    rejected = q.issue_count("rejected", run["run_id"])
+    warnings = q.issue_count("warnings", run["run_id"])
     return [
         head,
+        dcc.Store(id=RUN, data=run["run_id"]),
         run_card(run, lang),
         files_card(q.files(run["run_id"]), lang),
         datasets_card(q.datasets(run["run_id"]), q.reference_changes(run["run_id"]), lang),
@@ -230,26 +237,30 @@ def issues_card(
     grid_id: str,
     heading: str,
     intro: str,
-    frame: pd.DataFrame,
+    total: int,
     empty: str,
     lang: str,
     raw: bool = True,
 ) -> dbc.Card:
-    """A grid of rejected rows or warnings, with column filters (or a sentence when empty)."""
-    count = gettext("%(n)s rows", lang, n=format_number(len(frame), lang))
-    if frame.empty:
+    """A grid of rejected rows or warnings paged from the server, with column filters and
+    sorting (or a sentence when there are none)."""
+    count = gettext("%(n)s rows", lang, n=format_number(total, lang))
+    if not total:
         body = [html.P(empty, className="text-muted small mb-0")]
     else:
-        data = frame.astype(object).where(frame.notna(), None).to_dict("records")
-        for row in data:
-            if row.get("line") is not None:
-                row["line"] = int(row["line"])
+        options = grid_options(lang, page_size=PAGE_SIZE)
+        options.update(
+            cacheBlockSize=BLOCK,
+            maxBlocksInCache=10,
+            infiniteInitialRowCount=min(total, BLOCK),
+            paginationPageSizeSelector=[10, 25, 50, 100],
+        )
         body = [
             html.P(intro, className="small text-muted mb-2"),
             dag.AgGrid(
                 id=grid_id,
                 columnDefs=issue_columns(lang, raw),
-                rowData=data,
+                rowModelType="infinite",
                 defaultColDef={
                     "sortable": True,
                     "resizable": True,
@@ -257,7 +268,7 @@ def issues_card(
                     "floatingFilter": True,
                     "suppressHeaderMenuButton": True,
                 },
-                dashGridOptions=grid_options(lang, page_size=10),
+                dashGridOptions=options,
                 style={"width": "100%"},
             ),
         ]
@@ -274,6 +285,47 @@ def issues_card(
         ],
         className="chart-card mb-3",
     )
+
+
+def issue_rows(kind: str, run_id: str | None, request: dict | None) -> dict:
+    """The grid's answer to one getRowsRequest: a block of rows and the (filtered) row count."""
+    if not run_id or not isinstance(request, dict):
+        return {"rowData": [], "rowCount": 0}
+    try:
+        start = int(request.get("startRow") or 0)
+        end = int(request.get("endRow") or start + BLOCK)
+    except (TypeError, ValueError):
+        return {"rowData": [], "rowCount": 0}
+    sort = request.get("sortModel") if isinstance(request.get("sortModel"), list) else None
+    filters = request.get("filterModel") if isinstance(request.get("filterModel"), dict) else None
+    frame, total = q.issue_page(kind, run_id, start, end, sort, filters)
+    rows = frame.astype(object).where(frame.notna(), None).to_dict("records")
+    for row in rows:
+        if row.get("line") is not None:
+            row["line"] = int(row["line"])
+    return {"rowData": rows, "rowCount": total}
+
+
+@callback(
+    Output(REJECTED, "getRowsResponse"),
+    Input(REJECTED, "getRowsRequest"),
+    State(RUN, "data"),
+    prevent_initial_call=True,
+)
+def rejected_block(request, run_id):
+    """One block of the rejected rows."""
+    return issue_rows("rejected", run_id, request)
+
+
+@callback(
+    Output(WARNINGS, "getRowsResponse"),
+    Input(WARNINGS, "getRowsRequest"),
+    State(RUN, "data"),
+    prevent_initial_call=True,
+)
+def warnings_block(request, run_id):
+    """One block of the load warnings."""
+    return issue_rows("warnings", run_id, request)
 
 
 def definitions(lang: str) -> dbc.Card:

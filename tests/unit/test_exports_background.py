@@ -1,5 +1,5 @@
-"""The briefing-pack background callback runs under the embedded manager (diskcache, a job
-process of its own), reports progress and returns the file."""
+"""The briefing-pack background callback runs under the embedded bounded manager (a thread of
+the packs pool, state in diskcache), reports progress and returns the file."""
 
 from __future__ import annotations
 
@@ -15,31 +15,37 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def test_pack_job_under_diskcache_manager(small, tmp_path):
+def test_pack_job_under_the_bounded_manager(small, tmp_path):
     import diskcache
-    from dash import DiskcacheManager
     from pypdf import PdfReader
 
     from dashboards import db
     from dashboards.charts import charts_for
-    from dashboards.exports import web
+    from dashboards.exports import jobs, web
 
     db.query("SELECT count(*) FROM activities")  # the server has used DuckDB before the job
     manager = web.background_manager(tmp_path / "cache")
-    assert isinstance(manager, DiskcacheManager)
+    assert isinstance(manager, jobs.BoundedJobManager)
+    assert (tmp_path / "cache").stat().st_mode & 0o077 == 0  # private to the app's user
     job_fn = manager.make_job_fn(web.pack_job, progress=True)
     args = [1, "/", "?region=AFR&years=2018-2024", "pdf", "page"]
-    pid = manager.call_job_fn("job-1", job_fn, args, {"args": {}})
+    key = manager.build_cache_key(web.pack_job, args, [], None)
+    # the same pack asked with the filters in another order and another click count: one job
+    same = manager.build_cache_key(
+        web.pack_job, [3, "/", "?years=2018-2024&region=AFR", "pdf", "page"], [], None
+    )
+    assert same == key
+    ticket = manager.call_job_fn(key, job_fn, args, {"args": {}})
     progress: list = []
     deadline = time.monotonic() + 120
-    while not manager.result_ready("job-1"):
+    while not manager.result_ready(key):
         assert time.monotonic() < deadline, "the job did not finish"
-        assert manager.job_running(pid) or manager.result_ready("job-1"), "the job died"
-        seen = manager.get_progress("job-1")
+        assert manager.job_running(ticket), "the job died"
+        seen = manager.get_progress(key)
         if seen:
             progress.append(seen)
-        time.sleep(0.1)
-    download, message = manager.get_result("job-1", pid)
+        time.sleep(0.05)
+    download, message = manager.get_result(key, ticket)
     assert isinstance(manager.handle, diskcache.Cache)
     assert download["filename"].startswith("briefing-overview-") and "Ready" in message
     reader = PdfReader(io.BytesIO(base64.b64decode(download["content"])))
