@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from etl import extract, validate
+from etl import extract, matching, validate
 from etl.reference import REFERENCE_DIR, Reference
 
 # Bumped when the warehouse schema changes: the app refuses (or rebuilds the demo) an older file.
@@ -44,6 +44,9 @@ class FileSummary:
     warnings: int
     ignored_columns: list[str] = field(default_factory=list)
     top_reasons: list[tuple[str, int]] = field(default_factory=list)
+    derived_ids: int = 0  # partners: rows loaded with a partner_id derived by the ETL
+    merged: int = 0  # partners: rows merged into another row's partner (alias file, same id)
+    possible_duplicates: int = 0  # partners: pairs whose second row is in this file
 
 
 @dataclass
@@ -86,6 +89,15 @@ class LoadSummary:
                     "sha256": f.sha256,
                     "ignored_columns": f.ignored_columns,
                     "top_reasons": [{"reason": r, "rows": n} for r, n in f.top_reasons],
+                    **(
+                        {
+                            "derived_ids": f.derived_ids,
+                            "merged": f.merged,
+                            "possible_duplicates": f.possible_duplicates,
+                        }
+                        if f.kind == "partners"
+                        else {}
+                    ),
                 }
                 for f in self.files
             ],
@@ -119,19 +131,25 @@ def load_directory(
     results: list[validate.Validated] = []
     for t in (t for t in tables if t.kind == "partners"):
         results.append(validate.validate_partners(t, ref, partner_seen))
+    try:
+        duplicates, id_map = matching.finish_partners(results, reference_dir)
+    except matching.AliasFileError as e:
+        raise LoadError(str(e)) from None
     # Partners actually loaded: `partner_seen` also holds ids of rows rejected by a later check.
     known = {pid for r in results for pid in r.records["partner_id"]}
+    known |= {alias for alias, target in id_map.items() if target in known}
     for t in (t for t in tables if t.kind == "activities"):
         results.append(validate.validate_activities(t, ref, activity_seen, known))
     for t in (t for t in tables if t.kind == "participation"):
         results.append(validate.validate_participation(t, ref, known))
+    matching.remap_partner_references(results, id_map)
 
     db = Path(db)
     db.parent.mkdir(parents=True, exist_ok=True)
     building = db.with_name(f"{db.name}.building-{os.getpid()}")
     _remove(building)
     try:
-        summaries = _build(building, ref, results, run_id, started, source)
+        summaries = _build(building, ref, results, run_id, started, source, duplicates)
         os.replace(building, db)  # atomic on POSIX: readers keep the old inode open
     finally:
         _remove(building)
@@ -197,7 +215,7 @@ def _scan_friendly(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out, index=frame.index)
 
 
-def _build(path, ref, results, run_id, started, source) -> list[FileSummary]:
+def _build(path, ref, results, run_id, started, source, duplicates) -> list[FileSummary]:
     con = duckdb.connect(str(path))
     try:
         con.execute((SQL_DIR / "schema.sql").read_text())
@@ -250,9 +268,13 @@ def _build(path, ref, results, run_id, started, source) -> list[FileSummary]:
                 len(v.warnings),
                 v.table.ignored_columns,
                 [(str(r), int(n)) for r, n in reasons.items()],
+                v.derived_ids,
+                v.merged,
+                int((duplicates["file_b"] == name).sum()) if v.table.kind == "partners" else 0,
             )
             assert s.rows_in == s.loaded + s.rejected, f"{name}: rows lost between extract and load"
             summaries.append(s)
+        _insert(con, "possible_duplicates", duplicates.assign(run_id=run_id))
         con.execute((SQL_DIR / "derived.sql").read_text())
         _insert(
             con,
@@ -354,6 +376,13 @@ def summary_text(summary: LoadSummary) -> str:
             lines.append(f"{'':<{width}}    rejected {n:,} × {reason}")
         if f.ignored_columns:
             lines.append(f"{'':<{width}}    ignored columns: {', '.join(f.ignored_columns)}")
+        for n, what in (
+            (f.derived_ids, "partner ids derived (no partner_id given)"),
+            (f.merged, "rows merged into another row's partner"),
+            (f.possible_duplicates, "possible duplicates (table possible_duplicates)"),
+        ):
+            if n:
+                lines.append(f"{'':<{width}}    {n:,} {what}")
     t = summary.totals
     lines.append(
         f"{'total':<{width}}  {t['rows_in']:>9,}  {t['loaded']:>9,}  {t['rejected']:>8,}  {t['warnings']:>8,}"

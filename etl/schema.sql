@@ -30,8 +30,9 @@ CREATE TABLE partners (
     partner_id VARCHAR PRIMARY KEY,
     name VARCHAR NOT NULL,
     acronym VARCHAR,
-    partner_type VARCHAR NOT NULL,          -- ngo | foundation
-    status VARCHAR NOT NULL,                -- consultative | associate | official_relations
+    partner_type VARCHAR NOT NULL,          -- ngo | foundation | not_stated
+    status VARCHAR NOT NULL,                -- consultative | associate | official_relations | not_stated
+    status_as_given VARCHAR,                -- the status cell as the source wrote it
     status_since DATE,
     hq_city VARCHAR,
     hq_country_iso3 VARCHAR,
@@ -43,7 +44,9 @@ CREATE TABLE partners (
 );
 -- One row per status period; the current one has valid_to NULL.
 CREATE TABLE partner_status_history (
-    partner_id VARCHAR NOT NULL, status VARCHAR NOT NULL, valid_from DATE, valid_to DATE
+    partner_id VARCHAR NOT NULL, status VARCHAR NOT NULL, valid_from DATE, valid_to DATE,
+    status_as_given VARCHAR, is_current BOOLEAN NOT NULL,
+    source_file VARCHAR, source_line INTEGER    -- the input row that gave this status
 );
 CREATE TABLE partner_fields (partner_id VARCHAR NOT NULL, field_code VARCHAR NOT NULL);
 
@@ -108,4 +111,13 @@ CREATE TABLE rejected_rows (
 CREATE TABLE load_warnings (
     run_id VARCHAR NOT NULL, file VARCHAR NOT NULL, line INTEGER, column_name VARCHAR,
     value VARCHAR, reason VARCHAR NOT NULL
+);
+
+-- Partners that are probably one organisation (etl/matching.py): reported, never merged.
+CREATE TABLE possible_duplicates (
+    run_id VARCHAR NOT NULL,
+    file_a VARCHAR NOT NULL, line_a INTEGER, id_a VARCHAR, name_a VARCHAR,
+    file_b VARCHAR NOT NULL, line_b INTEGER, id_b VARCHAR, name_b VARCHAR,
+    reason VARCHAR NOT NULL,
+    score DOUBLE                            -- rapidfuzz token_sort_ratio of the names, 0-100
 );
