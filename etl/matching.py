@@ -27,7 +27,7 @@ from etl.reference import REFERENCE_DIR
 
 ALIASES_FILE = "partner_aliases.csv"
 DERIVED_PREFIX = "auto-"
-SIMILAR_NAME_SCORE = 90  # token_sort_ratio at or above which two names are probably one
+SIMILAR_NAME_SCORE = 95  # token_sort_ratio at or above which two names are probably one
 
 # Marks that are not part of a name: ®, ™, ©, ℠ (and their bracketed forms "(R)", "(TM)").
 _MARKS = re.compile(r"[®™©℠]|\((?:R|TM|C)\)", re.IGNORECASE)
@@ -68,6 +68,19 @@ _WORDS = {
     "museum": ("musee", "museo"),
     "library": ("bibliotheque", "biblioteca", "librarie"),
     "librarian": ("bibliothecaire", "bibliotecario"),
+    "student": ("etudiant", "estudiante"),
+    "teacher": ("enseignant", "docente", "maestro"),
+    "school": ("ecole", "escuela"),
+    "child": ("enfant", "nino"),
+    "young": ("jeune", "joven"),
+    "press": ("presse", "prensa"),
+    "music": ("musique", "musica"),
+    "theatre": ("theater", "teatro"),
+    "archive": ("archivo",),
+    "journalist": ("journaliste", "periodista"),
+    "writer": ("ecrivain", "escritor"),
+    "art": ("arte",),
+    "sport": ("deporte",),
 }
 _TRANSLATE = {alt: en for en, alts in _WORDS.items() for alt in alts}
 # Function words of the three languages: left out when comparing translated names.
@@ -465,3 +478,79 @@ def remap_partner_references(results: list, id_map: dict[str, str]) -> None:
                 )
         elif v.table.kind == "participation":
             v.records["partner_id"] = v.records["partner_id"].replace(id_map)
+
+
+def resolve_partner_names(tables: list, partners: pd.DataFrame, id_map: dict[str, str]) -> dict:
+    """{cell value → partner id} for activities and participation naming partners by name.
+
+    A value that is no loaded id nor alias is read as a partner's name (folded as `name_key`),
+    else as a partner's acronym, when exactly one loaded partner has it; the alias file's
+    names count too. A name two partners share stays unresolved (the row is rejected as an
+    unknown partner): merging them is the administrator's call (partner_aliases.csv).
+    """
+    ids = set(partners["partner_id"])
+    by_name: dict[str, set[str]] = {}
+    by_acronym: dict[str, set[str]] = {}
+    for pid, name, acronym in zip(
+        partners["partner_id"], partners["name"], partners["acronym"], strict=True
+    ):
+        by_name.setdefault(name_key(name), set()).add(pid)
+        if isinstance(acronym, str) and name_key(acronym):
+            by_acronym.setdefault(name_key(acronym), set()).add(pid)
+    values: set[str] = set()
+    for t in tables:
+        column = {"activities": "partner_ids", "participation": "partner_id"}.get(t.kind)
+        if column is None:
+            continue
+        for cell in t.frame[column].unique():
+            values.add(cell.strip())
+            values.update(p.strip() for p in re.split(r"[;|]", cell))
+    out: dict[str, str] = {}
+    for v in values:
+        if not v or v in ids or v in id_map:
+            continue
+        key = name_key(v)
+        for index in (by_name, by_acronym):
+            hit = index.get(key, set())
+            if len(hit) == 1:
+                out[v] = next(iter(hit))
+                break
+            if hit:
+                break  # ambiguous: never pick one
+    return out
+
+
+def name_reference_warnings(results: list, names: dict[str, str]) -> None:
+    """Warn on each activity or participation row whose partner was found by name."""
+    if not names:
+        return
+    for v in results:
+        if v.table.kind == "participation":
+            r = v.records
+            hit = r["partner_id"].isin(names.keys())
+            rows = [
+                (
+                    int(line),
+                    "partner_id",
+                    p,
+                    f"partner named {p!r}; read as partner id {names[p]!r}",
+                )
+                for line, p in zip(r["source_line"][hit], r["partner_id"][hit], strict=True)
+            ]
+            _add_warnings(v, rows)
+        elif v.table.kind == "activities":
+            ap = v.bridges.get("activity_partners")
+            if ap is None or not len(ap):
+                continue
+            hit = ap[ap["partner_id"].isin(names.keys())]
+            line_of = dict(zip(v.records["activity_id"], v.records["source_line"], strict=True))
+            rows = [
+                (
+                    int(line_of[a]),
+                    "partner_ids",
+                    p,
+                    f"partner named {p!r}; read as partner id {names[p]!r}",
+                )
+                for a, p in zip(hit["activity_id"], hit["partner_id"], strict=True)
+            ]
+            _add_warnings(v, rows)
