@@ -124,8 +124,11 @@ def translated_name(text: str | None) -> str:
 
 
 def _slug(text: str) -> str:
-    t = unicodedata.normalize("NFKD", _MARKS.sub("", text)).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", t.lower()).strip("-")[:32].strip("-")
+    """Lower-case ASCII words of a name joined by '-' (any apostrophe or dash splits words)."""
+    words = (
+        unicodedata.normalize("NFKD", w).encode("ascii", "ignore").decode() for w in _words(text)
+    )
+    return "-".join(w for w in words if w)[:32].strip("-")
 
 
 def derive_partner_id(name: str, country_iso3: str | None) -> str:
@@ -186,7 +189,7 @@ def load_aliases(directory: Path = REFERENCE_DIR) -> Aliases:
                     continue
                 if key in index and index[key][0] != canonical:
                     out.problems.append((line, f"alias {alias!r} already points elsewhere"))
-                    continue
+                    break
                 index.setdefault(key, (canonical, line))
     return out
 
