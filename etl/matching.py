@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import hashlib
 import re
 import unicodedata
@@ -203,7 +204,9 @@ def _latest_first(group: pd.DataFrame) -> pd.DataFrame:
     order = pd.DataFrame(
         {
             "dated": dated.astype(int),
-            "since": pd.to_datetime(group["status_since"]).fillna(pd.Timestamp.min),
+            "since": group["status_since"].map(
+                lambda d: d.toordinal() if isinstance(d, dt.date) else 0
+            ),
             "read": group["_order"],
         },
         index=group.index,
@@ -224,6 +227,7 @@ def merge_partners(results: list) -> list[dict]:
     for i, v in enumerate(results):
         r = v.records.copy()
         r["_result"] = i
+        r["_aliased"] = r["source_line"].isin(v.aliased)
         frames.append(r)
     if not frames:
         return []
@@ -239,6 +243,11 @@ def merge_partners(results: list) -> list[dict]:
     for pid, group in allrows[repeated].groupby("partner_id", sort=False):
         ordered = _latest_first(group)
         winner = ordered.iloc[0].copy()
+        # The name is the canonical row's (one the alias file did not rename), if any.
+        canonical = ordered[~ordered["_aliased"].astype(bool)]
+        if len(canonical):
+            for col in ("name", "acronym"):
+                winner[col] = canonical.iloc[0][col]
         for col in ordered.columns:
             if col.startswith("_") or col in ("status", "status_since", "status_as_given"):
                 continue

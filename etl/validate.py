@@ -40,6 +40,7 @@ class Validated:
     derived_ids: int = 0  # partners: loaded rows whose partner_id was derived
     id_map: dict[str, str] = field(default_factory=dict)  # partners: given id → alias target
     merged: int = 0  # partners: rows loaded into another row's partner (same id)
+    aliased: set[int] = field(default_factory=set)  # partners: lines renamed by the alias file
 
     @property
     def loaded(self) -> int:
@@ -420,6 +421,7 @@ def validate_partners(table: RawTable, ref: Reference, seen: dict[str, str]) -> 
         warnings,
         derived_ids=int((derived & ok).sum()),
         id_map=id_map,
+        aliased={int(n) for n in f["_line"][aliased & ok]},
     )
 
 
