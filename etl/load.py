@@ -140,15 +140,18 @@ def load_directory(
     known |= {alias for alias, target in id_map.items() if target in known}
     loaded_partners = [r.records for r in results if len(r.records)]
     if loaded_partners:  # activities and participation may name a partner instead of its id
-        names = matching.resolve_partner_names(tables, pd.concat(loaded_partners), id_map)
+        names, ambiguous = matching.resolve_partner_names(
+            tables, pd.concat(loaded_partners), id_map
+        )
         known |= names.keys()
     else:
-        names = {}
+        names, ambiguous = {}, {}
     for t in (t for t in tables if t.kind == "activities"):
         results.append(validate.validate_activities(t, ref, activity_seen, known))
     for t in (t for t in tables if t.kind == "participation"):
         results.append(validate.validate_participation(t, ref, known))
     matching.name_reference_warnings(results, names)
+    matching.explain_ambiguous_names(results, ambiguous)
     matching.remap_partner_references(results, id_map | names)
 
     db = Path(db)

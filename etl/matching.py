@@ -29,6 +29,7 @@ from etl.reference import REFERENCE_DIR
 ALIASES_FILE = "partner_aliases.csv"
 DERIVED_PREFIX = "auto-"
 SIMILAR_NAME_SCORE = 95  # token_sort_ratio at or above which two names are probably one
+_BLOCK = 1000  # rows of names scored at once
 
 # Marks that are not part of a name: ®, ™, ©, ℠ (and their bracketed forms "(R)", "(TM)").
 _MARKS = re.compile(r"[®™©℠]|\((?:R|TM|C)\)", re.IGNORECASE)
@@ -396,13 +397,23 @@ def possible_duplicates(partners: pd.DataFrame) -> pd.DataFrame:
         (translated, "names alike once common words are translated"),
         (plain, "similar names"),
     ):
-        scores = process.cdist(
-            texts, texts, scorer=fuzz.token_sort_ratio, score_cutoff=SIMILAR_NAME_SCORE, workers=1
-        )
-        ii, jj = np.nonzero(np.triu(scores, k=1))
-        for i, j in zip(ii.tolist(), jj.tolist(), strict=True):
-            if texts[i] and texts[j] and no_conflict(i, j):
-                add(i, j, reason, scores[i, j])
+        # token_sort_ratio is ratio on sorted words: sort once here, so that cdist runs the
+        # fast ratio (5,000 partners: ~1 s instead of ~25 s). In blocks of rows, so that memory
+        # stays ~block × n bytes for any number of partners.
+        words = [" ".join(sorted(t.split())) for t in texts]
+        for start in range(0, n, _BLOCK):
+            scores = process.cdist(
+                words[start : start + _BLOCK],
+                words,
+                scorer=fuzz.ratio,
+                score_cutoff=SIMILAR_NAME_SCORE,
+                dtype=np.uint8,
+                workers=1,
+            )
+            ii, jj = np.nonzero(scores)
+            for i, j in zip((ii + start).tolist(), jj.tolist(), strict=True):
+                if j > i and texts[i] and texts[j] and no_conflict(i, j):
+                    add(i, j, reason, fuzz.token_sort_ratio(texts[i], texts[j]))
     rows = []
     for (a, b), (reason, score) in sorted(found.items()):
         rows.append(
@@ -492,13 +503,16 @@ def remap_partner_references(results: list, id_map: dict[str, str]) -> None:
             v.records["partner_id"] = v.records["partner_id"].replace(id_map)
 
 
-def resolve_partner_names(tables: list, partners: pd.DataFrame, id_map: dict[str, str]) -> dict:
-    """{cell value → partner id} for activities and participation naming partners by name.
+def resolve_partner_names(
+    tables: list, partners: pd.DataFrame, id_map: dict[str, str]
+) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """({cell value → partner id}, {ambiguous value → ids}) for cells naming partners by name.
 
     A value that is no loaded id nor alias is read as a partner's name (folded as `name_key`),
     else as a partner's acronym, when exactly one loaded partner has it; the alias file's
-    names count too. A name two partners share stays unresolved (the row is rejected as an
-    unknown partner): merging them is the administrator's call (partner_aliases.csv).
+    alias ids and names written as in the alias file are in `id_map`. A name two partners
+    share stays unresolved (the row is rejected, saying so): merging them is the
+    administrator's call (partner_aliases.csv).
     """
     ids = set(partners["partner_id"])
     by_name: dict[str, set[str]] = {}
@@ -518,6 +532,7 @@ def resolve_partner_names(tables: list, partners: pd.DataFrame, id_map: dict[str
             values.add(cell.strip())
             values.update(p.strip() for p in re.split(r"[;|]", cell))
     out: dict[str, str] = {}
+    ambiguous: dict[str, list[str]] = {}
     for v in values:
         if not v or v in ids or v in id_map:
             continue
@@ -528,8 +543,27 @@ def resolve_partner_names(tables: list, partners: pd.DataFrame, id_map: dict[str
                 out[v] = next(iter(hit))
                 break
             if hit:
-                break  # ambiguous: never pick one
-    return out
+                ambiguous[v] = sorted(hit)  # never pick one
+                break
+    return out, ambiguous
+
+
+def explain_ambiguous_names(results: list, ambiguous: dict[str, list[str]]) -> None:
+    """Say why a row naming two loaded partners was rejected, rather than 'unknown id'."""
+    if not ambiguous:
+        return
+    for v in results:
+        if v.table.kind not in ("activities", "participation") or not len(v.rejected):
+            continue
+        r = v.rejected
+        hit = r["column_name"].isin(["partner_id", "partner_ids"]) & r["value"].isin(
+            ambiguous.keys()
+        )
+        r.loc[hit, "reason"] = [
+            f"partner name names several loaded partners ({', '.join(ambiguous[x])}): merge "
+            "them with partner_aliases.csv, or give the id"
+            for x in r.loc[hit, "value"]
+        ]
 
 
 def name_reference_warnings(results: list, names: dict[str, str]) -> None:

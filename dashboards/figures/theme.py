@@ -66,6 +66,7 @@ PARTNER_STATUS_COLOURS: dict[str, str] = {
     "consultative": "#88CCEE",
     "associate": "#CC6677",
     "official_relations": "#332288",
+    "not_stated": NEUTRAL,  # the source gives no status: grey, like other unknowns
 }
 
 # Functional areas: Paul Tol "muted", a different family from the fields so the two are not
@@ -83,6 +84,7 @@ AREA_COLOURS: dict[str, str] = {
 PARTNER_TYPE_COLOURS: dict[str, str] = {
     "ngo": "#0072B2",  # Okabe–Ito blue
     "foundation": "#E69F00",  # Okabe–Ito orange
+    "not_stated": NEUTRAL,  # the source gives no type
 }
 
 # Vocabulary names as in etl.reference (get_reference().codes(<name>)).
