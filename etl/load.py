@@ -102,6 +102,10 @@ class LoadSummary:
                 for f in self.files
             ],
             "skipped_files": self.skipped_files,
+            "partners": {
+                key: sum(getattr(f, key) for f in self.files if f.kind == "partners")
+                for key in ("derived_ids", "merged", "possible_duplicates")
+            },
         }
 
 

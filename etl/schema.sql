@@ -42,7 +42,7 @@ CREATE TABLE partners (
     website VARCHAR,
     source_file VARCHAR, source_line INTEGER
 );
--- One row per status period; the current one has valid_to NULL.
+-- One row per status a source gives (every merged row's too); is_current marks the one in partners.
 CREATE TABLE partner_status_history (
     partner_id VARCHAR NOT NULL, status VARCHAR NOT NULL, valid_from DATE, valid_to DATE,
     status_as_given VARCHAR, is_current BOOLEAN NOT NULL,

@@ -134,7 +134,7 @@ def test_possible_duplicates_in_the_warehouse_are_mostly_right(loaded):
     ]
     assert all(0 <= s <= 100 for *_, s in pairs)
     n = sum(f.get("possible_duplicates", 0) for f in summary["files"])
-    assert n == len(pairs)
+    assert n == len(pairs) == summary["partners"]["possible_duplicates"]
 
 
 def _all_rows(reference) -> pd.DataFrame:
@@ -244,3 +244,27 @@ def test_alias_file_merges_the_renamed_organisation(tmp_path, run_cli):
         assert history == [("Associate", False, 27), ("formal associate relations", True, 28)]
     finally:
         con.close()
+
+
+def test_status_not_stated_filters_and_reads_in_english_and_french(loaded, use_warehouse):
+    """The dashboard's partner queries: a filter on 'not stated', its names EN/FR."""
+    from dashboards.filters import Filters
+    from dashboards.queries import partners
+
+    _, con = loaded
+    db = Path(
+        con.execute(
+            "SELECT file FROM pragma_database_list WHERE name = current_database()"
+        ).fetchone()[0]
+    )
+    use_warehouse(db)
+    filters, notices = Filters.from_query("status=not_stated")
+    assert not notices and filters.statuses == ("not_stated",)
+    en = partners.directory(filters)
+    n = con.execute("SELECT count(*) FROM partners WHERE status = 'not_stated'").fetchone()[0]
+    assert len(en) == n >= 4
+    assert set(en["status_name"]) == {"Status not stated"}
+    fr = partners.directory(filters, "fr")
+    assert set(fr["status_name"]) == {"Statut non précisé"}
+    profile = partners.profile(en["partner_id"].iloc[0], "fr")
+    assert (profile["status_name"], profile["status_since"]) == ("Statut non précisé", None)
