@@ -14,6 +14,7 @@ import datetime as dt
 import re
 import sys
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -869,7 +870,7 @@ def _make_participation(rng: np.random.Generator, pt: _Partners) -> pd.DataFrame
     ids = pt.ids.tolist()
     w = np.sqrt(pt.weight)  # participation is less skewed than activity
 
-    def sample(eligible: np.ndarray, size: int, exclude: list[int] = ()) -> list[int]:
+    def sample(eligible: np.ndarray, size: int, exclude: Sequence[int] = ()) -> list[int]:
         pool = np.setdiff1d(np.flatnonzero(eligible), np.array(exclude, dtype=np.int64))
         size = min(size, len(pool))
         return [
@@ -979,10 +980,9 @@ def _make_activities(rng: np.random.Generator, pt: _Partners, n: int) -> dict[st
     keys = np.log(AREA_P[field]) + rng.gumbel(size=(n, len(AREAS)))
     top = np.argsort(-keys, axis=1)[:, :3]
     style = rng.choice(3, size=n, p=[0.55, 0.30, 0.15])
-    labels = np.array(
-        [[t.name_en.lower(), t.code, t.name_en] for t in (ref.term("area", a) for a in AREAS)],
-        dtype=S,
-    )
+    terms = [t for t in ref.terms["area"] if t.code in AREAS]
+    terms.sort(key=lambda t: AREAS.index(t.code))
+    labels = np.array([[t.name_en.lower(), t.code, t.name_en] for t in terms], dtype=S)
     areas = _join(labels.ravel(), top * 3 + style[:, None], n_areas)
 
     # Geography: one country, several, a region, or global.

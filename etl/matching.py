@@ -250,7 +250,7 @@ def merge_partners(results: list) -> list[dict]:
             for col in ("name", "acronym"):
                 winner[col] = canonical.iloc[0][col]
         for col in ordered.columns:
-            if col.startswith("_") or col in ("status", "status_since", "status_as_given"):
+            if col.startswith("_") or col.startswith("status"):  # the winner's status only
                 continue
             if pd.isna(winner[col]):
                 filled = ordered[col].dropna()
@@ -310,13 +310,13 @@ def _merge_bridges(results: list, current_of: dict[str, tuple[str, int]]) -> Non
     allh = allh[allh["partner_id"].isin(current_of.keys())]
     for _pid, g in allh[allh["valid_from"].notna()].groupby("partner_id"):
         g = g.assign(_from=pd.to_datetime(g["valid_from"])).sort_values("_from")
-        starts = g["valid_from"].tolist()
+        starts = list(zip(g["valid_from"], g["valid_from_precision"], strict=True))
         for k, (idx, row) in enumerate(g.iterrows()):
-            later = [s for s in starts[k + 1 :] if s != row["valid_from"]]
+            later = [s for s in starts[k + 1 :] if s[0] != row["valid_from"]]
             if row["is_current"] or not later or pd.notna(row["valid_to"]):
                 continue
             h = dict(histories)[int(row["_r"])]
-            h.at[idx, "valid_to"] = later[0]
+            h.at[idx, "valid_to"], h.at[idx, "valid_to_precision"] = later[0]
 
 
 # -- possible duplicates ---------------------------------------------------------------------

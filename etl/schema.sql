@@ -33,7 +33,8 @@ CREATE TABLE partners (
     partner_type VARCHAR NOT NULL,          -- ngo | foundation | not_stated
     status VARCHAR NOT NULL,                -- consultative | associate | official_relations | not_stated
     status_as_given VARCHAR,                -- the status cell as the source wrote it
-    status_since DATE,
+    status_since DATE,                      -- first day of the period the source gave
+    status_since_precision VARCHAR,         -- day | month | year (as precise as the source)
     hq_city VARCHAR,
     hq_country_iso3 VARCHAR,
     hq_region_code VARCHAR,                 -- UNESCO region of the headquarters country
@@ -45,6 +46,7 @@ CREATE TABLE partners (
 -- One row per status a source gives (every merged row's too); is_current marks the one in partners.
 CREATE TABLE partner_status_history (
     partner_id VARCHAR NOT NULL, status VARCHAR NOT NULL, valid_from DATE, valid_to DATE,
+    valid_from_precision VARCHAR, valid_to_precision VARCHAR,  -- day | month | year
     status_as_given VARCHAR, is_current BOOLEAN NOT NULL,
     source_file VARCHAR, source_line INTEGER    -- the input row that gave this status
 );
@@ -56,7 +58,9 @@ CREATE TABLE activities (
     title VARCHAR NOT NULL,
     modality VARCHAR NOT NULL,              -- bilateral | collective
     field_code VARCHAR NOT NULL,            -- primary field of competence
-    start_date DATE, end_date DATE,
+    start_date DATE, end_date DATE,         -- first day of the period the source gave
+    start_date_precision VARCHAR,           -- day | month | year
+    end_date_precision VARCHAR,             -- day | month | year
     year INTEGER,                           -- year of start_date (else of end_date)
     status VARCHAR,                         -- planned | ongoing | completed | cancelled
     budget_usd DOUBLE,
@@ -87,7 +91,10 @@ CREATE TABLE participation (
     partner_id VARCHAR NOT NULL,
     mechanism VARCHAR NOT NULL,             -- conference | liaison_committee | committee_ngp | forum
     event VARCHAR,
-    event_date DATE,
+    event_date DATE,                        -- first day (of the period, or of a range)
+    event_date_precision VARCHAR,           -- day | month | year
+    event_end_date DATE,                    -- end of a range ("12–14 December 2016")
+    event_end_date_precision VARCHAR,
     year INTEGER,
     role VARCHAR,                           -- participant | speaker | elected_member | chair | observer
     source_file VARCHAR, source_line INTEGER

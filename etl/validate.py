@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,8 +19,11 @@ import pandas as pd
 
 from etl.extract import RawTable
 from etl.matching import ALIASES_FILE, derive_partner_id, load_aliases
+from etl.parsing import Bad, When, parse_amount, parse_when
 from etl.partner_status import NOT_STATED, load_wordings, read_status
 from etl.reference import Reference, fold
+
+__all__ = ["parse_amount", "validate_activities", "validate_participation", "validate_partners"]
 
 TODAY_LIMIT_YEAR = 2100
 BUDGET_OUTLIER_USD = 50_000_000  # a single partner activity above this is almost surely a typo
@@ -166,48 +168,28 @@ def _per_value(series: pd.Series, parse: Callable) -> pd.Series:
     return PerValue(series, parse).take()
 
 
-_DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%Y/%m/%d", "%d.%m.%Y", "%d-%m-%Y", "%Y-%m", "%Y")
+class Dates:
+    """A date column parsed with its precision: each distinct value once (see `etl.parsing`)."""
 
-
-def parse_date(text: str) -> dt.date | None | str:
-    """A date from ISO or day-first text; None when empty; the string 'bad' when malformed."""
-    text = text.strip()
-    if not text:
-        return None
-    head = text[:10] if re.match(r"^\d{4}-\d{2}-\d{2}[T ]", text) else text
-    for fmt in _DATE_FORMATS:
-        try:
-            d = dt.datetime.strptime(head, fmt).date()
-        except ValueError:
-            continue
-        return d if 1900 <= d.year <= TODAY_LIMIT_YEAR else "bad"
-    return "bad"
-
-
-def _dates(series: pd.Series) -> tuple[pd.Series, np.ndarray]:
-    parsed = _per_value(series, parse_date)
-    bad = (parsed == "bad").to_numpy()
-    return parsed.where(~bad, None), bad
-
-
-def parse_amount(text: str) -> float | None:
-    """A money amount: '12500', '12,500.50', '12 500,50', 'US$ 1,200' → float; NaN if malformed."""
-    t = re.sub(r"(?i)us\$|usd|\$|[\s\u00a0\u202f']", "", text)
-    if not t:
-        return None
-    if "," in t and "." in t:
-        t = (
-            t.replace(",", "")
-            if t.rfind(".") > t.rfind(",")
-            else t.replace(".", "").replace(",", ".")
+    def __init__(self, series: pd.Series):
+        parsed = PerValue(series, parse_when)
+        self.start = parsed.take(lambda w: w.start if isinstance(w, When) else None)
+        self.precision = parsed.take(lambda w: w.precision if isinstance(w, When) else None)
+        self.end = parsed.take(lambda w: w.end if isinstance(w, When) else None)
+        self.end_precision = parsed.take(lambda w: w.end_precision if isinstance(w, When) else None)
+        self.last_day = parsed.take(lambda w: w.last_day if isinstance(w, When) else None)
+        self.bad = parsed.mask(lambda w: isinstance(w, Bad))
+        self.reason = parsed.take(
+            lambda w: f"malformed date: {w.reason}" if isinstance(w, Bad) else None
         )
-    elif "," in t:
-        t = t.replace(",", "") if re.fullmatch(r"-?\d{1,3}(,\d{3})+", t) else t.replace(",", ".")
-    try:
-        value = float(t)
-    except ValueError:
-        return float("nan")
-    return value if math.isfinite(value) else float("nan")  # 'inf', '1e999' are not amounts
+        self.noted = parsed.mask(lambda w: isinstance(w, When) and w.note)
+        self.note = parsed.take(lambda w: w.note if isinstance(w, When) else None)
+        self.is_range = parsed.mask(lambda w: isinstance(w, When) and w.end is not None)
+
+    def check(self, c: _Checks, column: str) -> None:
+        """Reject malformed values and warn where the value was interpreted or cut."""
+        c.reject(self.bad, column, self.reason)
+        c.warning(self.noted, column, self.note)
 
 
 def _split_multi(text: str, whole_ok: Callable[[str], bool]) -> list[str]:
@@ -322,13 +304,20 @@ def validate_partners(table: RawTable, ref: Reference, seen: dict[str, str]) -> 
         prev_readings.take(lambda r: r.warning if r else None),
     )
     prev = prev.where(prev != NOT_STATED, None)
-    since, bad = _dates(f["status_since"])
-    c.reject(bad, "status_since", "malformed date (expected YYYY-MM-DD or DD/MM/YYYY)")
+    since_ = Dates(f["status_since"])
+    since_.check(c, "status_since")
+    c.warning(since_.is_range, "status_since", "a range was given; its start is the status date")
+    since = since_.start
     country, bad = _codes(ref, "country", f["hq_country"])
     c.reject(bad, "hq_country", "unknown country")
-    rel_date, bad = _dates(f["relations_since"])
-    c.reject(bad, "relations_since", "malformed year or date")
-    relations_year = rel_date.map(lambda d: d.year if isinstance(d, dt.date) else None)
+    rel = Dates(f["relations_since"])
+    rel.check(c, "relations_since")
+    c.warning(
+        rel.is_range | rel.precision.isin(["day", "month"]).to_numpy(),
+        "relations_since",
+        "relations_since is a year: only the (first) year is kept",
+    )
+    relations_year = rel.start.map(lambda d: d.year if isinstance(d, dt.date) else None)
     fields_, unknown = _multi_codes(ref, "field", f["fields"])
     c.reject(unknown.map(bool), "fields", _unknown_reason("field of competence", unknown))
     scope, bad = _codes(ref, "scope", f["scope"])
@@ -394,6 +383,7 @@ def validate_partners(table: RawTable, ref: Reference, seen: dict[str, str]) -> 
             "status": status,
             "status_as_given": f["status"].replace("", None),
             "status_since": since,
+            "status_since_precision": since_.precision,
             "hq_city": f["hq_city"].replace("", None),
             "hq_country_iso3": country,
             "hq_region_code": country.map(lambda i: ref.region_of(i) if i else None),
@@ -440,7 +430,9 @@ def _status_history(rec: pd.DataFrame, prev: pd.Series, prev_as_given: pd.Series
             "status": rec["status"],
             "status_as_given": rec["status_as_given"],
             "valid_from": rec["status_since"],
+            "valid_from_precision": rec["status_since_precision"],
             "valid_to": None,
+            "valid_to_precision": None,
             "is_current": True,
             "source_file": rec["source_file"],
             "source_line": rec["source_line"],
@@ -453,7 +445,9 @@ def _status_history(rec: pd.DataFrame, prev: pd.Series, prev_as_given: pd.Series
             "status": prev[has_prev],
             "status_as_given": prev_as_given[has_prev],
             "valid_from": None,
+            "valid_from_precision": None,
             "valid_to": rec["status_since"][has_prev],
+            "valid_to_precision": rec["status_since_precision"][has_prev],
             "is_current": False,
             "source_file": rec["source_file"][has_prev],
             "source_line": rec["source_line"][has_prev],
@@ -553,10 +547,7 @@ def validate_activities(
         "countries",
         _unknown_reason("country or region", places.take(lambda t: t[3])),
     )
-    start, bad = _dates(f["start_date"])
-    c.reject(bad, "start_date", "malformed date (expected YYYY-MM-DD or DD/MM/YYYY)")
-    end, bad = _dates(f["end_date"])
-    c.reject(bad, "end_date", "malformed date (expected YYYY-MM-DD or DD/MM/YYYY)")
+    start, start_p, end, end_p, end_last = _activity_dates(c, f)
     status, bad = _codes(ref, "activity_status", f["status"])
     c.reject(bad, "status", "unknown status (expected planned, ongoing, completed or cancelled)")
     # Plain numbers convert in one vectorised step; only the rest ("12 500,50") is parsed by hand.
@@ -576,11 +567,12 @@ def validate_activities(
         "budget_usd",
         "budget outlier (over US$50 million)",
     )
-    both = start.notna() & end.notna()
+    # Compared period to period: an activity "2015-06-01 to 2015" ends within 2015, not before.
+    both = start.notna() & end_last.notna()
     before = np.zeros(len(f), dtype=bool)
     if both.any():
         before[both.to_numpy()] = (
-            pd.to_datetime(end[both]).to_numpy() < pd.to_datetime(start[both]).to_numpy()
+            pd.to_datetime(end_last[both]).to_numpy() < pd.to_datetime(start[both]).to_numpy()
         )
     c.warning(before & c.ok, "end_date", "end date is before start date")
     _reject_duplicates(c, f, "activity_id", seen, table.path.name)
@@ -595,7 +587,9 @@ def validate_activities(
             "modality": modality,
             "field_code": fieldc,
             "start_date": start,
+            "start_date_precision": start_p,
             "end_date": end,
+            "end_date_precision": end_p,
             "year": year,
             "status": status,
             "budget_usd": budget,
@@ -616,6 +610,32 @@ def validate_activities(
     )
     rejected, warnings = c.outcome(table)
     return Validated(table, rec.reset_index(drop=True), bridges, rejected, warnings)
+
+
+def _activity_dates(c: _Checks, f: pd.DataFrame):
+    """Start and end with their precisions; a range in one cell fills the other if it is empty."""
+    s, e = Dates(f["start_date"]), Dates(f["end_date"])
+    s.check(c, "start_date")
+    e.check(c, "end_date")
+    no_start, no_end = (f["start_date"] == "").to_numpy(), (f["end_date"] == "").to_numpy()
+    start, start_p = s.start.copy(), s.precision.copy()
+    # An end cell holding a range ends where the range ends.
+    end = e.end.where(e.is_range, e.start)
+    end_p = e.end_precision.where(e.is_range, e.precision)
+    end_last = e.last_day.copy()
+    fill_end = s.is_range & no_end
+    for target, source in ((end, s.end), (end_p, s.end_precision), (end_last, s.last_day)):
+        target[fill_end] = source[fill_end]
+    fill_start = e.is_range & no_start
+    for target, source in ((start, e.start), (start_p, e.precision)):
+        target[fill_start] = source[fill_start]
+    c.warning(fill_end, "start_date", "start_date holds a range: its end is taken as the end date")
+    c.warning(s.is_range & ~no_end, "start_date", "start_date holds a range: end_date is kept")
+    c.warning(
+        fill_start, "end_date", "end_date holds a range: its start is taken as the start date"
+    )
+    c.warning(e.is_range & ~no_start, "end_date", "end_date holds a range: its end is kept")
+    return start, start_p, end, end_p, end_last
 
 
 def _parse_locations(ref: Reference, text: str):
@@ -718,9 +738,10 @@ def validate_participation(table: RawTable, ref: Reference, partners: set[str]) 
         "role",
         "unknown role (expected participant, speaker, elected member, chair or observer)",
     )
-    date, bad = _dates(f["event_date"])
-    c.reject(bad, "event_date", "malformed date (expected YYYY-MM-DD or DD/MM/YYYY)")
-    year_from_event = f["event"].str.extract(r"((?:19|20)\d{2})", expand=False)
+    when = Dates(f["event_date"])
+    when.check(c, "event_date")
+    date = when.start
+    year_from_event = f["event"].str.extract(r"((?:19|20)[0-9]{2})", expand=False)
     year = date.map(lambda d: d.year if isinstance(d, dt.date) else None)
     year = year.where(year.notna(), pd.to_numeric(year_from_event, errors="coerce"))
     ok = c.ok
@@ -730,6 +751,9 @@ def validate_participation(table: RawTable, ref: Reference, partners: set[str]) 
             "mechanism": mech,
             "event": f["event"].replace("", None),
             "event_date": date,
+            "event_date_precision": when.precision,
+            "event_end_date": when.end,
+            "event_end_date_precision": when.end_precision,
             "year": year,
             "role": role.fillna("participant"),
             "source_file": table.path.name,

@@ -61,8 +61,8 @@ def stacked_by_session(
         return common.empty_figure(lang)
     if x == "event":
         dates = frame.groupby("event")["event_date"].min().sort_values(kind="stable")
-        sessions = [common.plain(e) for e in dates.index]
-        when = {
+        sessions: list[str] | list[int] = [common.plain(e) for e in dates.index]
+        when: dict[str | int, str] = {
             common.plain(e): format_date(d, lang) if pd.notna(d) else "" for e, d in dates.items()
         }
     else:
@@ -148,7 +148,7 @@ def liaison_rule(members: pd.DataFrame) -> pd.DataFrame:
         rows.append(
             {
                 "term": str(term),
-                "year": None if pd.isna(year) else int(year),
+                "year": None if year is None or pd.isna(year) else int(year),
                 "members": n,
                 **counts,
                 "regions": len([r for r in regions if r in covered]),

@@ -88,7 +88,9 @@ def world_map(frame: pd.DataFrame, lang: str, colour_by: str = "activities") -> 
             )
         )
     else:
-        regions = [c for c in vocab.codes("region") if c in set(data["region_code"])]
+        regions: list[str | None] = [
+            c for c in vocab.codes("region") if c in set(data["region_code"])
+        ]
         if data["region_code"].isna().any():
             regions.append(None)
         for region in regions:

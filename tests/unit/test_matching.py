@@ -227,6 +227,12 @@ def test_alias_file_merges_rows_keeping_every_status(
         ),
         ("associate", "associate", dt.date(2016, 5, 1), None, True, "partners_a.csv", 2),
     ]
+    # "1998" stays a year; the period it starts ends at the 2016 status, a day.
+    assert _rows(
+        db,
+        "SELECT valid_from_precision, valid_to_precision FROM partner_status_history "
+        "WHERE status_as_given = 'formal associate relations'",
+    ) == [("year", "day")]
     # The participation row naming the old id points to the canonical partner.
     assert _rows(db, "SELECT partner_id FROM participation") == [("GWI",)]
     warned = _rows(db, "SELECT file, line, reason FROM load_warnings ORDER BY file, line")

@@ -12,89 +12,10 @@ import pytest
 
 from etl.extract import read_table
 from etl.validate import (
-    parse_amount,
-    parse_date,
     validate_activities,
     validate_participation,
     validate_partners,
 )
-
-# -- parsers -----------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("text", "date"),
-    [
-        ("2021-06-15", dt.date(2021, 6, 15)),
-        (" 2021-06-15 ", dt.date(2021, 6, 15)),
-        ("2021-06-15T10:30:00", dt.date(2021, 6, 15)),
-        ("2021-06-15 00:00:00", dt.date(2021, 6, 15)),
-        ("15/06/2021", dt.date(2021, 6, 15)),
-        ("01/02/2021", dt.date(2021, 2, 1)),  # day first: 1 February, not 2 January
-        ("1/2/2021", dt.date(2021, 2, 1)),
-        ("15.06.2021", dt.date(2021, 6, 15)),
-        ("15-06-2021", dt.date(2021, 6, 15)),
-        ("2021/06/15", dt.date(2021, 6, 15)),
-        ("2021-06", dt.date(2021, 6, 1)),
-        ("2021", dt.date(2021, 1, 1)),
-        ("", None),
-        ("   ", None),
-    ],
-)
-def test_parse_date_valid(text, date):
-    assert parse_date(text) == date
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "2021-13-01",
-        "31/02/2021",
-        "12/31/2021",  # month first is not accepted (would be day 12 of month 31)
-        "2021/31/12",
-        "yesterday",
-        "15 June 2021",
-        "1899-12-31",
-        "2101-01-01",
-        "20210615x",
-        "0",
-    ],
-)
-def test_parse_date_malformed(text):
-    assert parse_date(text) == "bad"
-
-
-@pytest.mark.parametrize(
-    ("text", "amount"),
-    [
-        ("12500", 12500.0),
-        ("12,500", 12500.0),
-        ("12,500.50", 12500.5),
-        ("1,234,567", 1234567.0),
-        ("12 500,50", 12500.5),
-        ("12\u00a0500", 12500.0),
-        ("12.500,50", 12500.5),
-        ("1,5", 1.5),
-        ("US$ 1,200", 1200.0),
-        ("1200 USD", 1200.0),
-        ("$1200", 1200.0),
-        ("-100", -100.0),
-        ("0", 0.0),
-        ("", None),
-        ("  ", None),
-    ],
-)
-def test_parse_amount(text, amount):
-    assert parse_amount(text) == amount
-
-
-@pytest.mark.parametrize(
-    "text", ["about 5000", "12-500", "1.234.567", "inf", "-inf", "1e999", "nan"]
-)
-def test_parse_amount_malformed_is_nan(text):
-    value = parse_amount(text)
-    assert value is not None and math.isnan(value)
-
 
 # -- helpers -----------------------------------------------------------------------------------
 
@@ -168,7 +89,7 @@ def test_partner_rejection_reasons(tmp_path, reference):
     assert got[8] == ("previous_status", "member", "unknown previous status")
     assert got[9][:2] == ("status_since", "2020-02-30") and "malformed date" in got[9][2]
     assert got[10] == ("hq_country", "Atlantis", "unknown country")
-    assert got[11] == ("relations_since", "19x5", "malformed year or date")
+    assert got[11][:2] == ("relations_since", "19x5") and "malformed date" in got[11][2]
     assert got[12] == ("fields", "ED;Magic", "unknown field of competence: 'Magic'")
     assert got[13][:2] == ("scope", "galactic")
     assert got[14] == ("partner_id", "P1", "duplicate partner_id (first seen at partners.csv:2)")
@@ -512,3 +433,109 @@ def test_participation_reasons_and_year(tmp_path, reference):
         ["forum", 2019, "participant"],
         ["conference", 2022, "chair"],
     ]
+
+
+# -- dates keep their precision ----------------------------------------------------------------
+
+
+def test_activity_dates_keep_precision_and_ranges_fill_the_other_end(tmp_path, reference):
+    v = _activities(
+        tmp_path,
+        reference,
+        _row("A1", start_date="2015", end_date="Oct 2016"),
+        _row("A2", start_date="12–14 December 2016"),
+        _row("A3", start_date="2016-12-12 to 2016-12-14", end_date="2017-01-31"),
+        _row("A4", end_date="2015-2016"),
+        _row("A5", start_date="2015-06-01", end_date="2015"),  # ends within 2015: not "before"
+        _row("A6", start_date="2020-01-01 garbage"),
+        _row("A7", start_date="2020-01-01T25:00"),
+    )
+    rec = v.records.set_index("activity_id")
+    assert rec.loc["A1", ["start_date", "start_date_precision"]].tolist() == [
+        dt.date(2015, 1, 1),
+        "year",
+    ]
+    assert rec.loc["A1", ["end_date", "end_date_precision", "year"]].tolist() == [
+        dt.date(2016, 10, 1),
+        "month",
+        2015,
+    ]
+    assert rec.loc["A2", ["start_date", "end_date", "end_date_precision"]].tolist() == [
+        dt.date(2016, 12, 12),
+        dt.date(2016, 12, 14),
+        "day",
+    ]
+    assert rec.loc["A3", "end_date"] == dt.date(2017, 1, 31)  # the explicit end is kept
+    assert rec.loc["A4", ["start_date", "end_date", "start_date_precision"]].tolist() == [
+        dt.date(2015, 1, 1),
+        dt.date(2016, 1, 1),
+        "year",
+    ]
+    warned = _warned(v)
+    assert (3, "start_date", "start_date holds a range: its end is taken as the end date") in warned
+    assert (4, "start_date", "start_date holds a range: end_date is kept") in warned
+    assert (5, "end_date", "end_date holds a range: its start is taken as the start date") in warned
+    assert not [w for w in warned if w[0] == 6]  # 2015-06-01 to "2015" is not end-before-start
+    got = _rejected(v)
+    assert got[7][0] == "start_date" and got[7][2].startswith("malformed date: not a date")
+    assert got[8][0] == "start_date" and "no such time of day" in got[8][2]
+
+
+def test_partner_dates_keep_precision_and_never_invent_a_day(tmp_path, reference):
+    v = _partners(
+        tmp_path,
+        reference,
+        ["P1", "A", "", "associate", "Oct 2006", "", "", "1998", "", "", ""],
+        ["P2", "B", "", "associate", "2011", "", "", "12/05/1998", "", "", ""],
+        ["P3", "C", "", "associate", "2015-16", "", "", "", "", "", ""],
+    )
+    rec = v.records.set_index("partner_id")
+    assert rec.loc["P1", ["status_since", "status_since_precision"]].tolist() == [
+        dt.date(2006, 10, 1),
+        "month",
+    ]
+    assert rec.loc["P2", "status_since_precision"] == "year"
+    assert rec.loc["P2", "relations_since"] == 1998
+    warned = _warned(v)
+    assert (3, "relations_since", "relations_since is a year: only the (first) year is kept") in (
+        warned
+    )
+    assert (4, "status_since", "'2015-16' read as 2015 to 2016") in warned
+    assert (4, "status_since", "a range was given; its start is the status date") in warned
+
+
+def test_participation_event_ranges_are_kept_whole(tmp_path, reference):
+    t = _table(
+        tmp_path,
+        "participation",
+        [
+            ["partner_id", "mechanism", "event", "event_date", "role"],
+            ["P1", "conference", "International Conference of NGOs", "12–14 December 2016", ""],
+            ["P1", "forum", "NGO Forum", "du 5 au 6 juin 2019", ""],
+            ["P1", "forum", "NGO Forum", "juin 2019", ""],
+        ],
+    )
+    v = validate_participation(t, reference, {"P1"})
+    rows = v.records[
+        ["event_date", "event_date_precision", "event_end_date", "event_end_date_precision"]
+    ].values.tolist()
+    assert rows == [
+        [dt.date(2016, 12, 12), "day", dt.date(2016, 12, 14), "day"],
+        [dt.date(2019, 6, 5), "day", dt.date(2019, 6, 6), "day"],
+        [dt.date(2019, 6, 1), "month", None, None],
+    ]
+    assert v.warnings.empty
+
+
+def test_strict_numbers_reject_python_literals_and_foreign_digits(tmp_path, reference):
+    v = _activities(
+        tmp_path,
+        reference,
+        _row("A1", budget_usd="1_000"),
+        _row("A2", budget_usd="١٠٠"),
+        _row("A3", budget_usd="12 500,50"),
+    )
+    got = _rejected(v)
+    assert got[2] == ("budget_usd", "1_000", "budget is not a number")
+    assert got[3] == ("budget_usd", "١٠٠", "budget is not a number")
+    assert v.records["budget_usd"].tolist() == [12500.5]
