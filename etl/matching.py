@@ -369,11 +369,11 @@ def possible_duplicates(partners: pd.DataFrame) -> pd.DataFrame:
     for i, k in enumerate(keys):
         if k:
             by_key.setdefault(k, []).append(i)
-    for rows in by_key.values():
-        for x in rows[1:]:
-            if no_conflict(rows[0], x):
+    for same in by_key.values():
+        for x in same[1:]:
+            if no_conflict(same[0], x):
                 add(
-                    rows[0],
+                    same[0],
                     x,
                     "same name once case, accents, punctuation, ®/™ and spaces are ignored",
                     100,
@@ -382,9 +382,9 @@ def possible_duplicates(partners: pd.DataFrame) -> pd.DataFrame:
     for i, a in enumerate(acr):
         if len(a) >= 2:
             by_acr.setdefault(a, []).append(i)
-    for rows in by_acr.values():
-        for k, i in enumerate(rows):
-            for j in rows[k + 1 :]:
+    for group in by_acr.values():
+        for pos, i in enumerate(group):
+            for j in group[pos + 1 :]:
                 if no_conflict(i, j):
                     score = fuzz.token_sort_ratio(translated[i], translated[j])
                     add(
@@ -414,23 +414,23 @@ def possible_duplicates(partners: pd.DataFrame) -> pd.DataFrame:
             for i, j in zip((ii + start).tolist(), jj.tolist(), strict=True):
                 if j > i and texts[i] and texts[j] and no_conflict(i, j):
                     add(i, j, reason, fuzz.token_sort_ratio(texts[i], texts[j]))
-    rows = []
-    for (a, b), (reason, score) in sorted(found.items()):
-        rows.append(
+    out = []
+    for (ia, ib), (reason, score) in sorted(found.items()):
+        out.append(
             [
-                p.at[a, "source_file"],
-                int(p.at[a, "source_line"]),
-                p.at[a, "partner_id"],
-                p.at[a, "name"],
-                p.at[b, "source_file"],
-                int(p.at[b, "source_line"]),
-                p.at[b, "partner_id"],
-                p.at[b, "name"],
+                p.at[ia, "source_file"],
+                int(p.at[ia, "source_line"]),
+                p.at[ia, "partner_id"],
+                p.at[ia, "name"],
+                p.at[ib, "source_file"],
+                int(p.at[ib, "source_line"]),
+                p.at[ib, "partner_id"],
+                p.at[ib, "name"],
                 reason,
                 score,
             ]
         )
-    return pd.DataFrame(rows, columns=DUPLICATE_COLUMNS)
+    return pd.DataFrame(out, columns=DUPLICATE_COLUMNS)
 
 
 # -- the load's hooks ------------------------------------------------------------------------

@@ -367,7 +367,7 @@ def validate_partners(table: RawTable, ref: Reference, seen: dict[str, str]) -> 
         ),
         value=pid,
     )
-    pid[aliased] = [h[0] for h, a in zip(hits, aliased, strict=True) if a]
+    pid[aliased] = [h[0] for h, a in zip(hits, aliased, strict=True) if a and h is not None]
     mergeable = derived | aliased | pid.isin(aliases.targets).to_numpy()
     _reject_duplicates(
         c, f.assign(partner_id=pid), "partner_id", seen, table.path.name, exempt=mergeable
