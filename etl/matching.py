@@ -130,11 +130,14 @@ def _slug(text: str) -> str:
     words = (
         unicodedata.normalize("NFKD", w).encode("ascii", "ignore").decode() for w in _words(text)
     )
-    return "-".join(w for w in words if w)[:32].strip("-")
+    slug = "-".join(w for w in words if w)
+    return slug if len(slug) <= 32 else slug[:33].rsplit("-", 1)[0][:32]  # whole words
 
 
 def derive_partner_id(name: str, country_iso3: str | None) -> str:
     """The id of a row without one: `auto-<slug of the name>-<8 hex of name key + country>`.
+
+    The slug is the name's first words in lower-case ASCII, at most 32 characters.
 
     Depends only on the name (folded by `name_key`) and the resolved headquarters country, so
     the same organisation gets the same id on every load, whatever its other cells say.
