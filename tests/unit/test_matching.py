@@ -252,9 +252,15 @@ def test_same_derived_id_twice_is_one_partner(write_inputs, tmp_path):
     folder = write_inputs(
         {
             "partners.csv": [
-                ["name", "status", "status_since", "country"],
-                ["International Council of Museums (ICOM)", "consultative", "2010-01-01", "France"],
-                ["INTERNATIONAL COUNCIL OF MUSEUMS", "associate", "2019-11-01", "FR"],
+                ["name", "status", "status_since", "country", "fields"],
+                [
+                    "International Council of Museums (ICOM)",
+                    "consultative",
+                    "2010-01-01",
+                    "France",
+                    "Culture",
+                ],
+                ["INTERNATIONAL COUNCIL OF MUSEUMS", "associate", "2019-11-01", "FR", "CLT;ED"],
             ]
         }
     )
@@ -264,6 +270,8 @@ def test_same_derived_id_twice_is_one_partner(write_inputs, tmp_path):
     assert (f.rows_in, f.loaded, f.rejected, f.merged, f.derived_ids) == (2, 2, 0, 1, 2)
     ((pid, status),) = _rows(db, "SELECT partner_id, status FROM partners")
     assert pid.startswith("auto-international-council-of-museums-") and status == "associate"
+    # Fields of both rows, each once.
+    assert _rows(db, "SELECT field_code FROM partner_fields ORDER BY 1") == [("CLT",), ("ED",)]
     assert _rows(
         db,
         "SELECT status, valid_from, valid_to, is_current FROM partner_status_history "
