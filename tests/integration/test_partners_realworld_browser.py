@@ -96,6 +96,7 @@ def _not_stated_partner(db: Path) -> tuple[str, str]:
 def test_profile_of_a_partner_without_status(rw_watch, realworld_app, lang, status, type_):
     pid, name = _not_stated_partner(realworld_app[1])
     open_page(rw_watch, f"/partners/{pid}?lang={lang}")
+    rw_watch.page.get_by_text(status).first.wait_for(timeout=30000)
     text = rw_watch.page.inner_text("body")
     assert name in text
     # The badge, the identity table and the status history (never a real status).
@@ -108,6 +109,8 @@ def test_profile_of_a_partner_without_status(rw_watch, realworld_app, lang, stat
 )
 def test_directory_filtered_on_not_stated(rw_watch, realworld_app, lang, status):
     open_page(rw_watch, f"/partners?status=not_stated&lang={lang}")
+    # The grid fills after the page settles on a busy machine: wait for its first row.
+    rw_watch.page.get_by_text("International Astronomical Union").first.wait_for(timeout=30000)
     text = rw_watch.page.inner_text("body")
     assert "International Astronomical Union" in text
     assert "International Council of Museums" not in text  # stated (associate status)
