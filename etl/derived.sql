@@ -100,5 +100,6 @@ SELECT pa.*, p.name AS partner_name, p.status AS partner_status, p.partner_type,
 FROM participation pa JOIN partners p USING (partner_id);
 
 -- The latest successful load.
+-- The run that built this file (etl_runs also holds the runs that gave the datasets it kept).
 CREATE VIEW v_latest_run AS
-SELECT * FROM etl_runs WHERE status = 'succeeded' ORDER BY finished_at DESC LIMIT 1;
+SELECT * FROM etl_runs WHERE status = 'succeeded' AND run_id IN (SELECT run_id FROM etl_datasets);

@@ -3,14 +3,26 @@
 The live warehouse is never written to. A load writes `<db>.building-<pid>` beside it, checks it,
 and `os.replace`s it over the live file, so a running app sees either the old warehouse or the new
 one, never half a load; a load that fails leaves the old file serving.
+
+A folder may hold only some datasets (partners, activities, participation): the others are kept
+from the current warehouse, and their rows are checked again against the merged result (an
+activity whose partners are no longer loaded is rejected, with its file and line). `etl_datasets`
+says which run gave each dataset.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import errno
+import fcntl
+import glob
 import json
 import os
+import re
+import shutil
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,6 +31,13 @@ import pandas as pd
 
 from etl import extract, matching, validate
 from etl.reference import REFERENCE_DIR, Reference
+from etl.reference_check import (
+    Change,
+    ReferenceInvalid,
+    check_reference,
+    problem_from_message,
+    reference_changes,
+)
 
 # Bumped when the warehouse schema changes: the app refuses (or rebuilds the demo) an older file.
 ETL_VERSION = "2"
@@ -26,8 +45,68 @@ SQL_DIR = Path(__file__).resolve().parent
 DEFAULT_DB = Path(os.environ.get("WAREHOUSE_PATH", "data/warehouse.duckdb"))
 
 
+# Exit statuses of `python -m etl load` (docs/data-contract.md, "Running a load").
+EXIT_OK, EXIT_UNEXPECTED, EXIT_CANNOT_LOAD, EXIT_BUSY, EXIT_DISK_FULL = 0, 1, 2, 3, 4
+
+# The datasets a folder may update one by one, and the tables each fills (its main table first).
+# A branch adding a table filled from input rows lists it here, or a load that keeps the dataset
+# from the current warehouse would leave that table empty.
+DATASET_TABLES: dict[str, tuple[str, ...]] = {
+    "partners": ("partners", "partner_status_history", "partner_fields", "possible_duplicates"),
+    "activities": (
+        "activities",
+        "activity_partners",
+        "activity_functional_areas",
+        "activity_countries",
+        "activity_regions",
+    ),
+    "participation": ("participation",),
+}
+DATASETS = tuple(DATASET_TABLES)
+# File kinds that fill a dataset of another name: IATI activity files (issue 10) fill activities,
+# so a folder with only IATI files replaces the activities and keeps partners and participation.
+KIND_DATASET: dict[str, str] = {"iati": "activities"}
+
+
+def dataset_of(kind: str) -> str:
+    """The dataset a file kind fills."""
+    return KIND_DATASET.get(kind, kind)
+
+
+def _kinds_of(datasets) -> list[str]:
+    kinds = set(DATASETS) | set(KIND_DATASET)
+    return sorted(k for k in kinds if dataset_of(k) in datasets)
+
+
 class LoadError(Exception):
     """A load that could not be done (the previous warehouse keeps serving)."""
+
+    exit_code = EXIT_CANNOT_LOAD
+    error_code = "cannot_load"
+
+
+class EmptyLoadRefused(LoadError):
+    """The load would leave a dataset empty (every row rejected) and was not asked to."""
+
+    error_code = "empty_load"
+
+    def __init__(self, message: str, files: list[FileSummary] | None = None):
+        super().__init__(message)
+        self.files = files or []
+
+
+class LoadBusy(LoadError):
+    """Another load into the same warehouse is running."""
+
+    exit_code = EXIT_BUSY
+    error_code = "busy"
+
+
+class DiskFull(LoadError):
+    """The disk holding the warehouse is full; nothing was replaced."""
+
+    exit_code = EXIT_DISK_FULL
+    error_code = "disk_full"
 
 
 @dataclass
@@ -50,6 +129,29 @@ class FileSummary:
 
 
 @dataclass
+class DatasetSummary:
+    """Where one dataset of the new warehouse came from: this run's files, or kept."""
+
+    dataset: str
+    action: str  # loaded (from this run's files) | kept (from the current warehouse) | none
+    source_run_id: str | None
+    rows: int
+    rejected: int = 0  # kept rows rejected by this run (their partner is no longer loaded)
+    warnings: int = 0  # kept rows warned about by this run
+
+    def to_json(self) -> dict:
+        """A JSON-ready dict."""
+        return {
+            "dataset": self.dataset,
+            "action": self.action,
+            "source_run_id": self.source_run_id,
+            "rows": self.rows,
+            "rejected": self.rejected,
+            "warnings": self.warnings,
+        }
+
+
+@dataclass
 class LoadSummary:
     """The outcome of a load."""
 
@@ -60,6 +162,11 @@ class LoadSummary:
     finished_at: str
     files: list[FileSummary]
     skipped_files: list[str]
+    datasets: list[DatasetSummary] = field(default_factory=list)
+    reference_dir: str = str(REFERENCE_DIR)
+    reference_changes: list[Change] = field(default_factory=list)
+    removed_files: list[str] = field(default_factory=list)  # leftovers of a killed load
+    mode: str = "update"  # update (datasets not given are kept) | replace_all
 
     @property
     def totals(self) -> dict[str, int]:
@@ -70,6 +177,7 @@ class LoadSummary:
     def to_json(self) -> dict:
         """A JSON-ready dict (the `--json` output)."""
         return {
+            "ok": True,
             "run_id": self.run_id,
             "db": self.db,
             "source_dir": self.source_dir,
@@ -106,13 +214,29 @@ class LoadSummary:
                 key: sum(getattr(f, key) for f in self.files if f.kind == "partners")
                 for key in ("derived_ids", "merged", "possible_duplicates")
             },
+            "mode": self.mode,
+            "datasets": [d.to_json() for d in self.datasets],
+            "reference": {
+                "dir": self.reference_dir,
+                "changes": [c.to_json() for c in self.reference_changes],
+            },
+            "removed_files": self.removed_files,
         }
 
 
 def load_directory(
-    source: Path, db: Path = DEFAULT_DB, reference_dir: Path = REFERENCE_DIR
+    source: Path,
+    db: Path = DEFAULT_DB,
+    reference_dir: Path = REFERENCE_DIR,
+    *,
+    replace_all: bool = False,
+    allow_empty: bool = False,
 ) -> LoadSummary:
-    """Extract, validate and load every input file of a folder into a new warehouse at `db`."""
+    """Extract, validate and load a folder's input files into a new warehouse at `db`.
+
+    Datasets without a file in the folder are kept from the current warehouse at `db` (unless
+    `replace_all`); a load that would leave a dataset empty is refused (unless `allow_empty`).
+    """
     started = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     run_id = started.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
     source = Path(source)
@@ -127,46 +251,33 @@ def load_directory(
             f"no input file in {source} (expected names starting with partners, activities "
             "or participation, as .csv or .xlsx)"
         )
-    ref = Reference(reference_dir)
-    tables = [extract.read_table(path, kind) for kind, path in inputs]  # fails fast, loads nothing
-
-    partner_seen: dict[str, str] = {}
-    activity_seen: dict[str, str] = {}
-    results: list[validate.Validated] = []
-    for t in (t for t in tables if t.kind == "partners"):
-        results.append(validate.validate_partners(t, ref, partner_seen))
+    reference_dir = Path(reference_dir)
+    check_reference(reference_dir)  # raises ReferenceInvalid naming file, line and column
+    changes = reference_changes(reference_dir)
     try:
-        duplicates, id_map = matching.finish_partners(results, reference_dir)
-    except matching.AliasFileError as e:
-        raise LoadError(str(e)) from None
-    # Partners actually loaded: `partner_seen` also holds ids of rows rejected by a later check.
-    known = {pid for r in results for pid in r.records["partner_id"]}
-    known |= {alias for alias, target in id_map.items() if target in known}
-    loaded_partners = [r.records for r in results if len(r.records)]
-    if loaded_partners:  # activities and participation may name a partner instead of its id
-        names, ambiguous = matching.resolve_partner_names(
-            tables, pd.concat(loaded_partners), id_map
-        )
-        known |= names.keys()
-    else:
-        names, ambiguous = {}, {}
-    for t in (t for t in tables if t.kind == "activities"):
-        results.append(validate.validate_activities(t, ref, activity_seen, known))
-    for t in (t for t in tables if t.kind == "participation"):
-        results.append(validate.validate_participation(t, ref, known))
-    matching.name_reference_warnings(results, names)
-    matching.explain_ambiguous_names(results, ambiguous)
-    matching.remap_partner_references(results, id_map | names)
+        ref = Reference(reference_dir)
+    except (ValueError, KeyError) as e:  # the reference's own checks of the files it reads
+        raise ReferenceInvalid(reference_dir, [problem_from_message(str(e))]) from None
+    tables = [extract.read_table(path, kind) for kind, path in inputs]  # fails fast, loads nothing
+    given = {dataset_of(t.kind) for t in tables}
+    keep = set() if replace_all else set(DATASETS) - given
 
     db = Path(db)
     db.parent.mkdir(parents=True, exist_ok=True)
-    building = db.with_name(f"{db.name}.building-{os.getpid()}")
-    _remove(building)
-    try:
-        summaries = _build(building, ref, results, run_id, started, source, duplicates)
-        os.replace(building, db)  # atomic on POSIX: readers keep the old inode open
-    finally:
-        _remove(building)
+    with exclusive_load(db):
+        removed = _remove_stale(db)
+        prev = _Previous.open(db) if keep and db.exists() else None
+        try:
+            if prev is not None:
+                prev.check_can_keep(keep)
+            summary = _load_locked(
+                db, ref, tables, given, keep, prev, run_id, started, source, changes, allow_empty
+            )
+        finally:
+            if prev is not None:
+                prev.close()
+        datasets, summaries, removed_now = summary
+        removed += removed_now
     finished = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     return LoadSummary(
         run_id,
@@ -176,7 +287,319 @@ def load_directory(
         finished.isoformat(timespec="seconds"),
         summaries,
         skipped,
+        datasets=datasets,
+        reference_dir=str(reference_dir),
+        reference_changes=changes,
+        removed_files=removed,
+        mode="replace_all" if replace_all else "update",
     )
+
+
+def _load_locked(
+    db: Path,
+    ref: Reference,
+    tables: list[extract.RawTable],
+    given: set[str],
+    keep: set[str],
+    prev: _Previous | None,
+    run_id: str,
+    started: dt.datetime,
+    source: Path,
+    changes: list[Change],
+    allow_empty: bool,
+) -> tuple[list[DatasetSummary], list[FileSummary], list[str]]:
+    """Validate, build and swap in (holding the load lock): (datasets, files, files removed)."""
+    removed: list[str] = []
+    partner_seen: dict[str, str] = {}
+    activity_seen: dict[str, str] = {}
+    results: list[validate.Validated] = []
+    for t in (t for t in tables if t.kind == "partners"):
+        results.append(validate.validate_partners(t, ref, partner_seen))
+    # Merges (alias file, shared derived ids) and possible duplicates (etl/matching.py).
+    try:
+        duplicates, id_map = matching.finish_partners(results, ref.directory)
+    except matching.AliasFileError as e:
+        raise LoadError(str(e)) from None
+    names: dict[str, str] = {}
+    ambiguous: dict[str, list[str]] = {}
+    # Partners loaded: `partner_seen` also holds ids of rows rejected by a later check.
+    if "partners" in given:
+        known = {pid for r in results for pid in r.records["partner_id"]}
+        loaded = [r.records for r in results if len(r.records)]
+        if loaded:  # activities and participation may name a partner instead of its id
+            names, ambiguous = matching.resolve_partner_names(tables, pd.concat(loaded), id_map)
+    else:
+        known = prev.partner_ids() if prev is not None and "partners" in keep else set()
+    known |= {alias for alias, target in id_map.items() if target in known} | names.keys()
+    for t in (t for t in tables if t.kind == "activities"):
+        results.append(validate.validate_activities(t, ref, activity_seen, known))
+    for t in (t for t in tables if t.kind == "participation"):
+        results.append(validate.validate_participation(t, ref, known))
+    matching.name_reference_warnings(results, names)
+    matching.explain_ambiguous_names(results, ambiguous)
+    matching.remap_partner_references(results, id_map | names)
+    summaries = [_file_summary(v) for v in results]
+    for s in summaries:
+        if s.kind == "partners":
+            s.possible_duplicates = int((duplicates["file_b"] == s.file).sum())
+    if not allow_empty:
+        _refuse_empty_given(given, summaries)
+
+    building = db.with_name(f"{db.name}.building-{os.getpid()}")
+    _remove(building)
+    try:
+        datasets = _build(
+            building,
+            ref,
+            results,
+            summaries,
+            run_id,
+            started,
+            source,
+            prev,
+            keep,
+            changes,
+            duplicates,
+        )
+        if not allow_empty:
+            _refuse_emptied_kept(datasets, prev)
+        # Nothing writes the live file, so a WAL beside it is a leftover of a writer that died;
+        # it cannot belong to the new file (DuckDB ignores a WAL of another database): tidy it.
+        stale_wal = db.with_name(db.name + ".wal")
+        if stale_wal.exists():
+            stale_wal.unlink()
+            removed.append(stale_wal.name)
+        os.replace(building, db)  # atomic on POSIX: readers keep the old inode open
+    except (OSError, duckdb.Error) as e:
+        if _is_disk_full(e):
+            raise DiskFull(_disk_full_message(db)) from e
+        raise
+    finally:
+        _remove(building)
+    return datasets, summaries, removed
+
+
+# -- one load at a time; leftovers of killed loads; a full disk ---------------------------------
+
+
+@contextlib.contextmanager
+def exclusive_load(db: Path) -> Iterator[None]:
+    """Hold `<db>.lock` for the duration of a load; raise LoadBusy if another load holds it.
+
+    The lock is an flock, so it is released when its holder dies, however it dies.
+    """
+    lock = db.with_name(f"{db.name}.lock")
+    while True:
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.read(fd, 32).decode(errors="replace").strip() or "?"
+            os.close(fd)
+            raise LoadBusy(
+                f"another load into {db} is running (pid {holder}); wait for it to finish"
+            ) from None
+        try:
+            same = os.stat(lock).st_ino == os.fstat(fd).st_ino
+        except FileNotFoundError:
+            same = False
+        if same:  # not a lock file its previous holder removed while we waited for it
+            break
+        os.close(fd)
+    try:
+        with contextlib.suppress(OSError):  # the pid is for the busy message; a full disk
+            os.ftruncate(fd, 0)  # must still get its own error from the build
+            os.write(fd, str(os.getpid()).encode())
+        yield
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(lock)
+        os.close(fd)
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _remove_stale(db: Path) -> list[str]:
+    """Remove the building files (and WAL, temp folder) of loads whose process is gone."""
+    removed = []
+    pattern = re.compile(re.escape(db.name) + r"\.building-(\d+)(\.wal|\.tmp)?")
+    for path in sorted(db.parent.glob(glob.escape(db.name) + ".building-*")):
+        m = pattern.fullmatch(path.name)
+        if not m:
+            continue
+        pid = int(m.group(1))
+        if pid != os.getpid() and _pid_alive(pid):
+            continue
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        else:
+            path.unlink()
+        removed.append(path.name)
+    return removed
+
+
+def _is_disk_full(e: BaseException) -> bool:
+    if isinstance(e, OSError):
+        return e.errno in (errno.ENOSPC, errno.EDQUOT)
+    text = str(e)
+    return "No space left on device" in text or "Disk quota exceeded" in text
+
+
+def _disk_full_message(db: Path) -> str:
+    """One line naming the full disk: its mount point, device and free space."""
+    mount = db.parent.resolve()
+    while not os.path.ismount(mount) and mount != mount.parent:
+        mount = mount.parent
+    device = fstype = "?"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/mounts").read_text().splitlines():
+            parts = line.split()
+            if len(parts) >= 3 and parts[1] == str(mount):
+                device, fstype = parts[0], parts[2]
+    st = os.statvfs(mount)
+    free, total = st.f_bavail * st.f_frsize, st.f_blocks * st.f_frsize
+    return (
+        f"no space left on the disk holding {db} (mounted at {mount}, {device} {fstype}, "
+        f"{_size(free)} free of {_size(total)}); free some space and load again"
+    )
+
+
+def _size(n: float) -> str:
+    for unit in ("B", "KB", "MB"):
+        if n < 1024:
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} GB"
+
+
+# -- empty datasets -----------------------------------------------------------------------------
+
+
+def _refuse_empty_given(given: set[str], summaries: list[FileSummary]) -> None:
+    """Refuse a load whose files would leave one of their datasets without a row."""
+    empty = []
+    for dataset in sorted(given):
+        files = [s for s in summaries if dataset_of(s.kind) == dataset]
+        if sum(s.loaded for s in files):
+            continue
+        rows_in = sum(s.rows_in for s in files)
+        reasons: dict[str, int] = {}
+        for s in files:
+            for r, n in s.top_reasons:
+                reasons[r] = reasons.get(r, 0) + n
+        why = ", ".join(f"{n} × {r}" for r, n in sorted(reasons.items(), key=lambda x: -x[1]))
+        names = ", ".join(s.file for s in files)
+        empty.append(
+            f"{dataset} ({names}): {rows_in} rows read, all rejected: {why}"
+            if rows_in
+            else f"{dataset} ({names}): no rows"
+        )
+    if empty:
+        raise EmptyLoadRefused(
+            "the load would leave a dataset empty: "
+            + "; ".join(empty)
+            + " (rerun with --allow-empty to load it anyway)",
+            summaries,
+        )
+
+
+def _refuse_emptied_kept(datasets: list[DatasetSummary], prev: _Previous | None) -> None:
+    """Refuse a load after which a kept dataset that had rows has none (all now rejected)."""
+    for d in datasets:
+        if d.action == "kept" and d.rows == 0 and d.rejected:
+            raise EmptyLoadRefused(
+                f"the load would leave {d.dataset} empty: its {d.rejected} rows kept from run "
+                f"{d.source_run_id} refer only to partners no longer loaded "
+                "(rerun with --allow-empty to load it anyway)"
+            )
+
+
+# -- the current warehouse, for the datasets a load keeps --------------------------------------
+
+
+def _quote(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+class _Previous:
+    """The current warehouse, opened read-only to keep the datasets a load does not replace."""
+
+    def __init__(self, path: Path, con: duckdb.DuckDBPyConnection):
+        self.path = path
+        self.con = con
+
+    @classmethod
+    def open(cls, path: Path) -> _Previous:
+        """Open the warehouse at `path` read-only (LoadError if it is not a readable warehouse)."""
+        # ":memory:" + ATTACH: `duckdb.connect(path)` may return an instance this process already
+        # holds on an older file of that name.
+        con = duckdb.connect(":memory:")
+        try:
+            con.execute(f"ATTACH {_quote(path)} AS prev (READ_ONLY)")
+        except duckdb.Error as e:
+            con.close()
+            raise LoadError(
+                f"the current warehouse {path} cannot be read ({e}); load every dataset with "
+                "--replace-all to start from nothing"
+            ) from None
+        return cls(path, con)
+
+    def tables(self) -> set[str]:
+        """Table names of the warehouse."""
+        rows = self.con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = 'prev'"
+        ).fetchall()
+        return {t for (t,) in rows}
+
+    def latest_run(self) -> tuple[str | None, str | None]:
+        """(run_id, etl_version) of the run that built the file."""
+        if "etl_runs" not in self.tables():
+            return None, None
+        row = self.con.execute(
+            "SELECT run_id, etl_version FROM prev.etl_runs WHERE status = 'succeeded' "
+            "ORDER BY finished_at DESC LIMIT 1"
+        ).fetchall()
+        return (row[0][0], row[0][1]) if row else (None, None)
+
+    def check_can_keep(self, keep: set[str]) -> None:
+        """Refuse to keep data from a warehouse of another ETL version (its tables differ)."""
+        _, version = self.latest_run()
+        if version != ETL_VERSION:
+            names = ", ".join(sorted(keep))
+            raise LoadError(
+                f"the current warehouse {self.path} was built by ETL version {version} (this is "
+                f"{ETL_VERSION}), so its {names} cannot be kept: give every dataset's files, or "
+                "load with --replace-all to start from nothing"
+            )
+
+    def partner_ids(self) -> set[str]:
+        """Ids of the partners in the warehouse."""
+        return {p for (p,) in self.con.execute("SELECT partner_id FROM prev.partners").fetchall()}
+
+    def source_of(self, dataset: str) -> str | None:
+        """The run that loaded a dataset's rows (None if the warehouse has none)."""
+        if "etl_datasets" in self.tables():
+            row = self.con.execute(
+                "SELECT source_run_id FROM prev.etl_datasets WHERE dataset = ?", [dataset]
+            ).fetchall()
+            return row[0][0] if row else None
+        row = self.con.execute(
+            "SELECT run_id FROM prev.etl_files WHERE kind IN (SELECT unnest(?)) LIMIT 1",
+            [_kinds_of({dataset})],
+        ).fetchall()
+        return row[0][0] if row else self.latest_run()[0]
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.con.close()
 
 
 def warehouse_version(path: Path) -> tuple[str | None, str | None]:
@@ -187,17 +610,26 @@ def warehouse_version(path: Path) -> tuple[str | None, str | None]:
         row = con.execute(
             "SELECT etl_version, source_dir FROM w.etl_runs WHERE status = 'succeeded' "
             "ORDER BY finished_at DESC LIMIT 1"
-        ).fetchone()
+        ).fetchall()
         con.close()
     except duckdb.Error:
         return None, None
-    return (row[0], row[1]) if row else (None, None)
+    return (row[0][0], row[0][1]) if row else (None, None)
 
 
 def _remove(path: Path) -> None:
+    """Remove a building file, its WAL and DuckDB's temporary folder beside it."""
     for p in (path, path.with_name(path.name + ".wal")):
         if p.exists():
             p.unlink()
+    spill = path.with_name(path.name + ".tmp")
+    if spill.is_dir() and not spill.is_symlink():
+        shutil.rmtree(spill, ignore_errors=True)
+
+
+def _exec(con: duckdb.DuckDBPyConnection, sql: str, params=None) -> None:
+    """Run a statement to completion (DuckDB 2 refuses new work while a result is unread)."""
+    con.execute(sql, list(params) if params is not None else None).fetchall()
 
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
@@ -207,7 +639,7 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> 
     frame = _scan_friendly(frame)
     con.register("_frame", frame)
     cols = ", ".join(f'"{c}"' for c in frame.columns)
-    con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _frame")  # noqa: S608 - names are ours
+    _exec(con, f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _frame")  # noqa: S608 - names are ours
     con.unregister("_frame")
 
 
@@ -229,15 +661,40 @@ def _scan_friendly(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out, index=frame.index)
 
 
-def _build(path, ref, results, run_id, started, source, duplicates) -> list[FileSummary]:
+def _file_summary(v: validate.Validated) -> FileSummary:
+    """Counts and top rejection reasons of one validated file."""
+    # Group reasons without their specifics ("unknown country: 'X'" → "unknown country").
+    reasons = (
+        v.rejected["reason"].str.replace(r"\s*\(.*\)|:.*$", "", regex=True).value_counts().head(5)
+    )
+    s = FileSummary(
+        v.table.path.name,
+        v.table.kind,
+        v.table.sha256,
+        v.table.encoding,
+        v.table.rows_in,
+        v.loaded,
+        len(v.rejected),
+        len(v.warnings),
+        v.table.ignored_columns,
+        [(str(r), int(n)) for r, n in reasons.items()],
+        v.derived_ids,
+        v.merged,
+    )
+    assert s.rows_in == s.loaded + s.rejected, f"{s.file}: rows lost between extract and load"
+    return s
+
+
+def _build(
+    path, ref, results, summaries, run_id, started, source, prev, keep, changes, duplicates=None
+) -> list[DatasetSummary]:
     con = duckdb.connect(str(path))
     try:
         con.execute((SQL_DIR / "schema.sql").read_text())
         _load_reference(con, ref)
-        summaries: list[FileSummary] = []
         participation_id = 0
         for v in results:
-            table = {"partners": "partners", "activities": "activities"}.get(v.table.kind)
+            table = DATASET_TABLES[dataset_of(v.table.kind)][0]  # the dataset's main table
             records = v.records
             if v.table.kind == "participation":
                 records = records.copy()
@@ -264,32 +721,8 @@ def _build(path, ref, results, run_id, started, source, duplicates) -> list[File
                 "load_warnings",
                 warn[["run_id", "file", "line", "column_name", "value", "reason"]],
             )
-            # Group reasons without their specifics ("unknown country: 'X'" → "unknown country").
-            reasons = (
-                v.rejected["reason"]
-                .str.replace(r"\s*\(.*\)|:.*$", "", regex=True)
-                .value_counts()
-                .head(5)
-            )
-            s = FileSummary(
-                name,
-                v.table.kind,
-                v.table.sha256,
-                v.table.encoding,
-                v.table.rows_in,
-                v.loaded,
-                len(v.rejected),
-                len(v.warnings),
-                v.table.ignored_columns,
-                [(str(r), int(n)) for r, n in reasons.items()],
-                v.derived_ids,
-                v.merged,
-                int((duplicates["file_b"] == name).sum()) if v.table.kind == "partners" else 0,
-            )
-            assert s.rows_in == s.loaded + s.rejected, f"{name}: rows lost between extract and load"
-            summaries.append(s)
-        _insert(con, "possible_duplicates", duplicates.assign(run_id=run_id))
-        con.execute((SQL_DIR / "derived.sql").read_text())
+        if duplicates is not None and len(duplicates):  # partners of this run (etl/matching.py)
+            _insert(con, "possible_duplicates", duplicates.assign(run_id=run_id))
         _insert(
             con,
             "etl_files",
@@ -310,11 +743,26 @@ def _build(path, ref, results, run_id, started, source, duplicates) -> list[File
                 ]
             ),
         )
+        sources: dict[str, str | None] = {}
+        checked: dict[str, tuple[int, int]] = {}
+        if prev is not None and keep:
+            sources = {d: prev.source_of(d) for d in keep}
+            _exec(con, f"ATTACH {_quote(prev.path)} AS prev (READ_ONLY)")
+            _copy_kept(con, keep)
+            if "partners" not in keep:
+                checked = _check_kept_against_partners(con, keep, run_id)
+            for dataset, warned in _check_kept_codes(con, keep, run_id).items():
+                rejected, before = checked.get(dataset, (0, 0))
+                checked[dataset] = (rejected, before + warned)
+            _exec(con, "DETACH prev")
+        _refresh_regions(con, keep)
+        con.execute((SQL_DIR / "derived.sql").read_text())
         totals = {
             k: sum(getattr(s, k) for s in summaries)
             for k in ("rows_in", "loaded", "rejected", "warnings")
         }
-        con.execute(
+        _exec(
+            con,
             "INSERT INTO etl_runs VALUES (?, ?, ?, ?, 'succeeded', ?, ?, ?, ?, ?)",
             [
                 run_id,
@@ -328,10 +776,310 @@ def _build(path, ref, results, run_id, started, source, duplicates) -> list[File
                 ETL_VERSION,
             ],
         )
+        datasets = []
+        given = {dataset_of(s.kind) for s in summaries}
+        for dataset, tables in DATASET_TABLES.items():
+            n = con.execute(f"SELECT count(*) FROM {tables[0]}").fetchall()[0][0]  # noqa: S608 - ours
+            rejected, warned = checked.get(dataset, (0, 0))
+            if dataset in given:
+                d = DatasetSummary(dataset, "loaded", run_id, n)
+            elif dataset in keep and sources.get(dataset):
+                d = DatasetSummary(dataset, "kept", sources[dataset], n, rejected, warned)
+            else:
+                d = DatasetSummary(dataset, "none", None, n)
+            datasets.append(d)
+        _insert(
+            con,
+            "etl_datasets",
+            pd.DataFrame(
+                [
+                    (run_id, d.dataset, d.action, d.source_run_id, d.rows, d.rejected, d.warnings)
+                    for d in datasets
+                ],
+                columns=[
+                    "run_id",
+                    "dataset",
+                    "action",
+                    "source_run_id",
+                    "rows",
+                    "rejected",
+                    "warnings",
+                ],
+            ),
+        )
+        if changes:
+            _insert(
+                con,
+                "reference_changes",
+                pd.DataFrame(
+                    [(run_id, c.file, c.key, c.field, c.old, c.new) for c in changes],
+                    columns=["run_id", "file", "key", "field", "old", "new"],
+                ),
+            )
         con.execute("CHECKPOINT")
     finally:
         con.close()
-    return summaries
+    return datasets
+
+
+def _columns(con: duckdb.DuckDBPyConnection, database: str, table: str) -> list[str]:
+    rows = con.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE database_name = ? AND schema_name = 'main' "
+        "AND table_name = ? ORDER BY column_index",
+        [database, table],
+    ).fetchall()
+    return [c for (c,) in rows]
+
+
+def _copy_table(con: duckdb.DuckDBPyConnection, table: str, where: str = "", params=()) -> None:
+    """Copy rows of prev.<table> into <table>, by column name (columns both files have)."""
+    here = con.execute("SELECT current_database()").fetchall()[0][0]
+    old = set(_columns(con, "prev", table))
+    cols = ", ".join(f'"{c}"' for c in _columns(con, here, table) if c in old)
+    if not old or not cols:
+        return
+    _exec(
+        con,
+        f"INSERT INTO {table} ({cols}) SELECT {cols} FROM prev.{table} t {where}",  # noqa: S608 - names are ours
+        list(params),
+    )
+
+
+def _copy_kept(con: duckdb.DuckDBPyConnection, keep: set[str]) -> None:
+    """Copy the kept datasets' rows and their bookkeeping (files, rejections, warnings, runs)."""
+    for dataset in sorted(keep):
+        for table in DATASET_TABLES[dataset]:
+            _copy_table(con, table)
+    _copy_table(con, "etl_files", "WHERE kind IN (SELECT unnest(?))", [_kinds_of(keep)])
+    kept_files = (
+        "WHERE EXISTS (SELECT 1 FROM etl_files f WHERE f.run_id = t.run_id AND f.file = t.file "
+        "AND f.kind IN (SELECT unnest(?)))"
+    )
+    for table in ("rejected_rows", "load_warnings"):
+        _copy_table(con, table, kept_files, [_kinds_of(keep)])
+    _copy_table(con, "etl_runs", "WHERE run_id IN (SELECT run_id FROM etl_files)")
+
+
+def _check_kept_against_partners(
+    con: duckdb.DuckDBPyConnection, keep: set[str], run_id: str
+) -> dict[str, tuple[int, int]]:
+    """Reject or warn kept rows whose partners are no longer loaded; {dataset: (rejected, warned)}.
+
+    Rejections and warnings are filed under the run and file the row came from, so that per file
+    `rows_in = loaded + rejected` still holds; the reason names the run that rejected them.
+    """
+    out: dict[str, tuple[int, int]] = {}
+    after = f"no longer loaded after the partners update of run {run_id}"
+    if "activities" in keep:
+        lost = con.execute(
+            """
+            SELECT ap.activity_id, ap.partner_id, ap.is_lead, a.source_file, a.source_line,
+                   NOT EXISTS (SELECT 1 FROM activity_partners k JOIN partners p USING (partner_id)
+                               WHERE k.activity_id = ap.activity_id) AS gone,
+                   to_json(a)::VARCHAR AS raw
+            FROM activity_partners ap JOIN activities a USING (activity_id)
+            WHERE ap.partner_id NOT IN (SELECT partner_id FROM partners)
+            ORDER BY a.source_file, a.source_line, ap.partner_id
+            """
+        ).df()
+        gone = lost[lost["gone"]]
+        rejected = (
+            gone.groupby(["activity_id", "source_file", "source_line", "raw"], sort=False)[
+                "partner_id"
+            ]
+            .agg(list)
+            .reset_index()
+        )
+        rej_rows = [
+            (
+                r.source_file,
+                r.source_line,
+                "partner_ids",
+                ";".join(r.partner_id),
+                "unknown partner id (no known partner): "
+                + ", ".join(map(repr, r.partner_id))
+                + f" ({after})",
+                r.raw,
+            )
+            for r in rejected.itertuples()
+        ]
+        warn_rows = [
+            (
+                r.source_file,
+                r.source_line,
+                "partner_ids",
+                r.partner_id,
+                f"lead partner {r.partner_id!r} {after}; the activity has no lead partner"
+                if r.is_lead
+                else f"unknown partner id ignored: {r.partner_id!r} ({after})",
+            )
+            for r in lost[~lost["gone"]].itertuples()
+        ]
+        _file_kept_outcomes(con, "activities", rej_rows, warn_rows)
+        ids = list(rejected["activity_id"])
+        for table in DATASET_TABLES["activities"]:
+            if "activity_id" in _columns(
+                con, con.execute("SELECT current_database()").fetchall()[0][0], table
+            ):
+                _exec(con, f"DELETE FROM {table} WHERE activity_id IN (SELECT unnest(?))", [ids])  # noqa: S608
+        _exec(
+            con,
+            "DELETE FROM activity_partners WHERE partner_id NOT IN (SELECT partner_id FROM partners)",
+        )
+        _exec(
+            con,
+            "UPDATE activities SET lead_partner_id = NULL "
+            "WHERE lead_partner_id NOT IN (SELECT partner_id FROM partners)",
+        )
+        out["activities"] = (len(rej_rows), len(warn_rows))
+    if "participation" in keep:
+        lost = con.execute(
+            """
+            SELECT participation_id, partner_id, source_file, source_line, to_json(t)::VARCHAR AS raw
+            FROM participation t WHERE partner_id NOT IN (SELECT partner_id FROM partners)
+            ORDER BY source_file, source_line
+            """
+        ).fetchall()
+        rej_rows = [
+            (file, line, "partner_id", pid, f"unknown partner id ({after})", raw)
+            for _, pid, file, line, raw in lost
+        ]
+        _file_kept_outcomes(con, "participation", rej_rows, [])
+        _exec(
+            con,
+            "DELETE FROM participation WHERE participation_id IN (SELECT unnest(?))",
+            [[r[0] for r in lost]],
+        )
+        out["participation"] = (len(rej_rows), 0)
+    return out
+
+
+# Coded columns of kept rows, checked against this load's reference data:
+# (dataset, table, column, reference table, vocabulary or None, owner table holding the source
+# line, join key). Codes are stored, so a reference edit may leave a kept row with a code the
+# reference no longer has: it is kept (nothing lost) and warned about.
+KEPT_CODES: tuple[tuple[str, str, str, str, str | None, str, str], ...] = (
+    ("partners", "partners", "partner_type", "vocabularies", "partner_type", "", ""),
+    ("partners", "partners", "status", "vocabularies", "partner_status", "", ""),
+    ("partners", "partners", "scope", "vocabularies", "scope", "", ""),
+    ("partners", "partners", "hq_country_iso3", "countries", None, "", ""),
+    (
+        "partners",
+        "partner_fields",
+        "field_code",
+        "fields_of_competence",
+        None,
+        "partners",
+        "partner_id",
+    ),
+    ("activities", "activities", "field_code", "fields_of_competence", None, "", ""),
+    ("activities", "activities", "modality", "vocabularies", "modality", "", ""),
+    ("activities", "activities", "status", "vocabularies", "activity_status", "", ""),
+    (
+        "activities",
+        "activity_functional_areas",
+        "area_code",
+        "functional_areas",
+        None,
+        "activities",
+        "activity_id",
+    ),
+    ("activities", "activity_countries", "iso3", "countries", None, "activities", "activity_id"),
+    ("activities", "activity_regions", "region_code", "regions", None, "activities", "activity_id"),
+    ("participation", "participation", "mechanism", "vocabularies", "mechanism", "", ""),
+    ("participation", "participation", "role", "vocabularies", "role", "", ""),
+)
+
+
+def _check_kept_codes(
+    con: duckdb.DuckDBPyConnection, keep: set[str], run_id: str
+) -> dict[str, int]:
+    """Warn about kept rows whose codes this load's reference no longer has; {dataset: warned}."""
+    here = con.execute("SELECT current_database()").fetchall()[0][0]
+    out: dict[str, int] = {}
+    for dataset, table, column, ref, vocabulary, owner, key in KEPT_CODES:
+        if dataset not in keep or column not in _columns(con, here, table):
+            continue
+        codes = "iso3" if ref == "countries" else "code"
+        where = "WHERE vocabulary = ?" if vocabulary else ""
+        source = f"{table} t JOIN {owner} o USING ({key})" if owner else f"{table} t"
+        cols = "o.source_file, o.source_line" if owner else "t.source_file, t.source_line"
+        rows = con.execute(
+            f"SELECT DISTINCT {cols}, t.{column} FROM {source} "  # noqa: S608 - names are ours
+            f"WHERE t.{column} IS NOT NULL AND t.{column} NOT IN (SELECT {codes} FROM {ref} {where}) "
+            "ORDER BY 1, 2, 3",
+            [vocabulary] if vocabulary else [],
+        ).fetchall()
+        what = f"{ref}, {vocabulary}" if vocabulary else ref
+        warned = [
+            (
+                file,
+                line,
+                column,
+                code,
+                f"code {code!r} is not in this load's reference data ({what}); kept as loaded "
+                f"(checked by run {run_id}): load this dataset again to check its rows",
+            )
+            for file, line, code in rows
+        ]
+        if warned:
+            _file_kept_outcomes(con, dataset, [], warned)
+            out[dataset] = out.get(dataset, 0) + len(warned)
+    return out
+
+
+def _file_kept_outcomes(con, dataset: str, rejected: list[tuple], warned: list[tuple]) -> None:
+    """Store rejections/warnings of kept rows under their file's run and update its counts."""
+    kinds = _kinds_of({dataset})
+    files = dict(
+        con.execute(
+            "SELECT file, run_id FROM etl_files WHERE kind IN (SELECT unnest(?))", [kinds]
+        ).fetchall()
+    )
+    for table, rows, cols in (
+        ("rejected_rows", rejected, ["file", "line", "column_name", "value", "reason", "raw"]),
+        ("load_warnings", warned, ["file", "line", "column_name", "value", "reason"]),
+    ):
+        if rows:
+            frame = pd.DataFrame(rows, columns=cols)
+            frame.insert(0, "run_id", frame["file"].map(files))
+            _insert(con, table, frame)
+    for file, run in files.items():
+        n_rej = sum(1 for r in rejected if r[0] == file)
+        n_warn = sum(1 for r in warned if r[0] == file)
+        if n_rej or n_warn:
+            _exec(
+                con,
+                "UPDATE etl_files SET loaded = loaded - ?, rejected = rejected + ?, "
+                "warnings = warnings + ? WHERE run_id = ? AND file = ?",
+                [n_rej, n_rej, n_warn, run, file],
+            )
+
+
+def _refresh_regions(con: duckdb.DuckDBPyConnection, keep: set[str]) -> None:
+    """Kept rows take this load's country → region table (an administrator may have moved one)."""
+    if "activities" in keep:
+        _exec(
+            con,
+            "UPDATE activity_countries SET region_code = "
+            "(SELECT c.region_code FROM countries c WHERE c.iso3 = activity_countries.iso3)",
+        )
+        _exec(con, "DELETE FROM activity_regions WHERE via = 'country'")
+        _exec(
+            con,
+            """
+            INSERT INTO activity_regions (activity_id, region_code, via, share, budget_share_usd)
+            SELECT activity_id, region_code, 'country', sum(share), sum(budget_share_usd)
+            FROM activity_countries WHERE region_code IS NOT NULL
+            GROUP BY activity_id, region_code
+            """,
+        )
+    if "partners" in keep:
+        _exec(
+            con,
+            "UPDATE partners SET hq_region_code = "
+            "(SELECT c.region_code FROM countries c WHERE c.iso3 = partners.hq_country_iso3)",
+        )
 
 
 def _load_reference(con: duckdb.DuckDBPyConnection, ref: Reference) -> None:
@@ -403,6 +1151,33 @@ def summary_text(summary: LoadSummary) -> str:
     )
     if summary.skipped_files:
         lines.append(f"\nNot input files (skipped): {', '.join(summary.skipped_files)}")
+    if summary.datasets:
+        lines.append("\nDatasets:")
+        for d in summary.datasets:
+            if d.action == "loaded":
+                how = "loaded from this run's files"
+            elif d.action == "kept":
+                how = f"kept from run {d.source_run_id} (no file for it in the folder)"
+                if d.rejected or d.warnings:
+                    how += (
+                        f"; checked against the new partners: {d.rejected:,} rejected, "
+                        f"{d.warnings:,} warned"
+                    )
+            else:
+                how = "empty" + (" (--replace-all)" if summary.mode == "replace_all" else "")
+            lines.append(f"  {d.dataset:<14} {d.rows:>9,} rows  {how}")
+    if summary.reference_changes:
+        lines.append(
+            f"\nReference changes (reference {summary.reference_dir}, against the shipped one):"
+        )
+        for c in summary.reference_changes:
+            old = "(not shipped)" if c.old is None else (c.old or "(none)")
+            new = "(removed)" if c.new is None else (c.new or "(none)")
+            lines.append(f"  {c.file} {c.key} {c.field}: {old} → {new}")
+    if summary.removed_files:
+        lines.append(
+            f"\nRemoved leftovers of an interrupted load: {', '.join(summary.removed_files)}"
+        )
     if t["rejected"]:
         lines.append(
             "\nRejected rows, with line and reason, are in the rejected_rows table "

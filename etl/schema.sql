@@ -119,6 +119,17 @@ CREATE TABLE load_warnings (
     run_id VARCHAR NOT NULL, file VARCHAR NOT NULL, line INTEGER, column_name VARCHAR,
     value VARCHAR, reason VARCHAR NOT NULL
 );
+-- Which run gave each dataset of this file: a load may update one dataset and keep the others.
+CREATE TABLE etl_datasets (
+    run_id VARCHAR NOT NULL, dataset VARCHAR NOT NULL, action VARCHAR NOT NULL,
+    source_run_id VARCHAR, rows BIGINT, rejected BIGINT, warnings BIGINT,
+    PRIMARY KEY (run_id, dataset)
+);
+-- How the reference data of this load differs from the shipped reference (e.g. a country moved).
+CREATE TABLE reference_changes (
+    run_id VARCHAR NOT NULL, file VARCHAR NOT NULL, key VARCHAR NOT NULL, field VARCHAR NOT NULL,
+    old VARCHAR, new VARCHAR
+);
 
 -- Partners that are probably one organisation (etl/matching.py): reported, never merged.
 CREATE TABLE possible_duplicates (

@@ -65,6 +65,7 @@ def layout(lang: str = "en", **_) -> list:
         head,
         run_card(run, lang),
         files_card(q.files(run["run_id"]), lang),
+        datasets_card(q.datasets(run["run_id"]), q.reference_changes(run["run_id"]), lang),
         issues_card(
             REJECTED,
             _("Rejected rows"),
@@ -316,6 +317,125 @@ def definitions(lang: str) -> dbc.Card:
             dbc.CardBody(
                 sections or html.P(_("No chart is registered."), className="text-muted small")
             ),
+        ],
+        className="chart-card mb-3",
+    )
+
+
+def datasets_card(datasets: pd.DataFrame, changes: pd.DataFrame, lang: str) -> dbc.Card:
+    """Which load gave each dataset, and how the reference data differs from the shipped one."""
+    _ = lambda s, **kw: gettext(s, lang, **kw)  # noqa: E731
+    rows = []
+    for d in datasets.to_dict("records"):
+        kind = KINDS.get(d["dataset"])
+        if d["action"] == "loaded":
+            source = _("This load")
+        elif d["action"] == "kept":
+            source = _("Kept from load %(run)s", run=d["source_run_id"])
+        else:
+            source = _("No data")
+        rows.append(
+            html.Tr(
+                [
+                    html.Td(_(kind) if kind else d["dataset"]),
+                    html.Td(format_number(d["rows"], lang), className="num"),
+                    html.Td(source),
+                    html.Td(format_number(d["rejected"] or 0, lang), className="num"),
+                ]
+            )
+        )
+    table = html.Table(
+        [
+            html.Thead(
+                html.Tr(
+                    [
+                        html.Th(_("Dataset"), scope="col"),
+                        html.Th(_("Rows"), scope="col", className="num"),
+                        html.Th(_("Source"), scope="col"),
+                        html.Th(_("Kept rows rejected by this load"), scope="col", className="num"),
+                    ]
+                )
+            ),
+            html.Tbody(rows),
+        ],
+        className="table table-sm table-striped small mb-2",
+    )
+    body = [
+        html.P(
+            _(
+                "A load may update one dataset (a folder with only a partners file, say) and keep "
+                "the others from the warehouse it replaces."
+            ),
+            className="small text-muted mb-2",
+        ),
+        html.Div(table, className="table-responsive"),
+        html.H3(_("Reference changes"), className="h6 mt-2 mb-1"),
+    ]
+    if changes.empty:
+        body.append(
+            html.P(
+                _("No change from the shipped reference data."), className="small text-muted mb-0"
+            )
+        )
+    else:
+        fr = lang == "fr"
+
+        def region(code, name_en, name_fr, missing: str) -> str:
+            if code is None or (not isinstance(code, str) and pd.isna(code)):
+                return missing
+            if not code:
+                return _("(no region)")
+            name = name_fr if fr else name_en
+            return f"{code} ({name})" if isinstance(name, str) and name else code
+
+        items = [
+            html.Tr(
+                [
+                    html.Td(
+                        f"{c['name_fr' if fr else 'name_en']} ({c['key']})"
+                        if isinstance(c["name_en"], str)
+                        else c["key"]
+                    ),
+                    html.Td(
+                        region(c["old"], c["old_en"], c["old_fr"], _("(not in the shipped data)"))
+                    ),
+                    html.Td(region(c["new"], c["new_en"], c["new_fr"], _("(removed)"))),
+                ]
+            )
+            for c in changes.to_dict("records")
+        ]
+        body += [
+            html.P(
+                _(
+                    "Countries the reference data used by this load puts in another UNESCO region "
+                    "than the shipped reference data (or adds or removes). Figures by region "
+                    "follow the data used by this load."
+                ),
+                className="small text-muted mb-2",
+            ),
+            html.Div(
+                html.Table(
+                    [
+                        html.Thead(
+                            html.Tr(
+                                [
+                                    html.Th(_("Country"), scope="col"),
+                                    html.Th(_("Shipped"), scope="col"),
+                                    html.Th(_("Used by this load"), scope="col"),
+                                ]
+                            )
+                        ),
+                        html.Tbody(items),
+                    ],
+                    className="table table-sm table-striped small mb-0",
+                ),
+                className="table-responsive",
+            ),
+        ]
+    return dbc.Card(
+        [
+            dbc.CardHeader(html.H2(_("Datasets"), className="h6 mb-0")),
+            dbc.CardBody(body),
         ],
         className="chart-card mb-3",
     )

@@ -10,6 +10,8 @@ the CLI must do with them. Adding a case is adding a folder; `expected.json` key
 - `reasons` / `warnings`: texts each found in some rejected_rows / load_warnings reason.
 - `rejected_lines` / `warning_lines`: per file, the exact sorted distinct lines.
 - `ignored_columns`, `skipped_files`: as in `--json`.
+- `args`: further command-line arguments, e.g. `["--allow-empty"]` for a case whose datasets
+  load no row (refused otherwise).
 - `sql`: `[{"query": ..., "rows": [[...], ...]}]` run on the new warehouse (dates cast to
   VARCHAR in the query; JSON null is NULL).
 """
@@ -37,6 +39,7 @@ KNOWN_KEYS = {
     "ignored_columns",
     "skipped_files",
     "sql",
+    "args",
 }
 
 
@@ -67,11 +70,13 @@ def test_bad_input_case(case, tmp_path, run_cli):
     source = _copy_inputs(case, tmp_path / "in")
     db = tmp_path / "out" / "warehouse.duckdb"
 
-    code, out, err = run_cli("load", source, "--db", db, "--json")
+    code, out, err = run_cli("load", source, "--db", db, "--json", *expected.get("args", []))
 
     assert code == expected["exit"], f"{case}: exit {code}\nstdout: {out}\nstderr: {err}"
     if code != 0:
-        assert out == ""
+        answer = json.loads(out)  # --json answers in JSON on failure too
+        assert answer["ok"] is False and answer["exit"] == code
+        assert expected["message_contains"] in answer["error"]
         assert "Traceback" not in err
         assert len(err.strip().splitlines()) == 1, err
         assert expected["message_contains"] in err
@@ -185,3 +190,90 @@ def test_json_summary_shape(write_inputs, run_cli, tmp_path):
     (f,) = summary["files"]
     assert {"file", "rows_in", "loaded", "rejected", "warnings"} <= set(f)
     assert f["file"] == "partners.csv" and f["kind"] == "partners" and len(f["sha256"]) == 64
+
+
+# -- answers in JSON, update loads, exit statuses ------------------------------------------------
+
+
+def test_json_success_says_ok_and_where_each_dataset_came_from(write_inputs, run_cli, tmp_path):
+    db = tmp_path / "w.duckdb"
+    full = write_inputs(
+        {
+            "partners.csv": [["partner_id", "name", "status"], ["P1", "A", "associate"]],
+            "activities.csv": [
+                ["activity_id", "partner_ids", "title", "field"],
+                ["A1", "P1", "Workshop", "ED"],
+            ],
+        }
+    )
+    code, out, _ = run_cli("load", full, "--db", db, "--json")
+    first = json.loads(out)
+    assert code == 0 and first["ok"] is True and first["mode"] == "update"
+    partners_only = write_inputs(
+        {"partners.csv": [["partner_id", "name", "status"], ["P1", "A renamed", "associate"]]}
+    )
+    code, out, _ = run_cli("load", partners_only, "--db", db, "--json")
+    second = json.loads(out)
+    assert code == 0 and second["ok"] is True
+    assert [
+        (d["dataset"], d["action"], d["source_run_id"], d["rows"]) for d in second["datasets"]
+    ] == [
+        ("partners", "loaded", second["run_id"], 1),
+        ("activities", "kept", first["run_id"], 1),
+        ("participation", "none", None, 0),
+    ]
+    code, out, _ = run_cli("load", partners_only, "--db", db)
+    assert code == 0
+    # Still the run whose files gave the activities, not the run that last kept them.
+    assert f"activities             1 rows  kept from run {first['run_id']}" in out
+
+    code, out, _ = run_cli("load", partners_only, "--db", db, "--json", "--replace-all")
+    third = json.loads(out)
+    assert third["mode"] == "replace_all" and third["datasets"][1]["action"] == "none"
+
+
+def test_json_failure_answers_in_json(run_cli, tmp_path):
+    code, out, err = run_cli("load", tmp_path / "nope", "--db", tmp_path / "w.duckdb", "--json")
+    assert code == 2
+    answer = json.loads(out)
+    assert answer["ok"] is False and answer["exit"] == 2 and answer["error_code"] == "bad_input"
+    assert "is not a folder" in answer["error"]
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_json_usage_error_answers_in_json(run_cli, tmp_path):
+    code, out, err = run_cli("load", "--json", "--no-such-option")
+    assert code == 2
+    answer = json.loads(out)
+    assert answer["ok"] is False and answer["error_code"] == "usage"
+    assert "--no-such-option" in answer["error"] or "required" in answer["error"]
+    code, out, err = run_cli("load", "--no-such-option")
+    assert code == 2 and out == "" and err.startswith("error: ")
+
+
+def test_refused_empty_load_lists_its_files_in_json(write_inputs, run_cli, tmp_path):
+    source = write_inputs(
+        {"partners.csv": [["partner_id", "name"], ["P1", ""], ["P2", ""]]}
+    )
+    db = tmp_path / "w.duckdb"
+    code, out, err = run_cli("load", source, "--db", db, "--json")
+    assert code == 2 and not db.exists()
+    answer = json.loads(out)
+    assert answer["error_code"] == "empty_load" and "--allow-empty" in answer["error"]
+    assert answer["files"][0]["rejected"] == 2
+    assert answer["files"][0]["top_reasons"] == [{"reason": "name is required", "rows": 2}]
+    code, out, _ = run_cli("load", source, "--db", db, "--json", "--allow-empty")
+    assert code == 0 and json.loads(out)["totals"]["loaded"] == 0
+
+
+def test_a_busy_warehouse_exits_3(write_inputs, run_cli, tmp_path):
+    from etl.load import EXIT_BUSY, exclusive_load
+
+    source = write_inputs(
+        {"partners.csv": [["partner_id", "name", "status"], ["P1", "A", "associate"]]}
+    )
+    db = tmp_path / "w.duckdb"
+    with exclusive_load(db):
+        code, out, err = run_cli("load", source, "--db", db, "--json")
+    assert code == EXIT_BUSY == 3
+    assert json.loads(out)["error_code"] == "busy" and "another load" in err
