@@ -9,7 +9,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from etl.load import LoadError, load_directory
+from etl.load import load_directory
 from etl.matching import (
     derive_partner_id,
     load_aliases,
@@ -18,6 +18,7 @@ from etl.matching import (
     translated_name,
 )
 from etl.reference import REFERENCE_DIR
+from etl.reference_check import ReferenceInvalid
 
 # -- keys and ids -------------------------------------------------------------------------------
 
@@ -243,7 +244,10 @@ def test_alias_file_merges_rows_keeping_every_status(
 def test_alias_pointing_two_ways_stops_the_load(write_inputs, reference_with_aliases, tmp_path):
     ref = reference_with_aliases("alias,canonical_id,note\nEI,P1,\nEI,P2,\n")
     folder = write_inputs({"partners.csv": [["partner_id", "name"], ["P1", "Alpha"]]})
-    with pytest.raises(LoadError, match="partner_aliases.csv: line 3"):
+    # The reference check names the file and line first (an alias is a key of the file).
+    with pytest.raises(
+        ReferenceInvalid, match=r"partner_aliases.csv:3 column alias .EI.: duplicate"
+    ):
         load_directory(folder, tmp_path / "w.duckdb", ref)
     assert load_aliases(ref).problems == [(3, "alias 'EI' already points elsewhere")]
 
