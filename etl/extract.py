@@ -98,7 +98,7 @@ COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
     },
 }
 REQUIRED: dict[str, tuple[str, ...]] = {
-    "partners": ("partner_id", "name"),
+    "partners": ("name",),  # partner_id is derived when absent (etl.matching)
     "activities": ("activity_id", "partner_ids", "title", "field"),
     "participation": ("partner_id", "mechanism"),
 }

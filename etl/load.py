@@ -29,7 +29,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from etl import extract, iati, validate
+from etl import extract, iati, matching, validate
 from etl.reference import REFERENCE_DIR, Reference
 from etl.reference_check import (
     Change,
@@ -135,6 +135,9 @@ class FileSummary:
     warnings: int
     ignored_columns: list[str] = field(default_factory=list)
     top_reasons: list[tuple[str, int]] = field(default_factory=list)
+    derived_ids: int = 0  # partners: rows loaded with a partner_id derived by the ETL
+    merged: int = 0  # partners: rows merged into another row's partner (alias file, same id)
+    possible_duplicates: int = 0  # partners: pairs whose second row is in this file
     unmapped_sectors: list[str] = field(default_factory=list)  # IATI: codes not in the crosswalk
 
 
@@ -208,10 +211,23 @@ class LoadSummary:
                     "ignored_columns": f.ignored_columns,
                     "top_reasons": [{"reason": r, "rows": n} for r, n in f.top_reasons],
                     "unmapped_sectors": f.unmapped_sectors,
+                    **(
+                        {
+                            "derived_ids": f.derived_ids,
+                            "merged": f.merged,
+                            "possible_duplicates": f.possible_duplicates,
+                        }
+                        if f.kind == "partners"
+                        else {}
+                    ),
                 }
                 for f in self.files
             ],
             "skipped_files": self.skipped_files,
+            "partners": {
+                key: sum(getattr(f, key) for f in self.files if f.kind == "partners")
+                for key in ("derived_ids", "merged", "possible_duplicates")
+            },
             "mode": self.mode,
             "datasets": [d.to_json() for d in self.datasets],
             "reference": {
@@ -334,15 +350,29 @@ def _load_locked(
     results: list[validate.Validated] = []
     for t in (t for t in tables if t.kind == "partners"):
         results.append(validate.validate_partners(t, ref, partner_seen))
+    # Merges (alias file, shared derived ids) and possible duplicates (etl/matching.py).
+    try:
+        duplicates, id_map = matching.finish_partners(results, ref.directory)
+    except matching.AliasFileError as e:
+        raise LoadError(str(e)) from None
+    names: dict[str, str] = {}
+    ambiguous: dict[str, list[str]] = {}
     # Partners loaded: `partner_seen` also holds ids of rows rejected by a later check.
     if "partners" in given:
         known = {pid for r in results for pid in r.records["partner_id"]}
+        loaded = [r.records for r in results if len(r.records)]
+        if loaded:  # activities and participation may name a partner instead of its id
+            names, ambiguous = matching.resolve_partner_names(tables, pd.concat(loaded), id_map)
     else:
         known = prev.partner_ids() if prev is not None and "partners" in keep else set()
+    known |= {alias for alias, target in id_map.items() if target in known} | names.keys()
     for t in (t for t in tables if t.kind == "activities"):
         results.append(validate.validate_activities(t, ref, activity_seen, known))
     for t in (t for t in tables if t.kind == "participation"):
         results.append(validate.validate_participation(t, ref, known))
+    matching.name_reference_warnings(results, names)
+    matching.explain_ambiguous_names(results, ambiguous)
+    matching.remap_partner_references(results, id_map | names)
     # IATI hook: activities after the CSV ones (ids unique across both), partners matched
     # against the partners of this load, else those kept from the current warehouse.
     if iati_sources:
@@ -353,6 +383,9 @@ def _load_locked(
             iati_sources, ref, partner_records, activity_seen, reference_dir
         )
     summaries = [_file_summary(v) for v in results]
+    for s in summaries:
+        if s.kind == "partners":
+            s.possible_duplicates = int((duplicates["file_b"] == s.file).sum())
     if not allow_empty:
         _refuse_empty_given(given, summaries)
 
@@ -360,7 +393,17 @@ def _load_locked(
     _remove(building)
     try:
         datasets = _build(
-            building, ref, results, summaries, run_id, started, source, prev, keep, changes
+            building,
+            ref,
+            results,
+            summaries,
+            run_id,
+            started,
+            source,
+            prev,
+            keep,
+            changes,
+            duplicates,
         )
         if not allow_empty:
             _refuse_emptied_kept(datasets, prev)
@@ -683,6 +726,8 @@ def _file_summary(v: validate.Validated) -> FileSummary:
         len(v.warnings),
         v.table.ignored_columns,
         [(str(r), int(n)) for r, n in reasons.items()],
+        v.derived_ids,
+        v.merged,
     )
     assert s.rows_in == s.loaded + s.rejected, f"{s.file}: rows lost between extract and load"
     if v.table.kind == "iati":  # IATI hook: sector codes the crosswalk does not map
@@ -691,7 +736,7 @@ def _file_summary(v: validate.Validated) -> FileSummary:
 
 
 def _build(
-    path, ref, results, summaries, run_id, started, source, prev, keep, changes
+    path, ref, results, summaries, run_id, started, source, prev, keep, changes, duplicates=None
 ) -> list[DatasetSummary]:
     con = duckdb.connect(str(path))
     try:
@@ -728,6 +773,8 @@ def _build(
                 "load_warnings",
                 warn[["run_id", "file", "line", "column_name", "value", "reason"]],
             )
+        if duplicates is not None and len(duplicates):  # partners of this run (etl/matching.py)
+            _insert(con, "possible_duplicates", duplicates.assign(run_id=run_id))
         _insert(
             con,
             "etl_files",
@@ -1146,6 +1193,13 @@ def summary_text(summary: LoadSummary) -> str:
         if f.unmapped_sectors:
             codes = ", ".join(f.unmapped_sectors)
             lines.append(f"{'':<{width}}    sector codes not in the crosswalk: {codes}")
+        for n, what in (
+            (f.derived_ids, "partner ids derived (no partner_id given)"),
+            (f.merged, "rows merged into another row's partner"),
+            (f.possible_duplicates, "possible duplicates (table possible_duplicates)"),
+        ):
+            if n:
+                lines.append(f"{'':<{width}}    {n:,} {what}")
     t = summary.totals
     lines.append(
         f"{'total':<{width}}  {t['rows_in']:>9,}  {t['loaded']:>9,}  {t['rejected']:>8,}  {t['warnings']:>8,}"

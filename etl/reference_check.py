@@ -133,13 +133,24 @@ SPECS: dict[str, _Spec] = {
         unique=("iso2",),
         names=("iso3", "iso2", "name_en", "name_fr"),
     ),
+    # Statuses as sources word them, and the administrator's aliases (etl/partner_status.py,
+    # etl/matching.py); the alias file may be absent (no merges).
+    "partner_status_wordings.csv": _Spec(
+        required=("wording", "lang", "status_code", "source", "interpretation"),
+        key=("wording",),
+        codes=("status_code",),
+        names=("wording", "status_code", "interpretation"),
+    ),
+    "partner_aliases.csv": _Spec(
+        required=("alias", "canonical_id"), key=("alias",), names=("alias", "canonical_id")
+    ),
     BASELINE_FILE: _Spec(
         required=("iso3", "iso2", "name_en", "unesco_region", "source"),
         key=("iso3",),
         names=("iso3", "name_en"),
     ),
 }
-REQUIRED_FILES = tuple(name for name in SPECS if name != BASELINE_FILE)
+REQUIRED_FILES = tuple(name for name in SPECS if name not in (BASELINE_FILE, "partner_aliases.csv"))
 
 
 def check_reference(directory: Path = REFERENCE_DIR) -> None:

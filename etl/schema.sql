@@ -30,8 +30,9 @@ CREATE TABLE partners (
     partner_id VARCHAR PRIMARY KEY,
     name VARCHAR NOT NULL,
     acronym VARCHAR,
-    partner_type VARCHAR NOT NULL,          -- ngo | foundation
-    status VARCHAR NOT NULL,                -- consultative | associate | official_relations
+    partner_type VARCHAR NOT NULL,          -- ngo | foundation | not_stated
+    status VARCHAR NOT NULL,                -- consultative | associate | official_relations | not_stated
+    status_as_given VARCHAR,                -- the status cell as the source wrote it
     status_since DATE,                      -- first day of the period the source gave
     status_since_precision VARCHAR,         -- day | month | year (as precise as the source)
     hq_city VARCHAR,
@@ -43,9 +44,12 @@ CREATE TABLE partners (
     website VARCHAR,
     source_file VARCHAR, source_line INTEGER
 );
--- One row per status period; the current one has valid_to NULL.
+-- One row per status a source gives (every merged row's too); is_current marks the one in partners.
 CREATE TABLE partner_status_history (
-    partner_id VARCHAR NOT NULL, status VARCHAR NOT NULL, valid_from DATE, valid_to DATE
+    partner_id VARCHAR NOT NULL, status VARCHAR NOT NULL, valid_from DATE, valid_to DATE,
+    valid_from_precision VARCHAR, valid_to_precision VARCHAR,  -- day | month | year
+    status_as_given VARCHAR, is_current BOOLEAN NOT NULL,
+    source_file VARCHAR, source_line INTEGER    -- the input row that gave this status
 );
 CREATE TABLE partner_fields (partner_id VARCHAR NOT NULL, field_code VARCHAR NOT NULL);
 
@@ -193,4 +197,12 @@ CREATE TABLE dac_field_crosswalk (
 CREATE TABLE iati_codelists (
     codelist VARCHAR NOT NULL, code VARCHAR NOT NULL, name_en VARCHAR, name_fr VARCHAR,
     category VARCHAR, status VARCHAR
+);
+-- Partners that are probably one organisation (etl/matching.py): reported, never merged.
+CREATE TABLE possible_duplicates (
+    run_id VARCHAR NOT NULL,
+    file_a VARCHAR NOT NULL, line_a INTEGER, id_a VARCHAR, name_a VARCHAR,
+    file_b VARCHAR NOT NULL, line_b INTEGER, id_b VARCHAR, name_b VARCHAR,
+    reason VARCHAR NOT NULL,
+    score DOUBLE                            -- rapidfuzz token_sort_ratio of the names, 0-100
 );

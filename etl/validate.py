@@ -18,7 +18,9 @@ import numpy as np
 import pandas as pd
 
 from etl.extract import RawTable
+from etl.matching import ALIASES_FILE, derive_partner_id, load_aliases
 from etl.parsing import Bad, When, parse_amount, parse_when
+from etl.partner_status import NOT_STATED, load_wordings, read_status
 from etl.reference import Reference, fold
 
 __all__ = ["parse_amount", "validate_activities", "validate_participation", "validate_partners"]
@@ -37,11 +39,15 @@ class Validated:
     bridges: dict[str, pd.DataFrame] = field(default_factory=dict)
     rejected: pd.DataFrame = field(default_factory=pd.DataFrame)
     warnings: pd.DataFrame = field(default_factory=pd.DataFrame)
+    derived_ids: int = 0  # partners: loaded rows whose partner_id was derived
+    id_map: dict[str, str] = field(default_factory=dict)  # partners: given id → alias target
+    merged: int = 0  # partners: rows loaded into another row's partner (same id)
+    aliased: set[int] = field(default_factory=set)  # partners: lines renamed by the alias file
 
     @property
     def loaded(self) -> int:
-        """Rows loaded."""
-        return len(self.records)
+        """Rows loaded (a merged row is loaded into the partner it was merged with)."""
+        return len(self.records) + self.merged
 
 
 def _reasons(reason, mask: np.ndarray):
@@ -280,28 +286,69 @@ def _headquarters(ref: Reference, c: _Checks, f: pd.DataFrame) -> tuple[pd.Serie
 
 
 def validate_partners(table: RawTable, ref: Reference, seen: dict[str, str]) -> Validated:
-    """Check partner rows; `seen` maps partner ids already loaded to 'file:line' (updated)."""
+    """Check partner rows; `seen` maps partner ids already loaded to 'file:line' (updated).
+
+    Rows without a `partner_id` get a derived one (`matching.derive_partner_id`); the alias
+    file may map an id or a name to a canonical id. Rows that share an id that way are kept
+    (they are merged across files by `matching.merge_partners`); an id given twice is rejected.
+    """
     f = table.frame
     c = _Checks(f)
-    c.reject(f["partner_id"] == "", "partner_id", "partner_id is required")
     c.reject(f["name"] == "", "name", "name is required")
 
-    status, bad = _codes(ref, "partner_status", f["status"])
+    wordings = load_wordings(ref.directory)
+    readings = PerValue(f["status"], lambda v: read_status(v, ref, wordings))
+    status = readings.take(lambda r: r.code)
     c.reject(
-        bad, "status", "unknown status (expected consultative, associate or official relations)"
+        readings.mask(lambda r: r.code is None),
+        "status",
+        "unknown status (expected consultative, associate, official relations, a wording of "
+        "partner_status_wordings.csv, or nothing)",
     )
+    c.warning(readings.mask(lambda r: r.warning), "status", readings.take(lambda r: r.warning))
     ptype, bad = _codes(ref, "partner_type", f["partner_type"])
     c.reject(bad, "partner_type", "unknown partner type (expected NGO or foundation)")
-    # A missing type follows from the status (foundations are the ones in official relations).
-    ptype = ptype.where(
-        ptype.notna(), status.map(lambda s: "foundation" if s == "official_relations" else "ngo")
+    # A missing type follows from a stated status: by the 2011 Directives only NGOs hold
+    # consultative or associate status (a consequence, not a guess: no warning). Official
+    # relations is the foundations' status, but older NGO lists used the words too: warned.
+    # With no status either, the type is not stated.
+    from_status = status.map(_TYPE_OF_STATUS.get)
+    no_type = (f["partner_type"] == "").to_numpy()
+    c.warning(
+        no_type & (status == "official_relations").to_numpy(),
+        "partner_type",
+        "no partner type given; taken as foundation from its status (official relations), "
+        "which before 2011 also named NGOs in formal relations",
     )
-    status = status.where(
-        status.notna(), ptype.map(lambda t: "official_relations" if t == "foundation" else None)
+    c.warning(
+        no_type & from_status.isna().to_numpy() & status.notna().to_numpy(),
+        "partner_type",
+        "no partner type given and no status to infer it from; loaded as 'Type not stated'",
     )
-    c.reject(status.isna(), "status", "status is required for NGOs (consultative or associate)")
-    prev, bad = _codes(ref, "partner_status", f["previous_status"])
-    c.reject(bad, "previous_status", "unknown previous status")
+    ptype = ptype.where(~no_type, from_status).fillna(NOT_STATED)
+    c.warning(
+        ((ptype == "ngo") & (status == "official_relations")).to_numpy() & ~no_type,
+        "status",
+        "official relations is the status of foundations (before 2011, also UNESCO's wording "
+        "for NGOs in formal relations); kept as given",
+    )
+    prev_readings = PerValue(
+        f["previous_status"], lambda v: read_status(v, ref, wordings) if v else None
+    )
+    prev = prev_readings.take(lambda r: r.code if r else None)
+    c.reject(
+        prev_readings.mask(lambda r: r is not None and r.code is None),
+        "previous_status",
+        "unknown previous status",
+    )
+    c.warning(
+        prev_readings.mask(
+            lambda r: r is not None and r.code and r.warning and "interpretation" in r.warning
+        ),
+        "previous_status",
+        prev_readings.take(lambda r: r.warning if r else None),
+    )
+    prev = prev.where(prev != NOT_STATED, None)
     since_ = Dates(f["status_since"])
     since_.check(c, "status_since")
     c.warning(since_.is_range, "status_since", "a range was given; its start is the status date")
@@ -335,16 +382,50 @@ def validate_partners(table: RawTable, ref: Reference, seen: dict[str, str]) -> 
         dtype=bool,  # a file with a header and no rows gives an empty (float) array otherwise
     )
     c.warning(late, "status_since", "status date is before official relations began")
-    _reject_duplicates(c, f, "partner_id", seen, table.path.name)
+
+    # Ids: given, else derived from the name and headquarters country; then the alias file.
+    given = f["partner_id"]
+    derived = (given == "").to_numpy() & (f["name"] != "").to_numpy()
+    pid = given.copy()
+    pid[derived] = [
+        derive_partner_id(n, cc) for n, cc in zip(f["name"][derived], country[derived], strict=True)
+    ]
+    aliases = load_aliases(ref.directory)
+    hits = [aliases.lookup(i, n) for i, n in zip(pid, f["name"], strict=True)]
+    aliased = np.array(
+        [h is not None and h[0] != i for h, i in zip(hits, pid, strict=True)], dtype=bool
+    )
+    id_map = {
+        g: h[0] for g, h, a in zip(given, hits, aliased, strict=True) if a and g and h is not None
+    }
+    c.warning(
+        aliased,
+        "partner_id",
+        pd.Series(
+            [
+                f"partner id set to {h[0]!r} by {ALIASES_FILE} line {h[1]}" if h else None
+                for h in hits
+            ],
+            index=f.index,
+            dtype=object,
+        ),
+        value=pid,
+    )
+    pid[aliased] = [h[0] for h, a in zip(hits, aliased, strict=True) if a and h is not None]
+    mergeable = derived | aliased | pid.isin(aliases.targets).to_numpy()
+    _reject_duplicates(
+        c, f.assign(partner_id=pid), "partner_id", seen, table.path.name, exempt=mergeable
+    )
 
     ok = c.ok
     rec = pd.DataFrame(
         {
-            "partner_id": f["partner_id"],
+            "partner_id": pid,
             "name": f["name"],
             "acronym": f["acronym"].replace("", None),
             "partner_type": ptype,
             "status": status,
+            "status_as_given": f["status"].replace("", None),
             "status_since": since,
             "status_since_precision": since_.precision,
             "hq_city": city,
@@ -363,8 +444,9 @@ def validate_partners(table: RawTable, ref: Reference, seen: dict[str, str]) -> 
         pd.DataFrame({"partner_id": rec["partner_id"], "field_code": fields_ok})
         .explode("field_code")
         .dropna()
+        .drop_duplicates()
     )
-    history = _status_history(rec, prev[ok])
+    history = _status_history(rec, prev[ok], f["previous_status"][ok])
     rejected, warnings = c.outcome(table)
     return Validated(
         table,
@@ -372,19 +454,33 @@ def validate_partners(table: RawTable, ref: Reference, seen: dict[str, str]) -> 
         {"partner_fields": partner_fields, "partner_status_history": history},
         rejected,
         warnings,
+        derived_ids=int((derived & ok).sum()),
+        id_map=id_map,
+        aliased={int(n) for n in f["_line"][aliased & ok]},
     )
 
 
-def _status_history(rec: pd.DataFrame, prev: pd.Series) -> pd.DataFrame:
-    began = rec["relations_since"].map(
-        lambda y: dt.date(int(y), 1, 1) if pd.notna(y) and y else None
-    )
+_TYPE_OF_STATUS = {"consultative": "ngo", "associate": "ngo", "official_relations": "foundation"}
+
+
+def _status_history(rec: pd.DataFrame, prev: pd.Series, prev_as_given: pd.Series) -> pd.DataFrame:
+    """One period per status a row gives, dated only by the row's own status date.
+
+    The current status is valid from `status_since` (NULL when the source gives no date: a
+    relations year is not the date of a status); a previous status ends there.
+    """
     current = pd.DataFrame(
         {
             "partner_id": rec["partner_id"],
             "status": rec["status"],
-            "valid_from": rec["status_since"].where(rec["status_since"].notna(), began),
+            "status_as_given": rec["status_as_given"],
+            "valid_from": rec["status_since"],
+            "valid_from_precision": rec["status_since_precision"],
             "valid_to": None,
+            "valid_to_precision": None,
+            "is_current": True,
+            "source_file": rec["source_file"],
+            "source_line": rec["source_line"],
         }
     )
     has_prev = prev.notna().to_numpy()
@@ -392,14 +488,27 @@ def _status_history(rec: pd.DataFrame, prev: pd.Series) -> pd.DataFrame:
         {
             "partner_id": rec["partner_id"][has_prev],
             "status": prev[has_prev],
-            "valid_from": began[has_prev],
+            "status_as_given": prev_as_given[has_prev],
+            "valid_from": None,
+            "valid_from_precision": None,
             "valid_to": rec["status_since"][has_prev],
+            "valid_to_precision": rec["status_since_precision"][has_prev],
+            "is_current": False,
+            "source_file": rec["source_file"][has_prev],
+            "source_line": rec["source_line"][has_prev],
         }
     )
     return pd.concat([earlier, current], ignore_index=True)
 
 
-def _reject_duplicates(c: _Checks, f: pd.DataFrame, column: str, seen: dict, file: str):
+def _reject_duplicates(
+    c: _Checks,
+    f: pd.DataFrame,
+    column: str,
+    seen: dict,
+    file: str,
+    exempt: np.ndarray | None = None,
+):
     """Reject repeated ids (within the file or loaded from an earlier file); record the first.
 
     Runs after the other checks and compares valid rows only: when the first copy of an id is
@@ -409,7 +518,7 @@ def _reject_duplicates(c: _Checks, f: pd.DataFrame, column: str, seen: dict, fil
     ids = f[column]
     lines = f["_line"].to_numpy()
     present = (ids != "").to_numpy()
-    valid = c.ok & present
+    valid = c.ok & present & (True if exempt is None else ~exempt)
     repeated = np.zeros(len(f), dtype=bool)
     repeated[valid] = ids[valid].duplicated(keep="first").to_numpy()
     dup = valid & (repeated | ids.isin(seen.keys()).to_numpy())

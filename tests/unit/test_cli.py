@@ -253,7 +253,7 @@ def test_json_usage_error_answers_in_json(run_cli, tmp_path):
 
 def test_refused_empty_load_lists_its_files_in_json(write_inputs, run_cli, tmp_path):
     source = write_inputs(
-        {"partners.csv": [["partner_id", "name"], ["", "No id"], ["", "Nor this"]]}
+        {"partners.csv": [["partner_id", "name"], ["P1", ""], ["P2", ""]]}
     )
     db = tmp_path / "w.duckdb"
     code, out, err = run_cli("load", source, "--db", db, "--json")
@@ -261,7 +261,7 @@ def test_refused_empty_load_lists_its_files_in_json(write_inputs, run_cli, tmp_p
     answer = json.loads(out)
     assert answer["error_code"] == "empty_load" and "--allow-empty" in answer["error"]
     assert answer["files"][0]["rejected"] == 2
-    assert answer["files"][0]["top_reasons"] == [{"reason": "partner_id is required", "rows": 2}]
+    assert answer["files"][0]["top_reasons"] == [{"reason": "name is required", "rows": 2}]
     code, out, _ = run_cli("load", source, "--db", db, "--json", "--allow-empty")
     assert code == 0 and json.loads(out)["totals"]["loaded"] == 0
 

@@ -281,10 +281,10 @@ def test_read_table_xlsx_title_row_and_types(tmp_path):
 def test_read_table_header_not_found_in_title_rows(tmp_path):
     wb = openpyxl.Workbook()
     wb.active.append(["Partner list"])
-    wb.active.append(["Name", "Country"])
+    wb.active.append(["Acronym", "Country"])
     path = tmp_path / "partners.xlsx"
     wb.save(path)
-    with pytest.raises(ExtractError, match="partner_id"):
+    with pytest.raises(ExtractError, match="name"):
         read_table(path, "partners")
 
 

@@ -82,11 +82,10 @@ def test_partner_rejection_reasons(tmp_path, reference):
         ["P1", "Duplicate", "", "associate", "", "", "", "", "", "", ""],
     )
     got = _rejected(v)
-    assert got[3] == ("partner_id", "", "partner_id is required")
+    # Line 3 (no id) loads with a derived id; line 7 (no status) loads as 'not stated'.
     assert got[4] == ("name", "", "name is required")
     assert got[5][:2] == ("status", "observer") and got[5][2].startswith("unknown status")
     assert got[6][:2] == ("partner_type", "club")
-    assert got[7][:2] == ("status", "") and "required" in got[7][2]
     assert got[8] == ("previous_status", "member", "unknown previous status")
     assert got[9][:2] == ("status_since", "2020-02-30") and "malformed date" in got[9][2]
     assert 10 not in got  # an unknown country loads without one (warned), never a rejection
@@ -94,8 +93,11 @@ def test_partner_rejection_reasons(tmp_path, reference):
     assert got[12] == ("fields", "ED;Magic", "unknown field of competence: 'Magic'")
     assert got[13][:2] == ("scope", "galactic")
     assert got[14] == ("partner_id", "P1", "duplicate partner_id (first seen at partners.csv:2)")
-    assert set(got) == set(range(3, 15)) - {10}
-    assert v.loaded == 2 and v.records["partner_id"].tolist() == ["P1", "P9"]
+    assert set(got) == set(range(4, 15)) - {7, 10}
+    r = v.records.set_index("source_line")
+    assert r.loc[3, "partner_id"].startswith("auto-no-id-") and v.derived_ids == 1
+    assert r.loc[7, ["partner_id", "status", "partner_type"]].tolist() == ["P6", "not_stated", "ngo"]
+    assert v.loaded == 4
     p9 = v.records.set_index("partner_id").loc["P9"]
     assert p9["hq_country_iso3"] is None and p9["hq_country_as_given"] == "Atlantis"
     assert (10, "hq_country", "Atlantis") in [
@@ -162,7 +164,8 @@ def test_partner_records_are_normalised(tmp_path, reference):
     ]
     assert r.loc["P1", "status_since"] == dt.date(2018, 6, 1)
     assert r.loc["P1", "relations_since"] == 1995
-    assert r.loc["P2", ["partner_type", "status"]].tolist() == ["foundation", "official_relations"]
+    # A foundation without a status is 'not stated': a type never implies a status.
+    assert r.loc["P2", ["partner_type", "status"]].tolist() == ["foundation", "not_stated"]
     assert r.loc["P2", "relations_since"] == 2010
     assert pd.isna(r.loc["P2", "acronym"]) and pd.isna(r.loc["P2", "website"])
     fields = v.bridges["partner_fields"]
@@ -197,10 +200,11 @@ def test_status_history_with_previous_status(tmp_path, reference):
     rows = sorted(
         (r.partner_id, r.status, r.valid_from, r.valid_to) for r in h.itertuples(index=False)
     )
+    # The relations year (2001, 1999) is not the date of any status: no period is dated by it.
     assert rows == [
-        ("P1", "associate", dt.date(2001, 1, 1), dt.date(2015, 3, 1)),
+        ("P1", "associate", None, dt.date(2015, 3, 1)),
         ("P1", "consultative", dt.date(2015, 3, 1), None),
-        ("P2", "associate", dt.date(1999, 1, 1), None),
+        ("P2", "associate", None, None),
         ("P3", "associate", None, None),
     ]
 
