@@ -1,10 +1,11 @@
 """The app's background-callback manager (briefing packs), built from its settings.
 
-- Embedded by default: a DiskcacheManager whose folder is created private to the app's user
-  (0700; anyone who can write a diskcache folder can make the app unpickle what they wrote,
-  advisory CVE-2025-69872), and whose jobs run in spawned processes (a forked copy of the web
-  server would inherit DuckDB's connection and threads).
-- With `REDIS_URL`, a CeleryManager on Redis, so several app servers share the work.
+- Embedded by default: the bounded job manager of `dashboards/exports/jobs.py` (small thread
+  pools, identical jobs computed once), whose diskcache folder is created private to the app's
+  user (0700; anyone who can write a diskcache folder can make the app unpickle what they
+  wrote, advisory CVE-2025-69872).
+- With `REDIS_URL`, a CeleryManager on Redis whose results every waiter reads, so several app
+  servers share the work.
 - Every job reads one warehouse snapshot from start to end (`db.pinned`), on the app's warehouse
   and limits, whichever process runs it.
 """
@@ -16,9 +17,8 @@ import os
 import stat
 from pathlib import Path
 
-from dash import CeleryManager
-
 from dashboards import db
+from dashboards.exports import jobs
 from dashboards.exports import web as export_web
 from dashboards.settings import Settings, SettingsError
 
@@ -76,16 +76,16 @@ class _Pinning:
         return super().make_job_fn(_pinned_job(fn, *self._job_args), progress, key)  # type: ignore[misc]
 
 
-class AppDiskcacheManager(_Pinning, export_web.SpawnDiskcacheManager):
-    """The embedded manager: spawned job processes, pinned jobs, a private folder."""
+class AppJobManager(_Pinning, jobs.BoundedJobManager):
+    """The embedded manager: bounded pools, single flight, pinned jobs, a private folder."""
 
-    def __init__(self, job_args: tuple, cache, expire: int):
+    def __init__(self, job_args: tuple, cache):
         self._job_args = job_args  # before super().__init__, which registers the jobs
-        super().__init__(cache, expire=expire)
+        super().__init__(cache, version=db.version)
 
 
-class AppCeleryManager(_Pinning, CeleryManager):
-    """The Redis/Celery manager with pinned jobs."""
+class AppCeleryManager(_Pinning, export_web.SharedResultCeleryManager):
+    """The Redis/Celery manager with pinned jobs and shared results."""
 
     def __init__(self, job_args: tuple, celery_app, expire: int):
         self._job_args = job_args
@@ -102,10 +102,8 @@ def make_manager(settings: Settings, limits: db.Limits):
             "unesco_dashboard", broker=settings.redis_url, backend=settings.redis_url
         )
         celery_app.conf.update(result_expires=3600, broker_connection_retry_on_startup=True)
-        export_web._one_shot_jobs = False  # worker processes live on: keep their browser warm
         return AppCeleryManager(job_args, celery_app, expire=3600)
     import diskcache
 
     folder = private_folder(Path(settings.background_cache_dir))
-    export_web._one_shot_jobs = True
-    return AppDiskcacheManager(job_args, diskcache.Cache(str(folder)), expire=3600)
+    return AppJobManager(job_args, diskcache.Cache(str(folder)))

@@ -330,6 +330,11 @@ def validation_layout(app: dash.Dash) -> html.Div:
             layouts.append(render_page(path, "en")[0])
         except Exception as e:  # a page that cannot render now still renders later
             logging.getLogger(__name__).warning("validation layout: %s: %s", path, e)
+    # Components a page shows only for some data (the Data page's grids appear when there are
+    # rejected rows): each page module lists them in VALIDATION_COMPONENTS.
+    for page in dash.page_registry.values():
+        module = sys.modules.get(page.get("module", ""))
+        layouts.append(list(getattr(module, "VALIDATION_COMPONENTS", [])))
     found: dict[str, Any] = {}
     for tree in layouts:
         root = html.Div(tree) if isinstance(tree, list) else tree

@@ -49,6 +49,11 @@ ISSUE_COLUMNS: tuple[tuple[str, str, dict], ...] = (
 )
 
 
+# The grids exist only when there are rows to page through: the app's validation layout
+# (dashboards/server.py) still needs their ids to check the paging callbacks.
+VALIDATION_COMPONENTS = [dag.AgGrid(id=REJECTED), dag.AgGrid(id=WARNINGS)]
+
+
 def layout(lang: str = "en", **_) -> list:
     """The latest load, its files, rejected rows, warnings, and the chart definitions."""
     _ = lambda s, **kw: gettext(s, lang, **kw)  # noqa: E731

@@ -485,7 +485,7 @@ def test_the_app_owns_a_manager_whose_jobs_are_pinned(make_app, small_warehouse)
 
     app = make_app(small_warehouse)
     manager = app._background_manager
-    assert isinstance(manager, background.AppDiskcacheManager)
+    assert isinstance(manager, background.AppJobManager)
     assert manager.func_registry  # the briefing-pack job, wrapped at registration
     assert manager._job_args[0] == str(small_warehouse)
 

@@ -1,4 +1,4 @@
-"""The app's own background manager runs a real briefing-pack job in a spawned process, on the
+"""The app's own background manager runs a real briefing-pack job in its job pool, on the
 app's warehouse (not WAREHOUSE_PATH), from a private folder."""
 
 from __future__ import annotations
