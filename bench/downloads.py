@@ -59,7 +59,9 @@ def figure_download_body(dep: dict, chart_keys: list[str], key: str, search: str
         "output": output,
         "outputs": outputs,
         "inputs": [menus],
-        "changedPropIds": [json.dumps(clicked, sort_keys=True, separators=(",", ":")) + ".n_clicks"],
+        "changedPropIds": [
+            json.dumps(clicked, sort_keys=True, separators=(",", ":")) + ".n_clicks"
+        ],
         "state": [{"id": "url", "property": "search", "value": search}, [], []],
     }
 

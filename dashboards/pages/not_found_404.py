@@ -17,7 +17,11 @@ def layout(lang: str = "en", **_) -> html.Div:
         [
             html.H1(gettext("Page not found", lang), className="h3 mt-4"),
             html.P(gettext("There is no page at this address.", lang)),
-            dbc.Button(gettext("Back to the overview", lang), href=dash.get_relative_path("/"), color="primary"),
+            dbc.Button(
+                gettext("Back to the overview", lang),
+                href=dash.get_relative_path("/"),
+                color="primary",
+            ),
         ],
         className="py-4",
     )

@@ -252,9 +252,7 @@ def test_json_usage_error_answers_in_json(run_cli, tmp_path):
 
 
 def test_refused_empty_load_lists_its_files_in_json(write_inputs, run_cli, tmp_path):
-    source = write_inputs(
-        {"partners.csv": [["partner_id", "name"], ["P1", ""], ["P2", ""]]}
-    )
+    source = write_inputs({"partners.csv": [["partner_id", "name"], ["P1", ""], ["P2", ""]]})
     db = tmp_path / "w.duckdb"
     code, out, err = run_cli("load", source, "--db", db, "--json")
     assert code == 2 and not db.exists()

@@ -96,7 +96,11 @@ def test_partner_rejection_reasons(tmp_path, reference):
     assert set(got) == set(range(4, 15)) - {7, 10}
     r = v.records.set_index("source_line")
     assert r.loc[3, "partner_id"].startswith("auto-no-id-") and v.derived_ids == 1
-    assert r.loc[7, ["partner_id", "status", "partner_type"]].tolist() == ["P6", "not_stated", "ngo"]
+    assert r.loc[7, ["partner_id", "status", "partner_type"]].tolist() == [
+        "P6",
+        "not_stated",
+        "ngo",
+    ]
     assert v.loaded == 4
     p9 = v.records.set_index("partner_id").loc["P9"]
     assert p9["hq_country_iso3"] is None and p9["hq_country_as_given"] == "Atlantis"
