@@ -73,7 +73,7 @@ class _Pinning:
     _job_args: tuple
 
     def make_job_fn(self, fn, progress, key=None):
-        return super().make_job_fn(_pinned_job(fn, *self._job_args), progress, key)  # type: ignore[misc]
+        return super().make_job_fn(_pinned_job(fn, *self._job_args), progress, key)
 
 
 class AppJobManager(_Pinning, jobs.BoundedJobManager):

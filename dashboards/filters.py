@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, fields, replace
-from typing import Literal
+from typing import Any, Literal, cast
 from urllib.parse import parse_qs, urlencode
 
 from dashboards import dimensions
@@ -76,7 +76,7 @@ class Filters:
             else:
                 kwargs["years"] = years
         for dim in dimensions.FILTERS:
-            key = dim.url_key
+            key = cast(str, dim.url_key)  # every FILTERS dimension has a URL key
             if key not in raw:
                 continue
             kept: list[str] = []
@@ -98,7 +98,7 @@ class Filters:
         for dim in dimensions.FILTERS:
             values = getattr(self, dim.key)
             if values:
-                pairs.append((dim.url_key, ",".join(values)))
+                pairs.append((cast(str, dim.url_key), ",".join(values)))
         if lang and lang != "en":
             pairs.append(("lang", lang))
         return ("?" + urlencode(pairs, safe=",-")) if pairs else ""
@@ -112,7 +112,8 @@ class Filters:
         """Return a copy with one dimension replaced (values normalised and ordered)."""
         d = dimensions.get(dim)
         codes = [c for c in (d.normalise(v) for v in values) if c]
-        return replace(self, **{d.key: d.sorted(codes)})
+        changes: dict[str, Any] = {d.key: d.sorted(codes)}
+        return replace(self, **changes)
 
     def toggle(self, dim: str, value: str) -> Filters:
         """Make a value the only one of its dimension, or clear it if it already is (a click).
@@ -132,8 +133,10 @@ class Filters:
         if dim == "years":
             return replace(self, years=None)
         if value is None:
-            return replace(self, **{dim: ()})
-        return replace(self, **{dim: tuple(v for v in getattr(self, dim) if v != value)})
+            cleared: dict[str, Any] = {dim: ()}
+            return replace(self, **cleared)
+        remaining: dict[str, Any] = {dim: tuple(v for v in getattr(self, dim) if v != value)}
+        return replace(self, **remaining)
 
     def active(self) -> list[tuple[str, str | None]]:
         """The active filters as (dimension, value) pairs, for chips; years has value None."""

@@ -154,7 +154,7 @@ def _with_decimals(pattern_text: str, decimals: int) -> numbers.NumberPattern:
 
 def format_number(x: float | int | Decimal | None, lang: str | None, decimals: int = 0) -> str:
     """A number with the language's grouping and decimal mark: 1,234,567 / 1 234 567."""
-    if _is_missing(x):
+    if x is None or _is_missing(x):  # `is None` narrows the type for mypy
         return MISSING
     locale = locale_for(lang)
     pattern = _with_decimals(locale.decimal_formats[None].pattern, decimals)
@@ -165,7 +165,7 @@ def format_money(
     x: float | int | Decimal | None, lang: str | None, compact: bool = True, currency: str = "USD"
 ) -> str:
     """An amount in US dollars, compact by default: "US$1.2M" / "1,2 M $US"."""
-    if _is_missing(x):
+    if x is None or _is_missing(x):  # `is None` narrows the type for mypy
         return MISSING
     locale = locale_for(lang)
     if compact:
@@ -176,14 +176,14 @@ def format_money(
 
 def format_compact(x: float | int | Decimal | None, lang: str | None, decimals: int = 1) -> str:
     """A large number in short form: "1.2M" / "1,2 M"."""
-    if _is_missing(x):
+    if x is None or _is_missing(x):  # `is None` narrows the type for mypy
         return MISSING
     return numbers.format_compact_decimal(x, locale=locale_for(lang), fraction_digits=decimals)
 
 
 def format_percent(x: float | int | Decimal | None, lang: str | None, decimals: int = 0) -> str:
     """A share (0.256) as a percentage: "26%" / "26 %"."""
-    if _is_missing(x):
+    if x is None or _is_missing(x):  # `is None` narrows the type for mypy
         return MISSING
     locale = locale_for(lang)
     pattern = _with_decimals(locale.percent_formats[None].pattern, decimals)

@@ -6,6 +6,8 @@ builds HTML strings.
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
@@ -32,6 +34,15 @@ NAV = (  # (path, msgid) in menu order
     ("/spending", N_("Spending")),  # IATI budgets and transactions (issue 10)
     ("/data", N_("Data")),
 )
+
+
+def aria(**attributes: str) -> dict[str, Any]:
+    """ARIA attributes to splat into a component: ``aria(label="Filters")`` → aria-label.
+
+    Dash components take them as keyword arguments, but their names are not identifiers and
+    the typed signatures do not list them; typed ``dict[str, Any]`` they can be passed to any.
+    """
+    return {f"aria-{name}": value for name, value in attributes.items()}
 
 
 def label_id(name: str, slot: str = "") -> dict:
@@ -68,7 +79,7 @@ def shell() -> html.Div:
         ],
         className="lang-switch",
         role="group",
-        **{"aria-label": "Language / Langue"},
+        **aria(label="Language / Langue"),
     )
     head = html.Header(
         dbc.Navbar(
@@ -192,11 +203,11 @@ def filter_bar() -> html.Section:
             ),
             export_web.pack_panel(),
             export_web.status_area(),
-            html.Div(id=ids.NOTICES, role="status", **{"aria-live": "polite"}),
+            html.Div(id=ids.NOTICES, role="status", **aria(live="polite")),
         ],
         id=ids.FILTER_BAR,
         className="filter-bar container-fluid py-2",
-        **{"aria-label": "Filters"},
+        **aria(label="Filters"),
     )
 
 
@@ -228,7 +239,8 @@ def chips(filters: Filters, lang: str) -> list:
     out: list = []
     for dim, value in filters.active():
         if dim == "years":
-            text = f"{filters.years[0]}–{filters.years[1]}"
+            lo, hi = cast("tuple[int, int]", filters.years)  # active() lists years only if set
+            text = f"{lo}–{hi}"
         else:
             text = dimensions.get(dim).name_of(value, lang)
         name = gettext(DIM_LABELS[dim], lang)
@@ -242,7 +254,7 @@ def chips(filters: Filters, lang: str) -> list:
                 id={"type": ids.CHIP_REMOVE, "dim": dim, "value": value or ""},
                 className="filter-chip",
                 title=gettext("Remove this filter", lang),
-                **{"aria-label": f"{gettext('Remove this filter', lang)}: {name} {text}"},
+                **aria(label=f"{gettext('Remove this filter', lang)}: {name} {text}"),
             )
         )
     return out
@@ -309,7 +321,7 @@ def chart_card(chart: Chart, lang: str, width: int = 6, controls=None) -> dbc.Co
             [dcc.Loading(graph, delay_show=400, type="dot")],
             role="img",
             className="mb-1",
-            **{"aria-label": title},
+            **aria(label=title),
         ),
         html.P(_(chart.note), className="chart-note small text-muted mb-1") if chart.note else None,
         dbc.Collapse(

@@ -200,12 +200,12 @@ def match_header(kind: str, header: list[str]) -> tuple[dict[int, str], list[str
     mapping: dict[int, str] = {}
     ignored: list[str] = []
     for i, cell in enumerate(header):
-        column = lookup.get(fold(cell))
-        if column is None or column in mapping.values():
+        matched = lookup.get(fold(cell))
+        if matched is None or matched in mapping.values():
             if str(cell).strip():
                 ignored.append(str(cell).strip())
             continue
-        mapping[i] = column
+        mapping[i] = matched
     return mapping, ignored
 
 

@@ -47,8 +47,9 @@ class Chart:
     title: str  # msgid (English), translated at render time
     query: Callable[[Filters], pd.DataFrame]
     figure: Callable[[pd.DataFrame, str], go.Figure]  # pure: (frame, lang) → figure
-    # Filters dimension a click on a point applies (the point's customdata[0] is the code).
-    cross_filter: str | None = None
+    # Filters dimension a click on a point applies (the point's customdata[0] is the code);
+    # a tuple of dimensions applies customdata[0], customdata[1]… to each in turn.
+    cross_filter: str | tuple[str, ...] | None = None
     note: str | None = None  # msgid: what is counted (multi-valued dimensions)
     table: Callable[[pd.DataFrame, str], pd.DataFrame] | None = None  # "show as table" frame
     description: str | None = None  # msgid: definition shown on the Data page and in packs

@@ -14,6 +14,7 @@ import logging
 import os
 import time
 from pathlib import Path
+from typing import Any
 
 import dash_bootstrap_components as dbc
 from dash import (
@@ -48,6 +49,8 @@ PACK_FORMATS = (("pdf", N_("PDF")), ("pptx", N_("PowerPoint")))
 PACK_SCOPES = (("page", N_("This page")), ("all", N_("All pages")))
 PACK_POLL_MS = 1000
 DOWNLOAD_POLL_MS = 250
+# Announce status changes (a name Dash's typed signatures do not list, hence dict[str, Any]).
+_ARIA_LIVE: dict[str, Any] = {"aria-live": "polite"}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -223,7 +226,7 @@ def pack_panel() -> dbc.Collapse:
                     id=ids.PACK_STATUS,
                     className="small",
                     role="status",
-                    **{"aria-live": "polite"},
+                    **_ARIA_LIVE,
                 ),
             ],
             className="d-flex flex-wrap align-items-center gap-1 pt-2",
@@ -235,7 +238,7 @@ def pack_panel() -> dbc.Collapse:
 
 def status_area() -> html.Div:
     """Where a failed chart or data download says so."""
-    return html.Div(id=ids.EXPORT_STATUS, role="status", **{"aria-live": "polite"})
+    return html.Div(id=ids.EXPORT_STATUS, role="status", **_ARIA_LIVE)
 
 
 def page_of(pathname: str | None) -> str | None:

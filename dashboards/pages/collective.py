@@ -21,7 +21,7 @@ dash.register_page(
 RULE_TABLE = "collective-liaison-rule"
 
 
-def layout(lang: str = "en", **_) -> list:
+def layout(lang: str = "en", **_params) -> list:
     """Conference participation, the Liaison Committee with its rule check, the Committee."""
     _ = lambda s, **kw: gettext(s, lang, **kw)  # noqa: E731
     card = lambda name, width: ui.chart_card(get_chart("collective", name), lang, width)  # noqa: E731
@@ -125,7 +125,7 @@ def rule_rows(members: pd.DataFrame, lang: str):
                                     if ok
                                     else "bi-x-circle-fill text-danger"
                                 ),
-                                **{"aria-hidden": "true"},
+                                **ui.aria(hidden="true"),
                             ),
                             fig.rule_text(check, lang),
                         ]

@@ -54,7 +54,7 @@ ISSUE_COLUMNS: tuple[tuple[str, str, dict], ...] = (
 VALIDATION_COMPONENTS = [dag.AgGrid(id=REJECTED), dag.AgGrid(id=WARNINGS)]
 
 
-def layout(lang: str = "en", **_) -> list:
+def layout(lang: str = "en", **_params) -> list:
     """The latest load, its files, rejected rows, warnings, and the chart definitions."""
     _ = lambda s, **kw: gettext(s, lang, **kw)  # noqa: E731
     head = ui.page_title(

@@ -76,7 +76,7 @@ dash.register_page(
 )
 
 
-def layout(partner_id: str | None = None, lang: str = "en", **_) -> list:
+def layout(partner_id: str | None = None, lang: str = "en", **_params) -> list | html.Div:
     """The profile of one partner, or a clear 'not found' with a way back to the directory."""
     pid = unquote(partner_id or "")
     partner = q.profile(pid, lang) if pid else None
@@ -309,6 +309,7 @@ def status_card(history: pd.DataFrame, lang: str) -> dbc.Card:
 def participation_card(frame: pd.DataFrame, lang: str) -> dbc.Card:
     """Participation in the Conference, the Liaison Committee, the Board's Committee, forums."""
     _ = lambda s, **kw: gettext(s, lang, **kw)  # noqa: E731
+    body: html.P | html.Div
     if frame.empty:
         body = html.P(
             _("No participation in collective mechanisms recorded."),
@@ -371,7 +372,7 @@ def _figure_card(graph_id: str, heading: str, width: int) -> dbc.Col:
                         ),
                         role="img",
                         className="mb-0",
-                        **{"aria-label": heading},
+                        **ui.aria(label=heading),
                     )
                 ),
             ],

@@ -142,7 +142,7 @@ def column_defs(lang: str) -> list[dict]:
     return defs
 
 
-def layout(lang: str = "en", **_) -> list:
+def layout(lang: str = "en", **_params) -> list:
     """The directory: what is listed and counted, a search box, the grid."""
     _ = lambda s, **kw: gettext(s, lang, **kw)  # noqa: E731
     return [

@@ -60,5 +60,5 @@ def map_colour_switch(lang: str) -> html.Div:
         ],
         className="small d-flex align-items-center flex-wrap mb-1",
         role="group",
-        **{"aria-label": gettext("Colour countries by", lang)},
+        **ui.aria(label=gettext("Colour countries by", lang)),
     )

@@ -12,7 +12,7 @@ from dashboards.queries import iati as q
 dash.register_page(__name__, path="/spending", title=N_("Spending"), name="Spending", order=7)
 
 
-def layout(lang: str = "en", **_) -> list:
+def layout(lang: str = "en", **_params) -> list:
     """The page: title, a note on what is counted, then the charts of the 'spending' page."""
     _ = lambda s: gettext(s, lang)  # noqa: E731
     parts = [
