@@ -39,6 +39,7 @@ CREATE TABLE partners (
     relations_since INTEGER,                -- year official relations began
     scope VARCHAR,                          -- international | regional | national | local
     website VARCHAR,
+    extra VARCHAR,                          -- JSON of the row's cells outside the contract, or NULL
     source_file VARCHAR, source_line INTEGER
 );
 -- One row per status period; the current one has valid_to NULL.
@@ -60,6 +61,7 @@ CREATE TABLE activities (
     description VARCHAR,
     geo_scope VARCHAR NOT NULL,             -- country | multi_country | regional | global
     lead_partner_id VARCHAR,                -- first partner listed
+    extra VARCHAR,                          -- JSON of the row's cells outside the contract, or NULL
     source_file VARCHAR, source_line INTEGER
 );
 CREATE TABLE activity_partners (
@@ -87,6 +89,7 @@ CREATE TABLE participation (
     event_date DATE,
     year INTEGER,
     role VARCHAR,                           -- participant | speaker | elected_member | chair | observer
+    extra VARCHAR,                          -- JSON of the row's cells outside the contract, or NULL
     source_file VARCHAR, source_line INTEGER
 );
 

@@ -13,8 +13,12 @@ def test_fast_readers_match_the_exact_reader(tmp_path):
     for path in paths.values():
         text = path.read_text(encoding="utf-8")
         n_lines = text.count("\n") + (0 if text.endswith("\n") else 1)
-        exact, exact_lines = extract._read_text_exact(path, text, ",")
-        duck = extract._read_csv_duckdb(path, ",", n_lines)
+        roles = np.zeros(n_lines, dtype=np.uint8)
+        kind = path.name.removesuffix(".csv")
+        limits = extract.Limits()
+        exact, exact_lines, issues = extract._read_text_exact(path, text, ",", kind, limits, roles)
+        assert issues == [] and (roles == extract.RECORD).all()
+        duck = extract._read_csv_duckdb(path, path.read_bytes(), ",", n_lines)
         pand = extract._read_text_fast(text, ",")
         assert duck is not None and pand is not None, path.name
         for grid, lines in (duck, pand):
@@ -27,6 +31,6 @@ def test_duckdb_reader_declines_what_it_cannot_number(tmp_path):
     path = tmp_path / "partners.csv"
     path.write_text('partner_id,name\nP1,"two\nlines"\n\nP2,x\n', encoding="utf-8")
     text = path.read_text(encoding="utf-8")
-    assert extract._read_csv_duckdb(path, ",", text.count("\n")) is None
+    assert extract._read_csv_duckdb(path, path.read_bytes(), ",", text.count("\n")) is None
     table = extract.read_table(path, "partners")
     assert table.frame["_line"].tolist() == [2, 5]  # the record starts on line 2; a blank line 4
