@@ -865,7 +865,8 @@ def _read_csv_duckdb(
 
     Ten times faster than the Python paths at a million rows. Line numbers stay exact only when
     DuckDB returns one row per physical line; blank lines (which it skips), quoted line breaks,
-    a line longer than the cell limit or a row it cannot split make the counts differ or raise,
+    a line longer than the cell limit (`max_line_size`: then no cell can be over it) or a row it
+    cannot split make the counts differ or raise,
     and the callers then fall back. DuckDB reads the bytes already read (a file descriptor, not
     the name: `read_csv` takes names as glob patterns, and `partners[12].csv` is a name).
     """
@@ -890,7 +891,7 @@ def _read_csv_duckdb(
         rel = con.execute(
             "SELECT * FROM read_csv(?, header = false, all_varchar = true, delim = ?, "
             "quote = '\"', escape = '\"', null_padding = true, max_line_size = ?)",
-            [source, delimiter, max(limits.max_cell_chars, 2048)],
+            [source, delimiter, limits.max_cell_chars],
         )
         grid = rel.df()
     except duckdb.Error:
