@@ -1044,9 +1044,9 @@ def _read_text_exact(
                         _Issue(
                             start + 1,
                             c,
-                            row[c][:100] + "…",
-                            f"cell of {len(row[c]):,} characters, over {limits.max_cell_chars:,} "
-                            "characters (ETL_MAX_CELL_CHARS)",
+                            _escape(row[c][:100]) + "…",
+                            f"cell over {limits.max_cell_chars:,} characters "
+                            f"({len(row[c]):,}; limit ETL_MAX_CELL_CHARS)",
                             row,
                         )
                     )
@@ -1071,7 +1071,7 @@ def _standalone(
         cells = next(csv.reader([line], delimiter=delimiter), [])
     except csv.Error:
         cells = [line]
-    return _Issue(index + 1, column, line[:200], reason, cells, True)
+    return _Issue(index + 1, column, _escape(line[:200]), reason, cells, True)
 
 
 def _opened_column(row: list[str]) -> int:

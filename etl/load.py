@@ -44,6 +44,8 @@ class FileSummary:
     warnings: int
     ignored_columns: list[str] = field(default_factory=list)
     top_reasons: list[tuple[str, int]] = field(default_factory=list)
+    # how the file's physical lines were accounted for (RawTable.line_counts)
+    lines: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -85,6 +87,8 @@ class LoadSummary:
                     "encoding": f.encoding,
                     "sha256": f.sha256,
                     "ignored_columns": f.ignored_columns,
+                    "extra_columns": f.ignored_columns,
+                    "lines": f.lines,
                     "top_reasons": [{"reason": r, "rows": n} for r, n in f.top_reasons],
                 }
                 for f in self.files
@@ -250,6 +254,7 @@ def _build(path, ref, results, run_id, started, source) -> list[FileSummary]:
                 len(v.warnings),
                 v.table.ignored_columns,
                 [(str(r), int(n)) for r, n in reasons.items()],
+                v.table.line_counts,
             )
             assert s.rows_in == s.loaded + s.rejected, f"{name}: rows lost between extract and load"
             summaries.append(s)
@@ -353,7 +358,10 @@ def summary_text(summary: LoadSummary) -> str:
         for reason, n in f.top_reasons:
             lines.append(f"{'':<{width}}    rejected {n:,} × {reason}")
         if f.ignored_columns:
-            lines.append(f"{'':<{width}}    ignored columns: {', '.join(f.ignored_columns)}")
+            lines.append(
+                f"{'':<{width}}    outside the contract, kept in `extra`: "
+                + ", ".join(f.ignored_columns)
+            )
     t = summary.totals
     lines.append(
         f"{'total':<{width}}  {t['rows_in']:>9,}  {t['loaded']:>9,}  {t['rejected']:>8,}  {t['warnings']:>8,}"
