@@ -458,6 +458,7 @@ def read_table(path: Path, kind: str, limits: Limits | None = None) -> RawTable:
     digest = hashlib.sha256(data).hexdigest()
     notes: list[tuple[int, str | None, str | None, str]] = []
     issues: list[_Issue] = []
+    clean = False
     if path.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".ods"):
         rows, sheet_notes = _read_spreadsheet(path, data, limits)
         notes += sheet_notes
@@ -473,9 +474,11 @@ def read_table(path: Path, kind: str, limits: Limits | None = None) -> RawTable:
         )
         notes += text_read.notes
         issues += text_read.issues
+        clean = text_read.clean
     if grid.empty:
         raise ExtractError(f"{path.name}: the file is empty (no header row)")
-    events = _clean(grid)
+    # A text file already scanned whole (bytes) skips the per-cell scan: the fast path stays fast.
+    events = {} if clean else _clean(grid)
     # The header is the first row that names the required columns (a title may stand above it).
     top = grid.iloc[:15].to_numpy().tolist()
     h = next(
@@ -517,6 +520,14 @@ def read_table(path: Path, kind: str, limits: Limits | None = None) -> RawTable:
     nul_rows = {r - (h + 1): c for (r, c), ev in events.items() if ev.nul and r > h}
     nul = np.zeros(len(body), dtype=bool)
     nul[list(nul_rows)] = True
+
+    def original_cells(pos: int) -> list[str]:
+        r = pos + h + 1
+        return [
+            events[(r, c)].original if (r, c) in events else v
+            for c, v in enumerate(body.iloc[pos].tolist())
+        ]
+
     for pos in np.flatnonzero(filled & ~nul & overflow):
         issues.append(
             _Issue(
@@ -524,7 +535,7 @@ def read_table(path: Path, kind: str, limits: Limits | None = None) -> RawTable:
                 None,
                 None,
                 f"row has more cells than the header ({width})",
-                body.iloc[pos].tolist(),
+                original_cells(pos),
             )
         )
     for pos in np.flatnonzero(nul):  # a line of NULs alone is damage, not a blank line
@@ -535,10 +546,7 @@ def read_table(path: Path, kind: str, limits: Limits | None = None) -> RawTable:
                 col,
                 _escape(events[(pos + h + 1, col)].original),
                 "NUL byte in the row (a damaged file?)",
-                [
-                    events[(pos + h + 1, c)].original if (pos + h + 1, c) in events else v
-                    for c, v in enumerate(body.iloc[pos].tolist())
-                ],
+                original_cells(pos),
             )
         )
     keep = filled & ~overflow & ~nul
@@ -788,6 +796,7 @@ class _TextRead:
     roles: np.ndarray
     notes: list[tuple[int, str | None, str | None, str]]
     issues: list[_Issue]
+    clean: bool = False  # known to hold no control character or sentinel (cleaning skipped)
 
 
 def _count_lines(text: str) -> int:
@@ -843,19 +852,20 @@ def _read_text(path: Path, data: bytes, kind: str, limits: Limits) -> _TextRead:
         )
         and (b"\xc2" not in data or not re.search(rb"\xc2[\x80-\x9f]", data))
     )
+    known_clean = simple and encoding != "utf-8+windows-1252"
     n_text = _count_lines(text)
     if simple and encoding in ("utf-8", "utf-8-sig"):
         fast = _read_csv_duckdb(path, data, delimiter, n_text, limits)
         if fast is not None:
             roles[:n_text] = RECORD
-            return _TextRead(fast[0], fast[1], encoding, roles, notes, [])
+            return _TextRead(fast[0], fast[1], encoding, roles, notes, [], known_clean)
     if simple:
         fast = _read_text_fast(text, delimiter, limits)
         if fast is not None:
             roles[:n_text] = RECORD
-            return _TextRead(fast[0], fast[1], encoding, roles, notes, [])
+            return _TextRead(fast[0], fast[1], encoding, roles, notes, [], known_clean)
     grid, lines, issues = _read_text_exact(path, text, delimiter, kind, limits, roles)
-    return _TextRead(grid, lines, encoding, roles, notes, issues)
+    return _TextRead(grid, lines, encoding, roles, notes, issues, known_clean)
 
 
 def _read_csv_duckdb(

@@ -304,3 +304,60 @@ def test_read_table_corrupt_xlsx(tmp_path):
     path.write_bytes(b"PK\x03\x04not really a zip")
     with pytest.raises(ExtractError, match="not a readable spreadsheet"):
         read_table(path, "partners")
+
+
+# -- headers with qualifiers (issue 8) ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kind", "cell", "column"),
+    [
+        ("partners", "relations_since_year", "relations_since"),
+        ("partners", "Status since (date)", "status_since"),
+        ("partners", "hq_country_name", "hq_country"),
+        ("partners", "HQ country code", "hq_country"),
+        ("partners", "country_iso3", "hq_country"),
+        ("partners", "Code pays", "hq_country"),
+        ("partners", "Nom du pays", "hq_country"),
+        ("partners", "Relations depuis (année)", "relations_since"),
+        ("activities", "start date", "start_date"),
+        ("activities", "field_code", "field"),
+        ("activities", "country_names", "countries"),
+        ("participation", "partner_code", "partner_id"),
+        ("participation", "event_date", "event_date"),
+    ],
+)
+def test_match_header_qualified_names(kind, cell, column):
+    assert match_header(kind, [cell])[0] == {0: column}
+
+
+@pytest.mark.parametrize(
+    ("kind", "cell"),
+    [
+        ("partners", "founded_year"),  # no contract column: kept in extra
+        ("activities", "partner_name"),  # a name is not an id
+        ("activities", "title_year"),  # a year does not qualify a text column
+        ("partners", "name_code"),
+        ("partners", "year"),
+    ],
+)
+def test_match_header_qualifiers_only_where_they_fit(kind, cell):
+    mapping, outside = match_header(kind, [cell])
+    assert mapping == {} and outside == [cell]
+
+
+def test_exact_header_beats_a_qualified_one_whatever_the_order():
+    mapping, outside = match_header("partners", ["hq_country_code", "partner_id", "hq_country"])
+    assert mapping == {1: "partner_id", 2: "hq_country"}
+    assert outside == ["hq_country_code"]
+
+
+def test_a_second_header_for_a_column_is_kept_and_warned(tmp_path):
+    path = tmp_path / "partners.csv"
+    path.write_text("partner_id,name,hq_country_name,hq_country_code\nP1,A,France,FRA\n")
+    t = read_table(path, "partners")
+    assert t.frame["hq_country"].tolist() == ["France"]
+    assert json.loads(t.frame["_extra"].iloc[0]) == {"hq_country_code": "FRA"}
+    ((line, column, _value, reason),) = t.notes
+    assert (line, column) == (1, "hq_country_code")
+    assert "already read from 'hq_country_name'" in reason
