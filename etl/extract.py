@@ -292,8 +292,7 @@ def find_inputs(directory: Path) -> list[tuple[str, Path]]:
     """
     if not directory.is_dir():
         raise ExtractError(f"{directory} is not a folder")
-    found = [(kind_of(p), p) for p in sorted(directory.iterdir())]
-    found = [(k, p) for k, p in found if k]
+    found = [(k, p) for p in sorted(directory.iterdir()) if (k := kind_of(p))]
     for _, p in found:
         if problem := _entry_problem(p, directory):
             raise ExtractError(f"{p.name}: {problem}")
@@ -528,7 +527,7 @@ def read_table(path: Path, kind: str, limits: Limits | None = None) -> RawTable:
             for c, v in enumerate(body.iloc[pos].tolist())
         ]
 
-    for pos in np.flatnonzero(filled & ~nul & overflow):
+    for pos in map(int, np.flatnonzero(filled & ~nul & overflow)):
         issues.append(
             _Issue(
                 int(body_lines[pos]),
@@ -538,7 +537,7 @@ def read_table(path: Path, kind: str, limits: Limits | None = None) -> RawTable:
                 original_cells(pos),
             )
         )
-    for pos in np.flatnonzero(nul):  # a line of NULs alone is damage, not a blank line
+    for pos in map(int, np.flatnonzero(nul)):  # a line of NULs alone is damage, not blank
         col = nul_rows[pos]
         issues.append(
             _Issue(
