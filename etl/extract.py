@@ -565,7 +565,7 @@ def read_table(path: Path, kind: str, limits: Limits | None = None) -> RawTable:
     frame = frame[list(COLUMNS[kind])].copy()
     frame["_line"] = body_lines[keep]
     originals = {(r - (h + 1), c): ev.original for (r, c), ev in events.items() if r > h}
-    frame["_raw"] = _raw_json(body, keep, keys[:width], originals)
+    frame["_raw"] = _raw_json(body, keep, keys[:width], originals, clean)
     extra_cols = [i for i in range(width) if i not in mapping]
     frame["_extra"] = _extra_json(stripped, keep, extra_cols, keys)
     broken = [
@@ -714,29 +714,49 @@ def _json_string(value: str) -> str:
     return _json_escapes(json.dumps(value, ensure_ascii=False))
 
 
-def _raw_json(body: pd.DataFrame, keep: np.ndarray, keys: list[str], originals: dict) -> np.ndarray:
-    """`_raw` per kept row: every column as the source gave it, vectorised per distinct value."""
+# What JSON cannot hold between two quotes as it is: a quote, a backslash, a control.
+_JSON_SPECIAL = re.compile('["\\\\\x00-\x1f\x7f-\x9f\ue081\ue08d\ue08f\ue090\ue09d]')
+
+
+def _json_values(values: np.ndarray, prefix: str, clean: bool = False) -> np.ndarray:
+    """`prefix` + each string as JSON text. A column with nothing to escape (the usual case)
+    is quoted in one vectorised step; otherwise each distinct value is encoded once. `clean`:
+    the text is known to hold no control character, so only quotes and backslashes count."""
+    if not len(values):
+        return np.full(0, "", dtype=object)
+    joined = "".join(values)
+    if not ('"' in joined or "\\" in joined if clean else _JSON_SPECIAL.search(joined)):
+        return (prefix + '"') + values + '"'
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    encoded = np.array(
+        [
+            prefix + ('"' + u + '"' if not _JSON_SPECIAL.search(u) else _json_string(u))
+            for u in uniques
+        ],
+        dtype=object,
+    )
+    return encoded[codes]
+
+
+def _raw_json(
+    body: pd.DataFrame, keep: np.ndarray, keys: list[str], originals: dict, clean: bool = False
+) -> np.ndarray:
+    """`_raw` per kept row: every column as the source gave it (vectorised, see _json_values)."""
     n = int(keep.sum())
+    if not keys:
+        return np.full(n, "{}", dtype=object)
+    prefixes = [("{" if c == 0 else ", ") + _json_string(key) + ": " for c, key in enumerate(keys)]
     parts: list[np.ndarray] = []
-    for c, key in enumerate(keys):
+    for c, prefix in enumerate(prefixes):
         values = body[c].to_numpy(dtype=object)[keep] if c in body.columns else np.full(n, "")
-        codes, uniques = pd.factorize(values, use_na_sentinel=False)
-        encoded = np.array(
-            [f"{json.dumps(key, ensure_ascii=False)}: {_json_string(u)}" for u in uniques],
-            dtype=object,
-        )
-        parts.append(encoded[codes] if len(uniques) else np.full(n, "", dtype=object))
+        parts.append(_json_values(values.astype(object), prefix, clean))
     if originals:
-        rows = np.flatnonzero(keep)
-        where = {int(r): i for i, r in enumerate(rows)}
+        where = {int(r): i for i, r in enumerate(np.flatnonzero(keep))}
         for (r, c), original in originals.items():
             if r in where and c < len(keys):
-                parts[c][where[r]] = (
-                    f"{json.dumps(keys[c], ensure_ascii=False)}: {_json_string(original)}"
-                )
-    if not parts:
-        return np.full(n, "{}", dtype=object)
-    return np.array(["{" + ", ".join(row) + "}" for row in zip(*parts, strict=True)], dtype=object)
+                parts[c][where[r]] = prefixes[c] + _json_string(original)
+    parts[-1] = parts[-1] + "}"
+    return np.array(["".join(row) for row in zip(*parts, strict=True)], dtype=object)
 
 
 def _extra_json(stripped: dict[int, pd.Series], keep: np.ndarray, cols: list[int], keys: list[str]):
@@ -897,6 +917,7 @@ def _read_csv_duckdb(
             return None
     con = duckdb.connect(":memory:")
     try:
+        con.execute("SET enable_progress_bar = false")  # no bar on the terminal of a long read
         rel = con.execute(
             "SELECT * FROM read_csv(?, header = false, all_varchar = true, delim = ?, "
             "quote = '\"', escape = '\"', null_padding = true, max_line_size = ?)",
