@@ -436,8 +436,9 @@ def _missing_required(kind: str, mapping: dict[int, str]) -> list[str]:
     return [c for c in REQUIRED[kind] if c not in mapping.values()]
 
 
-def _read_input(path: Path) -> bytes:
-    """The bytes of an input file; never follows a link out of its folder, never blocks."""
+def _read_input(path: Path) -> tuple[bytes, tuple[int, int, int, int]]:
+    """The bytes of an input file and its identity (device, inode, size, mtime); never follows a
+    link out of its folder, never blocks."""
     if problem := _entry_problem(path, path.parent):
         raise ExtractError(f"{path.name}: {problem}")
     try:
@@ -445,15 +446,21 @@ def _read_input(path: Path) -> bytes:
     except OSError as e:
         raise ExtractError(f"{path.name}: cannot be read ({e.strerror})") from None
     with os.fdopen(fd, "rb") as f:
-        if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):  # swapped since the check
+        st = os.fstat(f.fileno())
+        if not stat.S_ISREG(st.st_mode):  # swapped since the check
             raise ExtractError(f"{path.name}: not a regular file")
-        return f.read()
+        data = f.read()
+    return data, _identity(st)
+
+
+def _identity(st: os.stat_result) -> tuple[int, int, int, int]:
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
 
 
 def read_table(path: Path, kind: str, limits: Limits | None = None) -> RawTable:
     """Read one input file into a `RawTable`; raise `ExtractError` when it cannot be used."""
     limits = limits or Limits.from_env()
-    data = _read_input(path)
+    data, identity = _read_input(path)
     digest = hashlib.sha256(data).hexdigest()
     notes: list[tuple[int, str | None, str | None, str]] = []
     issues: list[_Issue] = []
@@ -464,7 +471,7 @@ def read_table(path: Path, kind: str, limits: Limits | None = None) -> RawTable:
         grid, lines, encoding = _grid(rows), np.arange(1, len(rows) + 1), "xlsx"
         roles = np.full(len(rows), RECORD, dtype=np.uint8)
     else:
-        text_read = _read_text(path, data, kind, limits)
+        text_read = _read_text(path, data, kind, limits, identity)
         grid, lines, encoding, roles = (
             text_read.grid,
             text_read.lines,
@@ -829,7 +836,9 @@ def _count_lines(text: str) -> int:
     return n + (0 if text.endswith(("\n", "\r")) else 1)
 
 
-def _read_text(path: Path, data: bytes, kind: str, limits: Limits) -> _TextRead:
+def _read_text(
+    path: Path, data: bytes, kind: str, limits: Limits, identity: tuple | None = None
+) -> _TextRead:
     head = data[:4096]
     if (
         not data.startswith((b"\xff\xfe", b"\xfe\xff"))
@@ -874,7 +883,7 @@ def _read_text(path: Path, data: bytes, kind: str, limits: Limits) -> _TextRead:
     known_clean = simple and encoding != "utf-8+windows-1252"
     n_text = _count_lines(text)
     if simple and encoding in ("utf-8", "utf-8-sig"):
-        fast = _read_csv_duckdb(path, data, delimiter, n_text, limits)
+        fast = _read_csv_duckdb(path, data, delimiter, n_text, limits, identity)
         if fast is not None:
             roles[:n_text] = RECORD
             return _TextRead(fast[0], fast[1], encoding, roles, notes, [], known_clean)
@@ -888,7 +897,12 @@ def _read_text(path: Path, data: bytes, kind: str, limits: Limits) -> _TextRead:
 
 
 def _read_csv_duckdb(
-    path: Path, data: bytes, delimiter: str, n_lines: int, limits: Limits | None = None
+    path: Path,
+    data: bytes,
+    delimiter: str,
+    n_lines: int,
+    limits: Limits | None = None,
+    identity: tuple | None = None,
 ) -> tuple[pd.DataFrame, np.ndarray] | None:
     """DuckDB's parallel CSV reader, for UTF-8 files whose records are one line each.
 
@@ -902,15 +916,17 @@ def _read_csv_duckdb(
     import duckdb  # here: extraction is otherwise pandas-only
 
     limits = limits or Limits()
-    fd = os.memfd_create("etl-input") if hasattr(os, "memfd_create") else None
+    fd = _same_file(path, identity) if identity else None
+    if fd is None and hasattr(os, "memfd_create"):
+        fd = os.memfd_create("etl-input")  # a copy of the bytes read, in memory
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
     if fd is None:
         if _GLOB.search(str(path)):
             return None  # no safe way to name it to DuckDB; the Python readers take it
         source = str(path)
     else:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view) :]
         source = f"/proc/self/fd/{fd}"
         if not os.path.exists(source):
             os.close(fd)
@@ -926,6 +942,8 @@ def _read_csv_duckdb(
         grid = rel.df()
     except duckdb.Error:
         return None
+        if identity and fd is not None and _identity(os.fstat(fd)) != identity:
+            return None  # the file changed while DuckDB read it: the bytes read earlier win
     finally:
         con.close()
         if fd is not None:
@@ -936,6 +954,21 @@ def _read_csv_duckdb(
     # Cells are stripped later by Python's rules for every reader alike (DuckDB's trim()
     # leaves tabs, so trimming here would make a row's fate depend on the file's encoding).
     return grid.fillna("").astype(str), np.arange(1, n_lines + 1)
+
+
+def _same_file(path: Path, identity: tuple) -> int | None:
+    """A descriptor on the file read earlier, if it is still the same (identity), else None.
+
+    DuckDB reads `/proc/self/fd/N` of it: the name is never a pattern, a link swapped in since
+    is not followed, and no copy of a large file is made."""
+    try:
+        fd = os.open(path.resolve(), os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        return None
+    if _identity(os.fstat(fd)) != identity:
+        os.close(fd)
+        return None
+    return fd
 
 
 def _read_text_fast(
