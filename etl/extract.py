@@ -748,22 +748,47 @@ def _json_values(values: np.ndarray, prefix: str, clean: bool = False) -> np.nda
 def _raw_json(
     body: pd.DataFrame, keep: np.ndarray, keys: list[str], originals: dict, clean: bool = False
 ) -> np.ndarray:
-    """`_raw` per kept row: every column as the source gave it (vectorised, see _json_values)."""
-    n = int(keep.sum())
+    """`_raw` per kept row: every column as the source gave it (vectorised, see _json_values).
+
+    Built in chunks of rows, so that the per-column pieces of a million rows never all live
+    at once (they would cost about a gigabyte)."""
+    rows = np.flatnonzero(keep)
+    out = np.full(len(rows), "{}", dtype=object)
     if not keys:
-        return np.full(n, "{}", dtype=object)
+        return out
     prefixes = [("{" if c == 0 else ", ") + _json_string(key) + ": " for c, key in enumerate(keys)]
-    parts: list[np.ndarray] = []
-    for c, prefix in enumerate(prefixes):
-        values = body[c].to_numpy(dtype=object)[keep] if c in body.columns else np.full(n, "")
-        parts.append(_json_values(values.astype(object), prefix, clean))
+    columns = [
+        body[c].to_numpy(dtype=object) if c in body.columns else None for c in range(len(keys))
+    ]
+    for lo in range(0, len(rows), _RAW_CHUNK):
+        idx = rows[lo : lo + _RAW_CHUNK]
+        parts = [
+            _json_values(
+                col[idx] if col is not None else np.full(len(idx), "", dtype=object), prefix, clean
+            )
+            for col, prefix in zip(columns, prefixes, strict=True)
+        ]
+        parts[-1] = parts[-1] + "}"
+        out[lo : lo + len(idx)] = ["".join(row) for row in zip(*parts, strict=True)]
     if originals:
-        where = {int(r): i for i, r in enumerate(np.flatnonzero(keep))}
+        where = {int(r): i for i, r in enumerate(rows)}
+        touched: dict[int, dict[int, str]] = {}
         for (r, c), original in originals.items():
             if r in where and c < len(keys):
-                parts[c][where[r]] = prefixes[c] + _json_string(original)
-    parts[-1] = parts[-1] + "}"
-    return np.array(["".join(row) for row in zip(*parts, strict=True)], dtype=object)
+                touched.setdefault(where[r], {})[c] = original
+        for i, cells in touched.items():
+            r = int(rows[i])
+            values = [
+                cells.get(c, columns[c][r] if columns[c] is not None else "")
+                for c in range(len(keys))
+            ]
+            out[i] = (
+                "".join(p + _json_string(v) for p, v in zip(prefixes, values, strict=True)) + "}"
+            )
+    return out
+
+
+_RAW_CHUNK = 100_000
 
 
 def _extra_json(stripped: dict[int, pd.Series], keep: np.ndarray, cols: list[int], keys: list[str]):
