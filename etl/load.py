@@ -139,6 +139,8 @@ class FileSummary:
     merged: int = 0  # partners: rows merged into another row's partner (alias file, same id)
     possible_duplicates: int = 0  # partners: pairs whose second row is in this file
     unmapped_sectors: list[str] = field(default_factory=list)  # IATI: codes not in the crosswalk
+    # how the file's physical lines were accounted for (RawTable.line_counts)
+    lines: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -209,6 +211,8 @@ class LoadSummary:
                     "encoding": f.encoding,
                     "sha256": f.sha256,
                     "ignored_columns": f.ignored_columns,
+                    "extra_columns": f.ignored_columns,
+                    "lines": f.lines,
                     "top_reasons": [{"reason": r, "rows": n} for r, n in f.top_reasons],
                     "unmapped_sectors": f.unmapped_sectors,
                     **(
@@ -732,6 +736,7 @@ def _file_summary(v: validate.Validated) -> FileSummary:
     assert s.rows_in == s.loaded + s.rejected, f"{s.file}: rows lost between extract and load"
     if v.table.kind == "iati":  # IATI hook: sector codes the crosswalk does not map
         s.unmapped_sectors = iati.unmapped_sectors(v)
+    s.lines = dict(getattr(v.table, "line_counts", None) or {})
     return s
 
 
@@ -1189,7 +1194,10 @@ def summary_text(summary: LoadSummary) -> str:
         for reason, n in f.top_reasons:
             lines.append(f"{'':<{width}}    rejected {n:,} × {reason}")
         if f.ignored_columns:
-            lines.append(f"{'':<{width}}    ignored columns: {', '.join(f.ignored_columns)}")
+            lines.append(
+                f"{'':<{width}}    outside the contract, kept in `extra`: "
+                + ", ".join(f.ignored_columns)
+            )
         if f.unmapped_sectors:
             codes = ", ".join(f.unmapped_sectors)
             lines.append(f"{'':<{width}}    sector codes not in the crosswalk: {codes}")

@@ -42,6 +42,7 @@ CREATE TABLE partners (
     relations_since INTEGER,                -- year official relations began
     scope VARCHAR,                          -- international | regional | national | local
     website VARCHAR,
+    extra VARCHAR,                          -- JSON of the row's cells outside the contract, or NULL
     source_file VARCHAR, source_line INTEGER
 );
 -- One row per status a source gives (every merged row's too); is_current marks the one in partners.
@@ -68,6 +69,7 @@ CREATE TABLE activities (
     description VARCHAR,
     geo_scope VARCHAR NOT NULL,             -- country | multi_country | regional | global
     lead_partner_id VARCHAR,                -- first partner listed
+    extra VARCHAR,                          -- JSON of the row's cells outside the contract, or NULL
     source_file VARCHAR, source_line INTEGER
 );
 CREATE TABLE activity_partners (
@@ -100,6 +102,7 @@ CREATE TABLE participation (
     year INTEGER,
     role VARCHAR,                           -- code of vocabularies 'role' ('other' if unknown)
     role_as_given VARCHAR,                  -- the role as the source worded it ('Présidente')
+    extra VARCHAR,                          -- JSON of the row's cells outside the contract, or NULL
     source_file VARCHAR, source_line INTEGER
 );
 

@@ -104,13 +104,17 @@ class _Checks:
         return pd.isna(self.reason)
 
     def outcome(self, table: RawTable) -> tuple[pd.DataFrame, pd.DataFrame]:
-        """(rejected rows, warnings) frames, with the raw row as JSON and broken rows included."""
+        """(rejected rows, warnings): raw = the whole original row (`_raw`); broken rows and
+        extract notes (`table.notes`) included."""
         bad = ~self.ok
-        raw_cols = [c for c in self.frame.columns if c != "_line"]
-        raws = [
-            json.dumps(dict(zip(raw_cols, r, strict=True)), ensure_ascii=False)
-            for r in self.frame.loc[bad, raw_cols].itertuples(index=False)
-        ]
+        if "_raw" in self.frame.columns:
+            raws = self.frame["_raw"].to_numpy(dtype=object)[bad]
+        else:  # a frame built by hand (tests): its contract columns
+            raw_cols = [c for c in self.frame.columns if not c.startswith("_")]
+            raws = [
+                json.dumps(dict(zip(raw_cols, r, strict=True)), ensure_ascii=False)
+                for r in self.frame.loc[bad, raw_cols].itertuples(index=False)
+            ]
         rejected = pd.DataFrame(
             {
                 "line": self.frame["_line"].to_numpy()[bad],
@@ -121,10 +125,7 @@ class _Checks:
             }
         )
         if table.broken:
-            broken = pd.DataFrame(
-                [(line, None, None, reason, raw) for line, reason, raw in table.broken],
-                columns=rejected.columns,
-            )
+            broken = pd.DataFrame(list(table.broken), columns=rejected.columns)
             rejected = pd.concat([rejected, broken], ignore_index=True).sort_values("line")
         warnings = (
             pd.concat(self.warn, ignore_index=True)
@@ -134,7 +135,24 @@ class _Checks:
         # Warnings are about loaded rows: drop those of rows rejected by a later check.
         loaded_lines = self.frame["_line"].to_numpy()[self.ok]
         warnings = warnings[warnings["line"].isin(loaded_lines)]
+        # Extract notes (control characters removed, undefined bytes, ...) of loaded rows and
+        # of lines that are no row (the header, the file as a whole); a rejected row keeps its
+        # original cells in `raw` instead.
+        notes = getattr(table, "notes", None)
+        if notes:
+            noted = pd.DataFrame(list(notes), columns=["line", "column_name", "value", "reason"])
+            noted = noted[~noted["line"].isin(rejected["line"])]
+            warnings = pd.concat([noted, warnings], ignore_index=True).sort_values(
+                "line", kind="stable"
+            )
         return rejected.reset_index(drop=True), warnings.reset_index(drop=True)
+
+
+def _extra(f: pd.DataFrame) -> pd.Series:
+    """The row's cells outside the contract as JSON (`_extra`, from extract), or None."""
+    if "_extra" in f.columns:
+        return f["_extra"]
+    return pd.Series(None, index=f.index, dtype=object)
 
 
 # -- parsing distinct values -------------------------------------------------------------------
@@ -435,6 +453,7 @@ def validate_partners(table: RawTable, ref: Reference, seen: dict[str, str]) -> 
             "relations_since": relations_year,
             "scope": scope,
             "website": web.replace("", None),
+            "extra": _extra(f),
             "source_file": table.path.name,
             "source_line": f["_line"],
         }
@@ -641,6 +660,7 @@ def validate_activities(
             "description": f["description"].replace("", None),
             "geo_scope": places.take(lambda t: t[2]),
             "lead_partner_id": lead,
+            "extra": _extra(f),
             "source_file": table.path.name,
             "source_line": f["_line"],
         }
@@ -813,6 +833,7 @@ def validate_participation(table: RawTable, ref: Reference, partners: set[str]) 
             "year": year,
             "role": role.fillna("participant"),
             "role_as_given": f["role"].replace("", None),
+            "extra": _extra(f),
             "source_file": table.path.name,
             "source_line": f["_line"],
         }

@@ -14,11 +14,17 @@ the CLI must do with them. Adding a case is adding a folder; `expected.json` key
   load no row (refused otherwise).
 - `sql`: `[{"query": ..., "rows": [[...], ...]}]` run on the new warehouse (dates cast to
   VARCHAR in the query; JSON null is NULL).
+- `message_excludes`: texts the one-line error (and stdout) must not contain.
+- `env`: environment variables set for the run (limits).
+- `setup`: entries git cannot store, made in the input folder before the run:
+  `{"fifo": NAME}`, `{"dir": NAME}`, `{"symlink": NAME, "outside": CONTENT}` (a link to a file
+  with that content outside the input folder).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -40,6 +46,9 @@ KNOWN_KEYS = {
     "skipped_files",
     "sql",
     "args",
+    "message_excludes",
+    "env",
+    "setup",
 }
 
 
@@ -50,6 +59,21 @@ def _copy_inputs(case: str, to: Path) -> Path:
         if p.name != "expected.json":
             shutil.copyfile(p, to / p.name)
     return to
+
+
+def _setup(entries: list[dict], folder: Path) -> None:
+    """Make the FIFOs, folders and symbolic links a case needs in its input folder."""
+    for entry in entries:
+        if "fifo" in entry:
+            os.mkfifo(folder / entry["fifo"])
+        elif "dir" in entry:
+            (folder / entry["dir"]).mkdir()
+            (folder / entry["dir"] / "inside.csv").write_text("partner_id,name\nX1,Inside\n")
+        elif "symlink" in entry:
+            target = folder.parent / "outside" / "target.csv"
+            target.parent.mkdir(exist_ok=True)
+            target.write_text(entry["outside"], encoding="utf-8")
+            (folder / entry["symlink"]).symlink_to(target)
 
 
 def test_corpus_is_complete():
@@ -65,14 +89,19 @@ def test_corpus_is_complete():
 
 
 @pytest.mark.parametrize("case", CASES)
-def test_bad_input_case(case, tmp_path, run_cli):
+def test_bad_input_case(case, tmp_path, run_cli, monkeypatch):
     expected = json.loads((CASES_DIR / case / "expected.json").read_text(encoding="utf-8"))
     source = _copy_inputs(case, tmp_path / "in")
+    _setup(expected.get("setup", []), source)
+    for name, value in expected.get("env", {}).items():
+        monkeypatch.setenv(name, value)
     db = tmp_path / "out" / "warehouse.duckdb"
 
     code, out, err = run_cli("load", source, "--db", db, "--json", *expected.get("args", []))
 
     assert code == expected["exit"], f"{case}: exit {code}\nstdout: {out}\nstderr: {err}"
+    for text in expected.get("message_excludes", []):
+        assert text not in err and text not in out, f"{case}: {text!r} printed"
     if code != 0:
         answer = json.loads(out)  # --json answers in JSON on failure too
         assert answer["ok"] is False and answer["exit"] == code

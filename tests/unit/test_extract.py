@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 
 import openpyxl
 import pytest
@@ -38,11 +39,13 @@ def test_decode_cp1252():
     assert decode(TEXT.encode("cp1252")) == (TEXT, "windows-1252")
 
 
-def test_decode_latin1_with_bytes_undefined_in_cp1252():
-    raw = "Besançon \x81\x8d\x8f\x90\x9d".encode("latin-1")
+def test_decode_undefined_cp1252_bytes_do_not_make_the_file_latin1():
+    # Issue 8: one undefined byte used to turn the whole file into Latin-1, its curly quotes
+    # and dashes into C1 controls. Each byte is decoded right; the odd ones become U+FFFD.
+    raw = "L’Œuvre – Besançon ".encode("cp1252") + b"\x81\x8d\x8f\x90\x9d"
     with pytest.raises(UnicodeDecodeError):
         raw.decode("cp1252")
-    assert decode(raw) == ("Besançon \x81\x8d\x8f\x90\x9d", "iso-8859-1")
+    assert decode(raw) == ("L’Œuvre – Besançon \ufffd\ufffd\ufffd\ufffd\ufffd", "windows-1252")
 
 
 @pytest.mark.parametrize("codec", ["utf-16", "utf-16-be"])
@@ -168,13 +171,20 @@ def test_find_inputs_orders_partners_first(tmp_path):
         "x.csv",
     ):
         (tmp_path / name).write_text("x")
-    (tmp_path / "partners_dir.csv").mkdir()  # a folder is not a file
+    (tmp_path / "notes_dir.csv").mkdir()  # a folder not named like an input is no concern
     assert [p.name for _, p in find_inputs(tmp_path)] == [
         "partners.csv",
         "activities_a.csv",
         "activities_b.csv",
         "participation.csv",
     ]
+
+
+def test_find_inputs_refuses_a_folder_named_like_an_input(tmp_path):
+    (tmp_path / "partners.csv").write_text("partner_id,name\nP1,A\n")
+    (tmp_path / "partners_dir.csv").mkdir()
+    with pytest.raises(ExtractError, match=r"partners_dir\.csv: not a regular file \(a folder\)"):
+        find_inputs(tmp_path)
 
 
 def test_find_inputs_rejects_a_missing_folder(tmp_path):
@@ -197,7 +207,7 @@ def test_read_table_rows_lines_and_hash(tmp_path):
     t = read_table(path, "partners")
     assert t.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
     assert t.encoding == "utf-8"
-    assert list(t.frame.columns) == [*COLUMNS["partners"], "_line"]
+    assert list(t.frame.columns) == [*COLUMNS["partners"], "_line", "_raw", "_extra"]
     assert t.frame["partner_id"].tolist() == ["P1", "P2", "P3"]
     assert t.frame["name"].tolist() == ["Alpha", "Be\nta", "Gamma"]
     assert t.frame["_line"].tolist() == [2, 4, 6]  # blank line 3 skipped; P2 spans lines 4-5
@@ -223,8 +233,9 @@ def test_read_table_ragged_rows(tmp_path):
     text = "partner_id,name\nP1,Alpha,,\nP2,Beta,extra\nP3\n"
     t = read_table(_write(tmp_path, "partners.csv", text), "partners")
     assert t.frame["partner_id"].tolist() == ["P1", "P3"]  # empty extra cells are fine
-    ((line, reason, raw),) = t.broken
-    assert (line, raw) == (3, "P2,Beta,extra")
+    ((line, column, value, reason, raw),) = t.broken
+    assert (line, column, value) == (3, None, None)
+    assert json.loads(raw) == {"partner_id": "P2", "name": "Beta", "column 3": "extra"}
     assert "cells" in reason and "header" in reason
     assert t.rows_in == 3
 
@@ -293,3 +304,60 @@ def test_read_table_corrupt_xlsx(tmp_path):
     path.write_bytes(b"PK\x03\x04not really a zip")
     with pytest.raises(ExtractError, match="not a readable spreadsheet"):
         read_table(path, "partners")
+
+
+# -- headers with qualifiers (issue 8) ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kind", "cell", "column"),
+    [
+        ("partners", "relations_since_year", "relations_since"),
+        ("partners", "Status since (date)", "status_since"),
+        ("partners", "hq_country_name", "hq_country"),
+        ("partners", "HQ country code", "hq_country"),
+        ("partners", "country_iso3", "hq_country"),
+        ("partners", "Code pays", "hq_country"),
+        ("partners", "Nom du pays", "hq_country"),
+        ("partners", "Relations depuis (année)", "relations_since"),
+        ("activities", "start date", "start_date"),
+        ("activities", "field_code", "field"),
+        ("activities", "country_names", "countries"),
+        ("participation", "partner_code", "partner_id"),
+        ("participation", "event_date", "event_date"),
+    ],
+)
+def test_match_header_qualified_names(kind, cell, column):
+    assert match_header(kind, [cell])[0] == {0: column}
+
+
+@pytest.mark.parametrize(
+    ("kind", "cell"),
+    [
+        ("partners", "founded_year"),  # no contract column: kept in extra
+        ("activities", "partner_name"),  # a name is not an id
+        ("activities", "title_year"),  # a year does not qualify a text column
+        ("partners", "name_code"),
+        ("partners", "year"),
+    ],
+)
+def test_match_header_qualifiers_only_where_they_fit(kind, cell):
+    mapping, outside = match_header(kind, [cell])
+    assert mapping == {} and outside == [cell]
+
+
+def test_exact_header_beats_a_qualified_one_whatever_the_order():
+    mapping, outside = match_header("partners", ["hq_country_code", "partner_id", "hq_country"])
+    assert mapping == {1: "partner_id", 2: "hq_country"}
+    assert outside == ["hq_country_code"]
+
+
+def test_a_second_header_for_a_column_is_kept_and_warned(tmp_path):
+    path = tmp_path / "partners.csv"
+    path.write_text("partner_id,name,hq_country_name,hq_country_code\nP1,A,France,FRA\n")
+    t = read_table(path, "partners")
+    assert t.frame["hq_country"].tolist() == ["France"]
+    assert json.loads(t.frame["_extra"].iloc[0]) == {"hq_country_code": "FRA"}
+    ((line, column, _value, reason),) = t.notes
+    assert (line, column) == (1, "hq_country_code")
+    assert "already read from 'hq_country_name'" in reason

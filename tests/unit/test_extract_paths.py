@@ -13,8 +13,12 @@ def test_fast_readers_match_the_exact_reader(tmp_path):
     for path in paths.values():
         text = path.read_text(encoding="utf-8")
         n_lines = text.count("\n") + (0 if text.endswith("\n") else 1)
-        exact, exact_lines = extract._read_text_exact(path, text, ",")
-        duck = extract._read_csv_duckdb(path, ",", n_lines)
+        roles = np.zeros(n_lines, dtype=np.uint8)
+        kind = path.name.removesuffix(".csv")
+        limits = extract.Limits()
+        exact, exact_lines, issues = extract._read_text_exact(path, text, ",", kind, limits, roles)
+        assert issues == [] and (roles == extract.RECORD).all()
+        duck = extract._read_csv_duckdb(path, path.read_bytes(), ",", n_lines)
         pand = extract._read_text_fast(text, ",")
         assert duck is not None and pand is not None, path.name
         for grid, lines in (duck, pand):
@@ -27,6 +31,19 @@ def test_duckdb_reader_declines_what_it_cannot_number(tmp_path):
     path = tmp_path / "partners.csv"
     path.write_text('partner_id,name\nP1,"two\nlines"\n\nP2,x\n', encoding="utf-8")
     text = path.read_text(encoding="utf-8")
-    assert extract._read_csv_duckdb(path, ",", text.count("\n")) is None
+    assert extract._read_csv_duckdb(path, path.read_bytes(), ",", text.count("\n")) is None
     table = extract.read_table(path, "partners")
     assert table.frame["_line"].tolist() == [2, 5]  # the record starts on line 2; a blank line 4
+
+
+def test_duckdb_reads_the_file_read_never_its_name_as_a_pattern(tmp_path):
+    for name, ids in (("partners1.csv", ["X1"]), ("partners2.csv", ["X2"])):
+        (tmp_path / name).write_text("partner_id,name\n" + "".join(f"{i},n\n" for i in ids))
+    path = tmp_path / "partners[12].csv"
+    path.write_text("partner_id,name\nG1,a\nG2,b\n")
+    data, identity = extract._read_input(path)
+    grid, lines = extract._read_csv_duckdb(path, data, ",", 3, None, identity)
+    assert grid[0].tolist() == ["partner_id", "G1", "G2"] and lines.tolist() == [1, 2, 3]
+    # A file changed since it was read is not handed to DuckDB: the bytes read earlier win.
+    path.write_text("partner_id,name\nG1,a\nG2,b\nG3,c\n")
+    assert extract._same_file(path, identity) is None
