@@ -717,6 +717,11 @@ def _json_escapes(text: str) -> str:
     return _SENTINEL.sub(lambda m: f"\\u{ord(m.group()) - 0xE000:04x}", text)
 
 
+def _cell(column, row: int) -> str:
+    """One cell of a column of cells (an absent column reads as empty)."""
+    return "" if column is None else column[row]
+
+
 def _json_string(value: str) -> str:
     return _json_escapes(json.dumps(value, ensure_ascii=False))
 
@@ -778,10 +783,7 @@ def _raw_json(
                 touched.setdefault(where[r], {})[c] = original
         for i, cells in touched.items():
             r = int(rows[i])
-            values = [
-                cells.get(c, columns[c][r] if columns[c] is not None else "")
-                for c in range(len(keys))
-            ]
+            values = [cells.get(c, _cell(columns[c], r)) for c in range(len(keys))]
             out[i] = (
                 "".join(p + _json_string(v) for p, v in zip(prefixes, values, strict=True)) + "}"
             )

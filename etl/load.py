@@ -40,7 +40,7 @@ from etl.reference_check import (
 )
 
 # Bumped when the warehouse schema changes: the app refuses (or rebuilds the demo) an older file.
-ETL_VERSION = "2"
+ETL_VERSION = "3"
 SQL_DIR = Path(__file__).resolve().parent
 DEFAULT_DB = Path(os.environ.get("WAREHOUSE_PATH", "data/warehouse.duckdb"))
 
