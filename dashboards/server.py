@@ -237,6 +237,11 @@ def _check_value(component_id: Any, prop: str, value: Any) -> None:
         _size_ok(value)
 
 
+def _clean_prop(prop: Any) -> Any:
+    """A property name without the "@hash" Dash adds to outputs declared allow_duplicate."""
+    return prop.split("@", 1)[0] if isinstance(prop, str) else prop
+
+
 def _check_outputs(output: str, given: Any) -> None:
     """The body's outputs are exactly the callback's (a list per wildcard output)."""
     multi = output.startswith("..")
@@ -254,7 +259,7 @@ def _check_outputs(output: str, given: Any) -> None:
             if (
                 not isinstance(one, dict)
                 or not _is_id(one.get("id"))
-                or one.get("property") != prop
+                or _clean_prop(one.get("property")) != _clean_prop(prop)
                 or not _spec_matches(spec_id, one["id"])
             ):
                 raise BadRequest("'outputs' do not match the callback")

@@ -30,11 +30,15 @@ def test_caches_stay_within_their_bounds_over_many_requests(app_client, monkeypa
     traffic = Traffic(seed=3)
     statuses = {}
     peak = 0
+    refused = set()
     for _ in range(400):
         r = app_client.post("/_dash-update-component", json=traffic.next())
         statuses[r.status_code] = statuses.get(r.status_code, 0) + 1
+        if r.status_code == 400:  # the request guard refuses a made-up language outright
+            refused.add(r.get_json()["reason"])
         peak = max(peak, cache.RESULTS.bytes)
-    assert set(statuses) <= {200, 204}, statuses
+    assert set(statuses) <= {200, 204, 400}, statuses
+    assert refused <= {"data of lang-store must be a language"}, refused
     assert cache.RESULTS.bytes <= budget and peak <= budget
     assert cache.RESULTS.bytes > budget // 4  # it is used, and the traffic would overflow it
     assert len(cache.RESULTS) <= cache.RESULTS.size
