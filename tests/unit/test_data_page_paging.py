@@ -17,6 +17,18 @@ from dashboards.queries import data as q
 N = 50_000
 
 
+def shared_app():
+    """One app per test process: Dash hands the callbacks registered at import to the first app
+    built, so later apps would have none (until callbacks are registered by a function)."""
+    import app as app_module
+
+    application = getattr(app_module, "_shared_test_app", None)
+    if application is None:
+        application = app_module.create_app()
+        app_module._shared_test_app = application
+    return application
+
+
 @pytest.fixture(scope="module")
 def many_rejections(small_warehouse, tmp_path_factory) -> Path:
     """The small warehouse plus 50,000 rejected rows of the shape the ETL writes for a
@@ -45,10 +57,7 @@ def many_rejections(small_warehouse, tmp_path_factory) -> Path:
 def app_client(many_rejections, use_warehouse):
     """A Flask test client of a fresh app on the warehouse with 50,000 rejected rows."""
     use_warehouse(many_rejections)
-    from app import create_app
-
-    app = create_app()
-    return app.server.test_client()
+    return shared_app().server.test_client()
 
 
 def _payload(tree) -> int:

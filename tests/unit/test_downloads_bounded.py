@@ -25,9 +25,9 @@ def app(demo_warehouse, use_warehouse, monkeypatch, tmp_path):
     monkeypatch.setenv("BACKGROUND_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("DOWNLOAD_WORKERS", "2")
     use_warehouse(demo_warehouse)
-    from app import create_app
+    from tests.unit.test_data_page_paging import shared_app
 
-    return create_app()
+    return shared_app()
 
 
 def _output(app) -> str:

@@ -14,9 +14,9 @@ from dashboards import cache
 def app_client(demo_warehouse, use_warehouse, monkeypatch, tmp_path):
     monkeypatch.setenv("BACKGROUND_CACHE_DIR", str(tmp_path / "cache"))
     use_warehouse(demo_warehouse)
-    from app import create_app
+    from tests.unit.test_data_page_paging import shared_app
 
-    client = create_app().server.test_client()
+    client = shared_app().server.test_client()
     client.get("/")
     return client
 
