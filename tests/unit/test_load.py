@@ -837,7 +837,7 @@ def _mount_tmpfs(where: Path, size: str) -> None:
 
 def test_a_full_disk_exits_with_its_code_and_keeps_the_warehouse(tmp_path, run_cli):
     disk = tmp_path / "disk"
-    _mount_tmpfs(disk, "6m")
+    _mount_tmpfs(disk, "24m")  # room for a first warehouse with every table of the schema
     try:
         db = disk / "w.duckdb"
         small = tmp_path / "small"
