@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 from app_server import start_app, stop
 from browser_helpers import assert_clean, chips, open_page, settle
+from conftest import PageWatch
 
 pytestmark = pytest.mark.browser
 
@@ -20,37 +21,12 @@ def display_app(display_warehouse, tmp_path_factory):
     stop(proc)
 
 
-class Watch:
-    """A page that records console errors and requests leaving the machine."""
-
-    def __init__(self, page, base: str):
-        self.page, self.base = page, base
-        self.errors: list[str] = []
-        self.external: list[str] = []
-        page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: self.errors.append(str(e)))
-        page.on(
-            "response",
-            lambda r: self.errors.append(f"HTTP {r.status} {r.url}") if r.status >= 400 else None,
-        )
-        page.on(
-            "request",
-            lambda r: (
-                self.external.append(r.url)
-                if not r.url.startswith(("http://127.0.0.1", "data:", "blob:", "about:"))
-                else None
-            ),
-        )
-
-    def goto(self, path: str):
-        self.page.goto(self.base + path, wait_until="networkidle")
-        self.wait_idle()
+class Watch(PageWatch):
+    """The shared page watcher, with more patience: this app renders the profile on a cold cache."""
 
     def wait_idle(self, timeout: float = 30000):
-        self.page.wait_for_load_state("networkidle", timeout=timeout)
-        self.page.wait_for_function(
-            "() => !document.querySelector('[data-dash-is-loading=\"true\"]')", timeout=timeout
-        )
+        """Wait until no Dash callback is pending."""
+        super().wait_idle(timeout)
 
 
 @pytest.fixture
