@@ -57,6 +57,11 @@ class Chart:
     # or by region. A page offers them with a control whose id is
     # `ids.chart(ids.CHART_VARIANT, chart.key)` and value a variant name ('' or None: `figure`).
     variants: tuple[tuple[str, Callable[[pd.DataFrame, str], go.Figure]], ...] = ()
+    # The frame column the chart draws (e.g. 'activities', 'budget_usd', 'partners'): what its
+    # generated summary describes. None: not stated yet (summaries then guess; to be removed).
+    measure: str | None = None
+    # True: the chart shows money or internal records, absent from a public deployment.
+    internal: bool = False
 
     @property
     def key(self) -> str:
