@@ -1,0 +1,108 @@
+"""The fast IATI path gives the warehouse content the per-element path gave (issue 10 speed).
+
+`tests/fixtures/iati/golden/*.json` hold, per table, the row count and a digest of the sorted
+rows of warehouses built by the per-element mapping (main 8b340ce, before the fast path) from
+the fixtures and from a generated 3,000-activity bench file. Regenerate them only when a rule
+changes on purpose: `.venv/bin/python tests/unit/test_iati_same_content.py --write`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench.iati import generate  # noqa: E402
+from etl.load import load_directory  # noqa: E402
+
+FIXTURES = ROOT / "tests" / "fixtures" / "iati"
+GOLDEN = FIXTURES / "golden"
+# Columns that differ from run to run (ids, clocks, the folder's path), not content.
+VOLATILE = {"run_id", "source_run_id", "source_dir", "started_at", "finished_at", "loaded_at"}
+SKIP_TABLES = {"etl_runs", "reference_changes"}
+
+
+def _cell(v: object) -> object:
+    if isinstance(v, float):
+        return round(v, 6)
+    if v is None or isinstance(v, (int, str, bool)):
+        return v
+    return str(v)
+
+
+def digest(db: Path) -> dict[str, dict[str, object]]:
+    """{table: {rows, sha256 of its sorted rows}} of a warehouse, volatile columns left out."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        tables = [
+            r[0]
+            for r in con.execute(
+                "SELECT table_name FROM information_schema.tables "
+                "WHERE table_schema = 'main' AND table_type = 'BASE TABLE' ORDER BY 1"
+            ).fetchall()
+            if r[0] not in SKIP_TABLES
+        ]
+        out = {}
+        for t in tables:
+            cols = [
+                r[0]
+                for r in con.execute(
+                    "SELECT column_name, data_type FROM information_schema.columns "
+                    "WHERE table_name = ? ORDER BY ordinal_position",
+                    [t],
+                ).fetchall()
+                if r[0] not in VOLATILE and not r[1].startswith("TIMESTAMP")
+            ]
+            names = ", ".join(f'"{c}"' for c in cols)
+            rows = con.execute(f'SELECT {names} FROM "{t}"').fetchall()  # noqa: S608 - catalogue names
+            lines = sorted(json.dumps([_cell(v) for v in r], default=str) for r in rows)
+            h = hashlib.sha256("\n".join(lines).encode()).hexdigest()
+            out[t] = {"rows": len(rows), "sha256": h}
+        return out
+    finally:
+        con.close()
+
+
+def _bench_folder(tmp: Path) -> Path:
+    src = tmp / "bench"
+    src.mkdir()
+    (src / "partners.csv").write_text(
+        "partner_id,name,acronym,partner_type,status\n"
+        "EI,Education International,EI,NGO,associate\n",
+        encoding="utf-8",
+    )
+    generate(src / "bench-activities.xml", 3000)
+    return src
+
+
+CASES = {"fixtures": lambda tmp: FIXTURES / "load", "bench3000": _bench_folder}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_the_fast_path_fills_every_table_as_the_element_path_did(tmp_path, case):
+    expected = json.loads((GOLDEN / f"{case}.json").read_text())
+    db = tmp_path / "w.duckdb"
+    load_directory(CASES[case](tmp_path), db)
+    got = digest(db)
+    assert sorted(got) == sorted(expected)
+    differ = {t: (got[t], expected[t]) for t in expected if got[t] != expected[t]}
+    assert not differ, differ
+
+
+if __name__ == "__main__" and "--write" in sys.argv:
+    import tempfile
+
+    for name, make in CASES.items():
+        with tempfile.TemporaryDirectory() as d:
+            db = Path(d) / "w.duckdb"
+            load_directory(make(Path(d)), db)
+            (GOLDEN / f"{name}.json").write_text(json.dumps(digest(db), indent=1) + "\n")
+            print(name, "written")
