@@ -282,44 +282,48 @@ class _Activity:
 
 
 def _parse_activity(elem: etree._Element, file_lang: str | None) -> _Activity:
-    lang = _g(elem, XML_LANG) or file_lang
-    a = _Activity(elem.sourceline or 0, dict(elem.attrib), lang)
-    default_currency = _intern((_g(elem, "default-currency") or "").strip().upper() or None)
+    """One iati-activity element as an `_Activity` (one pass over its children)."""
+    attrib = dict(elem.attrib)
+    lang = attrib.get(XML_LANG) or file_lang
+    a = _Activity(elem.sourceline or 0, attrib, lang)
+    default_currency = _intern((attrib.get("default-currency") or "").strip().upper() or None)
+    orgs, sectors, countries = a.orgs, a.sectors, a.countries
     for child in elem:
         tag = child.tag
-        if not isinstance(tag, str) or tag.startswith("{"):
-            continue  # comments and extension elements of other namespaces
-        if tag == "iati-identifier":
-            a.ident = _text(child)
-        elif tag == "title":
-            a.titles.extend(_narratives(child, lang))
-        elif tag == "description":
-            dtype = _g(child, "type") or "1"
-            a.descriptions.extend((dtype, lg, t) for lg, t in _narratives(child, lang))
-        elif tag == "reporting-org":
-            a.reporting = (
-                _g(child, "ref"),
-                _g(child, "type"),
-                _intern(pick_text(_narratives(child, lang))),
-            )
+        get = child.get
+        # The most frequent children first (transactions, organisations, sectors, budgets).
+        if tag == "transaction":
+            a.transactions.append(_transaction(child, default_currency, lang, a))
         elif tag == "participating-org":
-            a.orgs.append(
+            ref = get("ref")
+            orgs.append(
                 (
-                    _g(child, "role"),
-                    _g(child, "type"),
-                    (_g(child, "ref") or "").strip() or None,
+                    get("role"),
+                    get("type"),
+                    (ref.strip() or None) if ref else None,
                     _intern(pick_text(_narratives(child, lang))),
-                    _g(child, "activity-id"),
-                    child.sourceline,
+                    get("activity-id"),
+                    None,
                 )
             )
-        elif tag == "activity-status":
-            a.status_code = _g(child, "code")
-        elif tag == "activity-scope":
-            a.scope_code = _g(child, "code")
+        elif tag == "sector":
+            code = get("code")
+            sectors.append(
+                (
+                    get("vocabulary") or "1",
+                    code.strip() if code else "",
+                    get("percentage"),
+                    "activity",
+                )
+            )
+        elif tag == "budget":
+            a.budgets.append(_budget(child, default_currency))
+        elif tag == "recipient-country":
+            code = get("code")
+            countries.append((_intern(code.strip().upper() if code else ""), get("percentage")))
         elif tag == "activity-date":
-            d = _date(_g(child, "iso-date"))
-            kind = _g(child, "type")
+            d = _date(get("iso-date"))
+            kind = get("type")
             if isinstance(d, str):
                 a.reject = a.reject or (
                     "activity-date",
@@ -328,57 +332,61 @@ def _parse_activity(elem: etree._Element, file_lang: str | None) -> _Activity:
                 )
             elif d is not None and kind:
                 a.dates[kind] = d
-        elif tag == "recipient-country":
-            a.countries.append(
-                (_intern((_g(child, "code") or "").strip().upper()), _g(child, "percentage"))
+        elif not isinstance(tag, str) or tag.startswith("{"):
+            continue  # comments and extension elements of other namespaces
+        elif tag == "iati-identifier":
+            a.ident = _text(child)
+        elif tag == "title":
+            a.titles.extend(_narratives(child, lang))
+        elif tag == "description":
+            dtype = get("type") or "1"
+            a.descriptions.extend((dtype, lg, t) for lg, t in _narratives(child, lang))
+        elif tag == "reporting-org":
+            a.reporting = (
+                _g(child, "ref"),
+                _g(child, "type"),
+                _intern(pick_text(_narratives(child, lang))),
             )
+        elif tag == "activity-status":
+            a.status_code = get("code")
+        elif tag == "activity-scope":
+            a.scope_code = get("code")
         elif tag == "recipient-region":
+            code = get("code")
             a.regions.append(
-                (
-                    _g(child, "vocabulary") or "1",
-                    (_g(child, "code") or "").strip(),
-                    _g(child, "percentage"),
-                )
+                (get("vocabulary") or "1", code.strip() if code else "", get("percentage"))
             )
-        elif tag == "sector":
-            a.sectors.append(
-                (
-                    _g(child, "vocabulary") or "1",
-                    (_g(child, "code") or "").strip(),
-                    _g(child, "percentage"),
-                    "activity",
-                )
-            )
-        elif tag == "budget":
-            a.budgets.append(_budget(child, default_currency))
-        elif tag == "transaction":
-            a.transactions.append(_transaction(child, default_currency, lang, a))
         elif tag == "related-activity":
-            a.relations.append((_g(child, "type"), (_g(child, "ref") or "").strip()))
+            ref = get("ref")
+            a.relations.append((get("type"), ref.strip() if ref else ""))
     return a
 
 
 def _value(elem: etree._Element | None, default_currency: str | None):
     if elem is None:
         return None, None, None
-    currency = _intern((_g(elem, "currency") or "").strip().upper() or None) or default_currency
-    return _number(elem.text), currency, _date(_g(elem, "value-date"))
+    get = elem.get
+    currency = get("currency")
+    currency = (_intern(currency.strip().upper() or None) if currency else None) or default_currency
+    return _number(elem.text), currency, _date(get("value-date"))
 
 
 def _budget(b: etree._Element, default_currency: str | None) -> tuple:
     start = end = None
     value_elem = None
     for c in b:
-        if c.tag == "period-start":
-            start = _date(_g(c, "iso-date"))
-        elif c.tag == "period-end":
-            end = _date(_g(c, "iso-date"))
-        elif c.tag == "value":
+        tag = c.tag
+        if tag == "period-start":
+            start = _date(c.get("iso-date"))
+        elif tag == "period-end":
+            end = _date(c.get("iso-date"))
+        elif tag == "value":
             value_elem = c
     value, currency, vdate = _value(value_elem, default_currency)
+    get = b.get
     return (
-        _g(b, "type") or "1",
-        _g(b, "status") or "1",
+        get("type") or "1",
+        get("status") or "1",
         start,
         end,
         value,
@@ -396,9 +404,9 @@ def _transaction(t: etree._Element, default_currency: str | None, lang, a: _Acti
     for c in t:
         tag = c.tag
         if tag == "transaction-type":
-            ttype = _g(c, "code")
+            ttype = c.get("code")
         elif tag == "transaction-date":
-            date = _date(_g(c, "iso-date"))
+            date = _date(c.get("iso-date"))
         elif tag == "value":
             value_elem = c
         elif tag == "provider-org":
@@ -406,11 +414,12 @@ def _transaction(t: etree._Element, default_currency: str | None, lang, a: _Acti
         elif tag == "receiver-org":
             receiver = (_g(c, "ref"), _intern(pick_text(_narratives(c, lang))))
         elif tag == "sector":
+            code = c.get("code")
             a.sectors.append(
-                (_g(c, "vocabulary") or "1", (_g(c, "code") or "").strip(), None, "transaction")
+                (c.get("vocabulary") or "1", code.strip() if code else "", None, "transaction")
             )
     value, currency, vdate = _value(value_elem, default_currency)
-    return (_g(t, "ref"), ttype, date, value, currency, vdate, provider, receiver, t.sourceline)
+    return (t.get("ref"), ttype, date, value, currency, vdate, provider, receiver, t.sourceline)
 
 
 # -- reading and mapping a file ------------------------------------------------------------------
@@ -529,31 +538,12 @@ def read_file(
             f"{path.name}: IATI version {version or '(none given)'} is not supported "
             f"(expected {', '.join(SUPPORTED_VERSIONS)})"
         )
-    m = _Mapper(path.name, version, ref, iref, seen, infos, file_no)
     file_lang = attrs.get(XML_LANG)
-    encoding = "utf-8"
-    checked = False
-    try:
-        for event, elem in _events(path):
-            if not checked:
-                _refuse_doctype(path, elem)
-                encoding = (elem.getroottree().docinfo.encoding or "utf-8").lower()
-                checked = True
-            if event != "end":
-                continue
-            a = _parse_activity(elem, file_lang)
-            if _first_checks(a, iref, m.field_memo) or a.ident in m.idents or a.ident in seen:
-                a.raw = etree.tostring(elem, encoding="unicode")[:RAW_LIMIT]
-            m.activity(a)
-            # Clear as we go: the element, and the finished siblings before it.
-            elem.clear(keep_tail=False)
-            parent = elem.getparent()
-            if parent is not None:
-                while elem.getprevious() is not None:
-                    del parent[0]
-    except etree.XMLSyntaxError as e:
-        line = getattr(e, "lineno", "?")
-        raise IatiError(f"{path.name}: line {line}: not well-formed XML: {e.msg}") from None
+    m = _Mapper(path.name, version, ref, iref, seen, infos, file_no)
+    encoding = _read_parallel(path, m, file_lang)
+    if encoding is None:  # small file, one core, or read again serially
+        m = _Mapper(path.name, version, ref, iref, seen, infos, file_no)
+        encoding = _read_range(path, m, file_lang)
     return IatiSource(
         path,
         sha256_of(path),
@@ -567,6 +557,141 @@ def read_file(
         "; ".join(sorted(m.reporting.values()))[:2000],
         m.unmapped,
     )
+
+
+# Large files are read by two processes (this one and a forked child) on machines with two
+# cores or more: this one maps the first activities, the child the rest (it parses the first
+# ones too but only skips them) and sends its DataFrame chunks back through a pipe. Both apply
+# the same per-activity code, so the result is the serial one; a file whose two halves share an
+# activity id (the duplicate rule needs the first half's ids) is read again serially.
+PARALLEL_MIN = 20_000  # estimated activities below which a file is read by one process
+_FIRST_SHARE = 0.54  # the first process's share (the child also parses what it skips)
+
+
+def _read_range(path: Path, m: _Mapper, file_lang, start: int = 0, stop: int | None = None):
+    """Map the file's activities number start (0-based) up to stop; return the file's encoding.
+
+    Activities before `start` are parsed and cleared, not mapped; reading ends after `stop`
+    (the rest of the file is then not checked: the process reading it does).
+    """
+    encoding = "utf-8"
+    checked = False
+    n = -1
+    try:
+        for event, elem in _events(path):
+            if not checked:
+                _refuse_doctype(path, elem)
+                encoding = (elem.getroottree().docinfo.encoding or "utf-8").lower()
+                checked = True
+            if event != "end":
+                continue
+            n += 1
+            if stop is not None and n >= stop:
+                break
+            if n >= start:
+                a = _parse_activity(elem, file_lang)
+                if (
+                    _first_checks(a, m.iref, m.field_memo)
+                    or a.ident in m.idents
+                    or a.ident in m.seen
+                ):
+                    a.raw = etree.tostring(elem, encoding="unicode")[:RAW_LIMIT]
+                m.activity(a)
+            # Clear as we go: the element, and the finished siblings before it.
+            elem.clear(keep_tail=False)
+            parent = elem.getparent()
+            if parent is not None:
+                while elem.getprevious() is not None:
+                    del parent[0]
+    except etree.XMLSyntaxError as e:
+        line = getattr(e, "lineno", "?")
+        raise IatiError(f"{path.name}: line {line}: not well-formed XML: {e.msg}") from None
+    return encoding
+
+
+def _count_activities(path: Path) -> int:
+    """About how many iati-activity elements a file holds (a byte count, to split the work)."""
+    n = 0
+    with open(path, "rb") as f:
+        while block := f.read(1 << 24):
+            n += block.count(b"<iati-activity") - block.count(b"<iati-activities")
+    return n
+
+
+def _read_parallel(path: Path, m: _Mapper, file_lang) -> str | None:
+    """Read a large file with a forked child mapping its second part; None if not done so."""
+    import multiprocessing as mp
+    import os
+    import threading
+
+    if (os.cpu_count() or 1) < 2 or "fork" not in mp.get_all_start_methods():
+        return None
+    total = _count_activities(path)
+    if total < PARALLEL_MIN:
+        return None
+    split = int(total * _FIRST_SHARE)
+    ctx = mp.get_context("fork")
+    receive, send = ctx.Pipe(duplex=False)
+    child_m = _Mapper.like(m)
+    child = ctx.Process(target=_child, args=(path, child_m, file_lang, split, send), daemon=True)
+    child.start()
+    send.close()
+    got: list = []
+
+    def pump() -> None:  # drain the pipe while this process maps its part
+        try:
+            while True:
+                msg = receive.recv()
+                got.append(msg)
+                if msg[0] != "chunk":
+                    return
+        except EOFError:
+            got.append(("error", "the reading process ended without its result"))
+
+    pumper = threading.Thread(target=pump, daemon=True)
+    pumper.start()
+    seen_before, infos_before = len(m.seen), len(m.infos)
+    try:
+        encoding = _read_range(path, m, file_lang, 0, split)
+    except BaseException:
+        child.kill()
+        raise
+    pumper.join()
+    child.join()
+    receive.close()
+    done = got[-1]
+    if done[0] == "error":
+        raise IatiError(done[1])
+    state = done[1]
+    if state["idents"] & m.idents:  # the duplicate rule needs the whole file in order: redo
+        for d, n0 in ((m.seen, seen_before), (m.infos, infos_before)):
+            for key in list(d)[n0:]:
+                del d[key]
+        return None
+    m.flush()
+    for msg in got[:-1]:
+        for table, frame in msg[1].items():
+            m.chunks[table].append(frame)
+    m.absorb(state)
+    return encoding
+
+
+def _child(path: Path, m: _Mapper, file_lang, start: int, send) -> None:
+    """In the forked child: map activities from `start` on, send chunks, then the rest."""
+    import os
+
+    try:
+        m.sink = lambda chunk: send.send(("chunk", chunk))
+        _read_range(path, m, file_lang, start)
+        m.flush()
+        send.send(("done", m.state()))
+    except IatiError as e:
+        send.send(("error", str(e)))
+    except BaseException as e:  # reported to the parent, which raises it
+        send.send(("error", f"{path.name}: reading failed: {e!r}"))
+    finally:
+        send.close()
+        os._exit(0)
 
 
 def _events(path: Path):
@@ -603,14 +728,53 @@ class _Mapper:
         self.sector_names = iref.codelists.get("Sector", {})
         self.org_types = iref.codelists.get("OrganisationType", {})
         self.status_names = iref.codelists.get("ActivityStatus", {})
+        self.sink = None  # in the reading child: where flushed chunks go
+        self.seen_at_start, self.infos_at_start = len(seen), len(infos)
+
+    @classmethod
+    def like(cls, m: _Mapper) -> _Mapper:
+        """A new mapper for the same file and load (for the reading child)."""
+        return cls(m.file, m.version, m.ref, m.iref, m.seen, m.infos, m.file_no)
 
     def flush(self) -> None:
+        chunk = {}
         for table, rows in self.rows.items():
             if rows:
                 frame = pd.DataFrame.from_records(rows, columns=COLUMNS[table])
-                self.chunks[table].append(_compact(frame))
+                chunk[table] = _compact(frame)
                 rows.clear()
         self.pending = 0
+        if self.sink is not None:
+            if chunk:
+                self.sink(chunk)
+            return
+        for table, frame in chunk.items():
+            self.chunks[table].append(frame)
+
+    def state(self) -> dict:
+        """What the reading child found besides its chunks (for `absorb`)."""
+        return {
+            "rejected": self.rejected,
+            "warnings": self.warnings,
+            "idents": self.idents,
+            "reporting": self.reporting,
+            "unmapped": self.unmapped,
+            "rows_in": self.rows_in,
+            "seen": list(self.seen.items())[self.seen_at_start :],
+            "infos": list(self.infos.items())[self.infos_at_start :],
+        }
+
+    def absorb(self, state: dict) -> None:
+        """Add what the reading child found after this mapper's activities, in file order."""
+        self.rejected += state["rejected"]
+        self.warnings += state["warnings"]
+        self.idents |= state["idents"]
+        for key, value in state["reporting"].items():
+            self.reporting.setdefault(key, value)
+        self.unmapped |= state["unmapped"]
+        self.rows_in += state["rows_in"]
+        self.seen.update(state["seen"])
+        self.infos.update(state["infos"])
 
     def finish(self) -> dict[str, pd.DataFrame]:
         self.flush()
