@@ -3,8 +3,8 @@
 Writes one generated IATI 2.03 file of N activities (shapes of tests/fixtures/iati: EN/FR
 titles, 1–3 recipient countries with percentages or a region, DAC 5-digit and SDG sectors,
 2–3 participating organisations, two budgets, a revised budget on some, 2–4 transactions) and
-runs `python -m etl load` on it in a child process, measuring wall time and the child's peak
-RSS. Target (issue 10): >= 20,000 activities/s and peak RSS < 500 MB at 100,000 activities.
+runs `python -m etl load` on it in a child process, measuring wall time, CPU time (the load's
+own reading child included) and peak RSS (summed over the load's processes). Target (issue 10): >= 20,000 activities/s and peak RSS < 500 MB at 100,000 activities.
 """
 
 from __future__ import annotations
@@ -117,6 +117,36 @@ def parse_floor(path: Path) -> float:
     return time.process_time() - t0
 
 
+def _watch_tree(proc: subprocess.Popen) -> int:
+    """Peak of the summed RSS of a process and its children (bytes), sampled every 20 ms.
+
+    The load reads large files in two processes; the sum counts pages the forked child still
+    shares with its parent twice, so it is an upper bound of the memory used.
+    """
+    import psutil
+
+    peak = 0
+    try:
+        root = psutil.Process(proc.pid)
+    except psutil.NoSuchProcess:
+        proc.wait()
+        return 0
+    while proc.poll() is None:
+        try:
+            rss = root.memory_info().rss
+            for child in root.children(recursive=True):
+                try:
+                    rss += child.memory_info().rss
+                except psutil.NoSuchProcess:
+                    pass
+        except psutil.NoSuchProcess:
+            break
+        peak = max(peak, rss)
+        time.sleep(0.02)
+    proc.wait()
+    return peak
+
+
 def main(argv: list[str] | None = None) -> dict:
     """Generate, load in a child process, print and save the measurements."""
     p = argparse.ArgumentParser(prog="python -m bench.iati", description=__doc__)
@@ -138,12 +168,14 @@ def main(argv: list[str] | None = None) -> dict:
     usage0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     before = usage0.ru_maxrss
     t0 = time.perf_counter()
-    subprocess.run(
+    proc = subprocess.Popen(
         [sys.executable, "-m", "etl", "load", str(src), "--db", str(db), "--json"],
         cwd=ROOT,
-        check=True,
         stdout=subprocess.DEVNULL,
     )
+    tree_peak = _watch_tree(proc)
+    if proc.returncode != 0:
+        raise SystemExit(f"the load failed with exit status {proc.returncode}")
     seconds = time.perf_counter() - t0
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     peak_kb = usage.ru_maxrss
@@ -160,7 +192,8 @@ def main(argv: list[str] | None = None) -> dict:
         "load_average_1min_after": round(load1, 1),
         "parse_floor_cpu_seconds": round(floor, 2),
         "parse_floor_activities_per_cpu_second": round(args.activities / floor),
-        "peak_rss_mb": round(max(peak_kb, before) / 1024),
+        "peak_rss_mb": round(tree_peak / 2**20),
+        "peak_rss_largest_process_mb": round(max(peak_kb, before) / 1024),
         "targets": {"activities_per_second": ">= 20000", "peak_rss_mb": "< 500"},
         "machine": f"{platform.processor() or platform.machine()}, Python {platform.python_version()}",
         "measured_at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),

@@ -468,7 +468,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 CHUNK = 10_000  # activities between conversions of row tuples to DataFrames (bounds memory)
 
 
-@dataclass
+@dataclass(slots=True)
 class _Info:
     """What the cross-file rules need to know of one accepted activity."""
 
@@ -729,6 +729,7 @@ class _Mapper:
         self.org_types = iref.codelists.get("OrganisationType", {})
         self.status_names = iref.codelists.get("ActivityStatus", {})
         self.sink = None  # in the reading child: where flushed chunks go
+        self.tx_sets: dict[frozenset, frozenset] = {}
         self.seen_at_start, self.infos_at_start = len(seen), len(infos)
 
     @classmethod
@@ -951,8 +952,13 @@ class _Mapper:
                 a.dates.get("4"), None, "self" if has_budget else "none", False, False,
             )
         )  # fmt: skip
+        types = frozenset(tx_types)  # a few distinct sets: one object each
         self.infos[aid] = _Info(
-            self.file_no, line, tuple(a.relations), has_budget, frozenset(tx_types)
+            self.file_no,
+            line,
+            tuple(a.relations) if a.relations else (),
+            has_budget,
+            self.tx_sets.setdefault(types, types),
         )
         self.pending += 1
         if self.pending >= CHUNK:
@@ -1371,9 +1377,14 @@ def _finish_file(s: IatiSource, clash: dict, infos: dict, counted: dict, index) 
         # Partners: participating organisations matched to known partners by ref or name.
         orgs = f["activity_participating_orgs"]
         if len(orgs):
-            orgs["partner_id"] = [
-                index.match(r, n) for r, n in zip(orgs["ref"], orgs["name"], strict=True)
-            ]
+            memo: dict[tuple, str | None] = {}  # organisations repeat: match each pair once
+            pids = []
+            for key in zip(orgs["ref"], orgs["name"], strict=True):
+                pid = memo.get(key, memo)
+                if pid is memo:
+                    pid = memo[key] = index.match(*key)
+                pids.append(pid)
+            orgs["partner_id"] = pids
         matched = orgs.dropna(subset=["partner_id"]) if len(orgs) else orgs
         ap = matched.drop_duplicates(["activity_id", "partner_id"])[
             ["activity_id", "partner_id", "role"]
@@ -1445,6 +1456,7 @@ def _finish_file(s: IatiSource, clash: dict, infos: dict, counted: dict, index) 
         ]
     )
     f = {t: frame for t, frame in f.items() if len(frame)}
+    s.frames = {}  # the loader frees `f` once inserted (large files)
     return Validated(s, records, f, rejected_frame, warnings_frame)  # type: ignore[arg-type]
 
 

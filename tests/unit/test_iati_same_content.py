@@ -21,6 +21,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.iati import generate  # noqa: E402
+from etl import iati  # noqa: E402
 from etl.load import load_directory  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures" / "iati"
@@ -86,8 +87,13 @@ def _bench_folder(tmp: Path) -> Path:
 CASES = {"fixtures": lambda tmp: FIXTURES / "load", "bench3000": _bench_folder}
 
 
+@pytest.mark.parametrize("processes", ["one", "two"])
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_the_fast_path_fills_every_table_as_the_element_path_did(tmp_path, case):
+def test_the_fast_path_fills_every_table_as_the_element_path_did(
+    tmp_path, monkeypatch, case, processes
+):
+    # "two": files of 1,000 activities or more are read by two processes (etl.iati._read_parallel).
+    monkeypatch.setattr(iati, "PARALLEL_MIN", 1000 if processes == "two" else 10**9)
     expected = json.loads((GOLDEN / f"{case}.json").read_text())
     db = tmp_path / "w.duckdb"
     load_directory(CASES[case](tmp_path), db)
@@ -95,6 +101,54 @@ def test_the_fast_path_fills_every_table_as_the_element_path_did(tmp_path, case)
     assert sorted(got) == sorted(expected)
     differ = {t: (got[t], expected[t]) for t in expected if got[t] != expected[t]}
     assert not differ, differ
+
+
+def _two_part_file(tmp: Path, tail: str) -> Path:
+    """A generated 3,000-activity file with `tail` inserted before its last activity."""
+    src = _bench_folder(tmp)
+    xml = src / "bench-activities.xml"
+    text = xml.read_text(encoding="utf-8")
+    cut = text.rindex("<iati-activity ")
+    xml.write_text(text[:cut] + tail + text[cut:], encoding="utf-8")
+    return src
+
+
+def test_two_parts_sharing_an_id_are_read_again_as_one(tmp_path, monkeypatch):
+    first = "XM-DAC-41304-BENCH-0000003"  # in the first process's part
+    dup = (
+        f'<iati-activity xml:lang="en"><iati-identifier>{first}</iati-identifier>'
+        "<title><narrative>Again</narrative></title>"
+        '<sector vocabulary="1" code="11110"/></iati-activity>\n'
+    )
+    src = _two_part_file(tmp_path, dup)
+    results = {}
+    for processes, minimum in (("one", 10**9), ("two", 1000)):
+        monkeypatch.setattr(iati, "PARALLEL_MIN", minimum)
+        db = tmp_path / f"{processes}.duckdb"
+        load_directory(src, db)
+        results[processes] = digest(db)
+        con = duckdb.connect(str(db), read_only=True)
+        rejected = con.execute(
+            "SELECT value, reason, raw LIKE '%Again%' FROM rejected_rows"
+        ).fetchall()
+        con.close()
+        assert rejected == [
+            (first, "duplicate activity id (first seen at bench-activities.xml:6)", True)
+        ]
+    assert results["one"] == results["two"]
+
+
+def test_broken_xml_in_the_second_part_stops_the_load_as_before(tmp_path, monkeypatch):
+    src = _two_part_file(tmp_path, "<iati-activity><oops></iati-activity>\n")
+    messages = []
+    for minimum in (10**9, 1000):
+        monkeypatch.setattr(iati, "PARALLEL_MIN", minimum)
+        with pytest.raises(iati.IatiError) as e:
+            load_directory(src, tmp_path / "w.duckdb")
+        messages.append(str(e.value))
+    assert messages[0] == messages[1]
+    assert "not well-formed XML" in messages[0] and "line 3002" in messages[0]
+    assert not (tmp_path / "w.duckdb").exists()
 
 
 if __name__ == "__main__" and "--write" in sys.argv:
