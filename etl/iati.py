@@ -190,7 +190,8 @@ def _narratives(elem: etree._Element, default_lang: str | None) -> list[tuple[st
         if text and (text[0].isspace() or text[-1].isspace() or "\n" in text):
             text = " ".join(text.split())
         if text:
-            out.append((_g(n, XML_LANG) or default_lang, text))
+            lang = n.get(XML_LANG)
+            out.append((_intern(lang) if lang else default_lang, text))
     return out
 
 
@@ -198,6 +199,8 @@ def pick_text(narratives: list[tuple[str | None, str]], lang: str = "en") -> str
     """The narrative in `lang`, else in the other of EN/FR, else the first one."""
     if not narratives:
         return None
+    if len(narratives) == 1:
+        return narratives[0][1]
     other = "fr" if lang == "en" else "en"
     for wanted in (lang, other):
         for code, text in narratives:
@@ -625,6 +628,8 @@ def _read_parallel(path: Path, m: _Mapper, file_lang) -> str | None:
     import threading
 
     if (os.cpu_count() or 1) < 2 or "fork" not in mp.get_all_start_methods():
+        return None
+    if threading.active_count() > 1:  # forking a threaded process (a web server) is unsafe
         return None
     total = _count_activities(path)
     if total < PARALLEL_MIN:
@@ -1313,6 +1318,7 @@ def validate_files(
         out.append(_finish_file(s, clash, infos, counted, index))
     for aid, info in infos.items():
         seen.setdefault(aid, f"{read[info.file][0].path.name}:{info.line}")
+    infos.clear()  # used up: the warehouse is built from `out` (large files)
     return out
 
 

@@ -763,12 +763,11 @@ def _build(
                 participation_id += len(records)
                 table = "participation"
             _insert(con, table, records)
-            for name, frame in v.bridges.items():
-                _insert(con, name, frame)
-            if v.table.kind == "iati":  # IATI hook: a large file's frames freed once inserted
-                v.bridges.clear()
+            free = v.table.kind == "iati"  # IATI hook: a large file's frames freed once inserted
+            if free:
                 v.records = records = records.iloc[:0]
-                frame = None
+            for name in list(v.bridges):
+                _insert(con, name, v.bridges.pop(name) if free else v.bridges[name])
             name = v.table.path.name
             rej = v.rejected.assign(run_id=run_id, file=name)
             _insert(

@@ -94,9 +94,20 @@ def test_the_fast_path_fills_every_table_as_the_element_path_did(
 ):
     # "two": files of 1,000 activities or more are read by two processes (etl.iati._read_parallel).
     monkeypatch.setattr(iati, "PARALLEL_MIN", 1000 if processes == "two" else 10**9)
+    parallel = []
+    read_parallel = iati._read_parallel
+
+    def spy_keep(*args):
+        result = read_parallel(*args)
+        parallel.append(result is not None)
+        return result
+
+    monkeypatch.setattr(iati, "_read_parallel", spy_keep)
     expected = json.loads((GOLDEN / f"{case}.json").read_text())
     db = tmp_path / "w.duckdb"
     load_directory(CASES[case](tmp_path), db)
+    if case == "bench3000":  # the one file large enough: read by two processes when asked
+        assert parallel == [processes == "two"]
     got = digest(db)
     assert sorted(got) == sorted(expected)
     differ = {t: (got[t], expected[t]) for t in expected if got[t] != expected[t]}
