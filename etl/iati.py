@@ -468,7 +468,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "activity_countries": ("activity_id", "iso3", "region_code", "share", "budget_share_usd"),
     "activity_regions": ("activity_id", "region_code", "via", "share", "budget_share_usd"),
 }  # fmt: skip
-CHUNK = 10_000  # activities between conversions of row tuples to DataFrames (bounds memory)
+CHUNK = 5_000  # activities between conversions of row tuples to DataFrames (bounds memory)
 
 
 @dataclass(slots=True)
@@ -746,7 +746,10 @@ class _Mapper:
         chunk = {}
         for table, rows in self.rows.items():
             if rows:
-                frame = pd.DataFrame.from_records(rows, columns=COLUMNS[table])
+                # Column by column: from_records would keep one 2-D object array of every row
+                # alive behind the object columns (each cell's Python object with it).
+                columns = zip(*rows, strict=True)
+                frame = pd.DataFrame(dict(zip(COLUMNS[table], map(list, columns), strict=True)))
                 chunk[table] = _compact(frame)
                 rows.clear()
         self.pending = 0
