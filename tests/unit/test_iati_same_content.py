@@ -162,6 +162,21 @@ def test_broken_xml_in_the_second_part_stops_the_load_as_before(tmp_path, monkey
     assert not (tmp_path / "w.duckdb").exists()
 
 
+def test_a_large_file_with_a_doctype_is_refused_when_read_by_two_processes(tmp_path, monkeypatch):
+    monkeypatch.setattr(iati, "PARALLEL_MIN", 1000)
+    src = _bench_folder(tmp_path)
+    xml = src / "bench-activities.xml"
+    text = xml.read_text(encoding="utf-8")
+    head = '<?xml version="1.0" encoding="UTF-8"?>\n'
+    xml.write_text(
+        head + '<!DOCTYPE iati-activities SYSTEM "http://127.0.0.1:9/x.dtd">\n' + text[len(head) :],
+        encoding="utf-8",
+    )
+    with pytest.raises(iati.IatiError, match="declares a DOCTYPE"):
+        load_directory(src, tmp_path / "w.duckdb")
+    assert not (tmp_path / "w.duckdb").exists()
+
+
 if __name__ == "__main__" and "--write" in sys.argv:
     import tempfile
 
