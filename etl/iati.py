@@ -612,6 +612,13 @@ def _read_range(path: Path, m: _Mapper, file_lang, start: int = 0, stop: int | N
     return encoding
 
 
+def _may_fork() -> bool:
+    """Whether this process may fork a reading child: not when it runs other threads."""
+    import threading
+
+    return threading.active_count() == 1  # forking a threaded process (a web server) is unsafe
+
+
 def _count_activities(path: Path) -> int:
     """About how many iati-activity elements a file holds (a byte count, to split the work)."""
     n = 0
@@ -629,7 +636,7 @@ def _read_parallel(path: Path, m: _Mapper, file_lang) -> str | None:
 
     if (os.cpu_count() or 1) < 2 or "fork" not in mp.get_all_start_methods():
         return None
-    if threading.active_count() > 1:  # forking a threaded process (a web server) is unsafe
+    if not _may_fork():
         return None
     total = _count_activities(path)
     if total < PARALLEL_MIN:
