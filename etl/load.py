@@ -29,7 +29,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from etl import extract, iati, matching, validate
+from etl import extract, iati, lifecycle, matching, validate
 from etl.reference import REFERENCE_DIR, Reference
 from etl.reference_check import (
     Change,
@@ -73,6 +73,9 @@ DATASET_TABLES: dict[str, tuple[str, ...]] = {
         "activity_relations",
     ),
     "participation": ("participation",),
+    # Partnership lifecycle (issue 12, etl/lifecycle.py).
+    "status_events": ("status_events",),
+    "reports": ("partner_reports",),
 }
 DATASETS = tuple(DATASET_TABLES)
 # File kinds that fill a dataset of another name: IATI activity files (issue 10) fill activities,
@@ -272,8 +275,9 @@ def load_directory(
     )
     if not inputs and not iati_paths:
         raise LoadError(
-            f"no input file in {source} (expected names starting with partners, activities "
-            "or participation, as .csv or .xlsx, or an IATI activity file)"
+            f"no input file in {source} (expected names starting with partners, activities, "
+            "participation, status_events or reports, as .csv or .xlsx, or an IATI activity "
+            "file)"
         )
     reference_dir = Path(reference_dir)
     check_reference(reference_dir)  # raises ReferenceInvalid naming file, line and column
@@ -374,6 +378,10 @@ def _load_locked(
         results.append(validate.validate_activities(t, ref, activity_seen, known))
     for t in (t for t in tables if t.kind == "participation"):
         results.append(validate.validate_participation(t, ref, known))
+    for t in (t for t in tables if t.kind == "status_events"):
+        results.append(lifecycle.validate_status_events(t, ref, known))
+    for t in (t for t in tables if t.kind == "reports"):
+        results.append(lifecycle.validate_reports(t, ref, known))
     matching.name_reference_warnings(results, names)
     matching.explain_ambiguous_names(results, ambiguous)
     matching.remap_partner_references(results, id_map | names)
@@ -813,6 +821,9 @@ def _build(
                 checked[dataset] = (rejected, before + warned)
             _exec(con, "DETACH prev")
         _refresh_regions(con, keep)
+        history_warned = lifecycle.rebuild_status_history(con, run_id)  # follows the events
+        for s in summaries:
+            s.warnings += history_warned.get(s.file, 0)
         con.execute((SQL_DIR / "derived.sql").read_text())
         totals = {
             k: sum(getattr(s, k) for s in summaries)
@@ -1008,6 +1019,22 @@ def _check_kept_against_partners(
             [[r[0] for r in lost]],
         )
         out["participation"] = (len(rej_rows), 0)
+    for dataset in sorted(keep & {"status_events", "reports"}):  # lifecycle rows, as participation
+        table = DATASET_TABLES[dataset][0]
+        lost = con.execute(
+            f"""
+            SELECT partner_id, source_file, source_line, to_json(t)::VARCHAR AS raw
+            FROM {table} t WHERE partner_id NOT IN (SELECT partner_id FROM partners)
+            ORDER BY source_file, source_line
+            """  # noqa: S608 - table names are ours
+        ).fetchall()
+        rej_rows = [
+            (file, line, "partner_id", pid, f"unknown partner ({after})", raw)
+            for pid, file, line, raw in lost
+        ]
+        _file_kept_outcomes(con, dataset, rej_rows, [])
+        _exec(con, f"DELETE FROM {table} WHERE partner_id NOT IN (SELECT partner_id FROM partners)")  # noqa: S608
+        out[dataset] = (len(rej_rows), 0)
     return out
 
 
@@ -1045,6 +1072,10 @@ KEPT_CODES: tuple[tuple[str, str, str, str, str | None, str, str], ...] = (
     ("activities", "activity_regions", "region_code", "regions", None, "activities", "activity_id"),
     ("participation", "participation", "mechanism", "vocabularies", "mechanism", "", ""),
     ("participation", "participation", "role", "vocabularies", "role", "", ""),
+    ("status_events", "status_events", "event", "vocabularies", "status_event", "", ""),
+    ("status_events", "status_events", "status_after", "vocabularies", "partner_status", "", ""),
+    ("status_events", "status_events", "deciding_body", "vocabularies", "deciding_body", "", ""),
+    ("reports", "partner_reports", "kind", "vocabularies", "report_kind", "", ""),
 )
 
 

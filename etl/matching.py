@@ -28,6 +28,8 @@ from etl.reference import REFERENCE_DIR
 
 ALIASES_FILE = "partner_aliases.csv"
 DERIVED_PREFIX = "auto-"
+# File kinds whose rows name one partner in `partner_id` (its id, alias or name).
+PARTNER_ROW_KINDS = ("participation", "status_events", "reports")
 SIMILAR_NAME_SCORE = 95  # token_sort_ratio at or above which two names are probably one
 _BLOCK = 1000  # rows of names scored at once
 
@@ -502,7 +504,7 @@ def remap_partner_references(results: list, id_map: dict[str, str]) -> None:
                 v.bridges["activity_partners"] = ap.drop_duplicates(
                     ["activity_id", "partner_id"], keep="first"
                 )
-        elif v.table.kind == "participation":
+        elif v.table.kind in PARTNER_ROW_KINDS:
             v.records["partner_id"] = v.records["partner_id"].replace(id_map)
 
 
@@ -528,7 +530,9 @@ def resolve_partner_names(
             by_acronym.setdefault(name_key(acronym), set()).add(pid)
     values: set[str] = set()
     for t in tables:
-        column = {"activities": "partner_ids", "participation": "partner_id"}.get(t.kind)
+        column = {"activities": "partner_ids"}.get(t.kind)
+        if t.kind in PARTNER_ROW_KINDS:
+            column = "partner_id"
         if column is None:
             continue
         for cell in t.frame[column].unique():
@@ -556,7 +560,7 @@ def explain_ambiguous_names(results: list, ambiguous: dict[str, list[str]]) -> N
     if not ambiguous:
         return
     for v in results:
-        if v.table.kind not in ("activities", "participation") or not len(v.rejected):
+        if v.table.kind not in ("activities", *PARTNER_ROW_KINDS) or not len(v.rejected):
             continue
         r = v.rejected
         hit = r["column_name"].isin(["partner_id", "partner_ids"]) & r["value"].isin(
@@ -574,7 +578,7 @@ def name_reference_warnings(results: list, names: dict[str, str]) -> None:
     if not names:
         return
     for v in results:
-        if v.table.kind == "participation":
+        if v.table.kind in PARTNER_ROW_KINDS:
             r = v.records
             hit = r["partner_id"].isin(names.keys())
             rows = [
