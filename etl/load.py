@@ -30,7 +30,7 @@ import duckdb
 import pandas as pd
 
 from etl import extract, iati, lifecycle, matching, validate
-from etl.reference import REFERENCE_DIR, Reference
+from etl.reference import REFERENCE_DIR, Reference, lifecycle_frames
 from etl.reference_check import (
     Change,
     ReferenceInvalid,
@@ -284,6 +284,7 @@ def load_directory(
     changes = reference_changes(reference_dir)
     try:
         ref = Reference(reference_dir)
+        lifecycle_frames(reference_dir)  # issue 12: an unusable sessions or rules file stops here
     except (ValueError, KeyError) as e:  # the reference's own checks of the files it reads
         raise ReferenceInvalid(reference_dir, [problem_from_message(str(e))]) from None
     tables = [extract.read_table(path, kind) for kind, path in inputs]  # fails fast, loads nothing
@@ -1171,6 +1172,9 @@ def _refresh_regions(con: duckdb.DuckDBPyConnection, keep: set[str]) -> None:
 
 
 def _load_reference(con: duckdb.DuckDBPyConnection, ref: Reference) -> None:
+    for table, rows in lifecycle_frames(ref.directory).items():  # issue 12: sessions, rules
+        if rows:
+            _insert(con, table, pd.DataFrame(rows))
     for vocabulary, table in (
         ("field", "fields_of_competence"),
         ("area", "functional_areas"),

@@ -246,7 +246,8 @@ CREATE TABLE governing_sessions (
     start_date DATE, end_date DATE,
     place VARCHAR,
     status VARCHAR NOT NULL,                -- held | scheduled
-    source VARCHAR NOT NULL
+    source VARCHAR NOT NULL,
+    date_quality VARCHAR                    -- published | recalled | estimated (PROVENANCE.md)
 );
 CREATE TABLE lifecycle_rules (
     rule VARCHAR NOT NULL,                  -- associate_renewal_years, request_cutoff_month_day, ...
