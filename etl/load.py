@@ -29,7 +29,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from etl import extract, iati, lifecycle, matching, validate
+from etl import extract, iati, lifecycle, matching, reasons, validate
 from etl.reference import REFERENCE_DIR, Reference, lifecycle_frames
 from etl.reference_check import (
     Change,
@@ -693,6 +693,12 @@ def _exec(con: duckdb.DuckDBPyConnection, sql: str, params=None) -> None:
     con.execute(sql, list(params) if params is not None else None).fetchall()
 
 
+def _with_reason_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """Add `reason_template` and `reason_args` (etl/reasons.py) beside the English `reason`."""
+    templates, args = reasons.columns(frame["reason"])
+    return frame.assign(reason_template=templates, reason_args=args)
+
+
 def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
     """Append a DataFrame to a table, matching columns by name (one statement, vectorised)."""
     if frame.empty:
@@ -779,13 +785,17 @@ def _build(
             _insert(
                 con,
                 "rejected_rows",
-                rej[["run_id", "file", "line", "column_name", "value", "reason", "raw"]],
+                _with_reason_columns(
+                    rej[["run_id", "file", "line", "column_name", "value", "reason", "raw"]]
+                ),
             )
             warn = v.warnings.assign(run_id=run_id, file=name)
             _insert(
                 con,
                 "load_warnings",
-                warn[["run_id", "file", "line", "column_name", "value", "reason"]],
+                _with_reason_columns(
+                    warn[["run_id", "file", "line", "column_name", "value", "reason"]]
+                ),
             )
         if duplicates is not None and len(duplicates):  # partners of this run (etl/matching.py)
             _insert(con, "possible_duplicates", duplicates.assign(run_id=run_id))
@@ -1132,7 +1142,7 @@ def _file_kept_outcomes(con, dataset: str, rejected: list[tuple], warned: list[t
         if rows:
             frame = pd.DataFrame(rows, columns=cols)
             frame.insert(0, "run_id", frame["file"].map(files))
-            _insert(con, table, frame)
+            _insert(con, table, _with_reason_columns(frame))
     for file, run in files.items():
         n_rej = sum(1 for r in rejected if r[0] == file)
         n_warn = sum(1 for r in warned if r[0] == file)

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz, process
 
+from etl.reasons import Reason
 from etl.reference import REFERENCE_DIR
 
 ALIASES_FILE = "partner_aliases.csv"
@@ -395,12 +396,15 @@ def possible_duplicates(partners: pd.DataFrame) -> pd.DataFrame:
                     add(
                         i,
                         j,
-                        f"same acronym {p.at[i, 'acronym']!r}, countries not conflicting",
+                        Reason(
+                            "same acronym %(acronym)r, countries not conflicting",
+                            acronym=p.at[i, "acronym"],
+                        ),
                         score,
                     )
     for texts, reason in (
-        (translated, "names alike once common words are translated"),
-        (plain, "similar names"),
+        (translated, Reason("names alike once common words are translated")),
+        (plain, Reason("similar names")),
     ):
         # token_sort_ratio is ratio on sorted words: sort once here, so that cdist runs the
         # fast ratio (5,000 partners: ~1 s instead of ~25 s). In blocks of rows, so that memory
@@ -469,9 +473,11 @@ def finish_partners(results: list, reference_dir: Path = REFERENCE_DIR):
         wf, wl = m["winner"]
         for file, line in m["rows"]:
             if (file, line) != (wf, wl):
-                reason = (
-                    f"same partner as {wf}:{wl} (partner id {m['partner_id']!r}); merged into "
-                    "it, its status kept in the status history"
+                reason = Reason(
+                    "same partner as %(where)s (partner id %(id)r); merged into it, its status "
+                    "kept in the status history",
+                    where=f"{wf}:{wl}",
+                    id=m["partner_id"],
                 )
                 _add_warnings(by_file[file], [(line, "partner_id", m["partner_id"], reason)])
     frames = [v.records for v in partners if len(v.records)]
@@ -480,9 +486,12 @@ def finish_partners(results: list, reference_dir: Path = REFERENCE_DIR):
         possible_duplicates(records) if len(records) else pd.DataFrame(columns=DUPLICATE_COLUMNS)
     )
     for d in duplicates.itertuples(index=False):
-        reason = (
-            f"possible duplicate of {d.id_a!r} ({d.file_a}:{d.line_a}): {d.reason}, "
-            f"score {d.score:g}"
+        reason = Reason(
+            "possible duplicate of %(id)r (%(where)s): %(why)s, score %(score)s",
+            id=d.id_a,
+            where=f"{d.file_a}:{d.line_a}",
+            why=d.reason,
+            score=f"{d.score:g}",
         )
         _add_warnings(by_file[d.file_b], [(d.line_b, "name", d.name_b, reason)])
     id_map = {alias: target for alias, (target, _) in aliases.by_id.items()}
@@ -566,11 +575,16 @@ def explain_ambiguous_names(results: list, ambiguous: dict[str, list[str]]) -> N
         hit = r["column_name"].isin(["partner_id", "partner_ids"]) & r["value"].isin(
             ambiguous.keys()
         )
-        r.loc[hit, "reason"] = [
-            f"partner name names several loaded partners ({', '.join(ambiguous[x])}): merge "
-            "them with partner_aliases.csv, or give the id"
+        reasons = r["reason"].astype(object)  # keeps the Reason objects (etl/reasons.py)
+        reasons[hit] = [
+            Reason(
+                "partner name names several loaded partners (%(ids)s): merge them with "
+                "partner_aliases.csv, or give the id",
+                ids=", ".join(ambiguous[x]),
+            )
             for x in r.loc[hit, "value"]
         ]
+        r["reason"] = reasons
 
 
 def name_reference_warnings(results: list, names: dict[str, str]) -> None:
@@ -586,7 +600,9 @@ def name_reference_warnings(results: list, names: dict[str, str]) -> None:
                     int(line),
                     "partner_id",
                     p,
-                    f"partner named {p!r}; read as partner id {names[p]!r}",
+                    Reason(
+                        "partner named %(name)r; read as partner id %(id)r", name=p, id=names[p]
+                    ),
                 )
                 for line, p in zip(r["source_line"][hit], r["partner_id"][hit], strict=True)
             ]
@@ -602,7 +618,9 @@ def name_reference_warnings(results: list, names: dict[str, str]) -> None:
                     int(line_of[a]),
                     "partner_ids",
                     p,
-                    f"partner named {p!r}; read as partner id {names[p]!r}",
+                    Reason(
+                        "partner named %(name)r; read as partner id %(id)r", name=p, id=names[p]
+                    ),
                 )
                 for a, p in zip(hit["activity_id"], hit["partner_id"], strict=True)
             ]

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pycountry
 
+from etl.reasons import Reason
+
 REFERENCE_DIR = Path(__file__).resolve().parent.parent / "data" / "reference"
 
 # vocabulary name → file (files with one vocabulary each); `vocabularies.csv` holds the rest.
@@ -273,25 +275,32 @@ class Reference:
         for country_part, city_part in _place_splits(text):
             found = self._country_or_alias(country_part)
             if found is not None and found.iso3:
-                why = f"{city_part!r} read as the city and {country_part!r} as the country"
-                reason = f"{why}; {found.reason}" if found.reason else why
+                why = Reason(
+                    "%(city)r read as the city and %(country)r as the country",
+                    city=city_part,
+                    country=country_part,
+                )
+                reason = Reason("%(a)s; %(b)s", a=why, b=found.reason) if found.reason else why
                 return CountryMatch(found.iso3, city_part, reason)
             if found is not None:  # e.g. "Prague, Czechoslovakia": known, no successor
                 return CountryMatch(None, city_part, found.reason)
         return CountryMatch(
             None,
             None,
-            "unknown country: loaded without a country (text kept in hq_country_as_given)",
+            Reason("unknown country: loaded without a country (text kept in hq_country_as_given)"),
         )
 
     def _country_or_alias(self, text: str) -> CountryMatch | None:
         alias = self.country_aliases.get(fold(text))
         if alias is not None:
             if not alias.iso3:
-                return CountryMatch(None, None, f"{alias.note}: loaded without a country")
+                # The note is reference data (country_aliases.csv): shown as written there.
+                why = Reason("%(note)s: loaded without a country", note=alias.note)
+                return CountryMatch(None, None, why)
             if alias.interpretation:
                 name = self.country_by_iso3[alias.iso3].name_en
-                return CountryMatch(alias.iso3, None, f"read as {name}: {alias.note}")
+                why = Reason("read as %(name)s: %(note)s", name=name, note=alias.note)
+                return CountryMatch(alias.iso3, None, why)
             return CountryMatch(alias.iso3)
         iso3 = self.normalise("country", text)
         return CountryMatch(iso3) if iso3 else None
@@ -313,7 +322,12 @@ class Reference:
             code = self.normalise(vocabulary, parts[0])
             if code is not None:
                 return CodeMatch(
-                    code, f"read as {code!r} from the start of the text ({parts[0].strip()!r})"
+                    code,
+                    Reason(
+                        "read as %(code)r from the start of the text (%(head)r)",
+                        code=code,
+                        head=parts[0].strip(),
+                    ),
                 )
         return None
 

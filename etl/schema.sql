@@ -119,11 +119,13 @@ CREATE TABLE etl_files (
 );
 CREATE TABLE rejected_rows (
     run_id VARCHAR NOT NULL, file VARCHAR NOT NULL, line INTEGER, column_name VARCHAR,
-    value VARCHAR, reason VARCHAR NOT NULL, raw VARCHAR
+    value VARCHAR, reason VARCHAR NOT NULL, raw VARCHAR,
+    reason_template VARCHAR, reason_args VARCHAR  -- etl/reasons.py: msgid + JSON, for the UI language
 );
 CREATE TABLE load_warnings (
     run_id VARCHAR NOT NULL, file VARCHAR NOT NULL, line INTEGER, column_name VARCHAR,
-    value VARCHAR, reason VARCHAR NOT NULL
+    value VARCHAR, reason VARCHAR NOT NULL,
+    reason_template VARCHAR, reason_args VARCHAR  -- etl/reasons.py: msgid + JSON, for the UI language
 );
 -- Which run gave each dataset of this file: a load may update one dataset and keep the others.
 CREATE TABLE etl_datasets (
