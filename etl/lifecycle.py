@@ -19,6 +19,7 @@ import pandas as pd
 
 from etl.extract import RawTable
 from etl.partner_status import NOT_STATED, load_wordings, read_status
+from etl.reasons import Reason, args_of, template_of
 from etl.reference import Reference, fold
 from etl.validate import Dates, PerValue, Validated, _Checks, _extra
 
@@ -90,11 +91,13 @@ def fold_words(text: str) -> str:
 
 
 def _partner_checks(c: _Checks, f: pd.DataFrame, partners: set[str]) -> None:
-    c.reject(f["partner_id"] == "", "partner_id", "partner is required (its id or its name)")
+    c.reject(
+        f["partner_id"] == "", "partner_id", Reason("partner is required (its id or its name)")
+    )
     c.reject(
         ~f["partner_id"].isin(partners).to_numpy(),
         "partner_id",
-        "unknown partner (no loaded partner has this id, name or acronym)",
+        Reason("unknown partner (no loaded partner has this id, name or acronym)"),
     )
 
 
@@ -103,10 +106,12 @@ def validate_status_events(table: RawTable, ref: Reference, partners: set[str]) 
     f = table.frame
     c = _Checks(f)
     _partner_checks(c, f, partners)
-    c.reject(f["event"] == "", "event", "event is required")
+    c.reject(f["event"] == "", "event", Reason("event is required"))
     events = PerValue(f["event"], lambda v: read_event(ref, v) if v else None).take()
     unknown = (events.isna() & (f["event"] != "")).to_numpy()
-    c.warning(unknown, "event", "status event not in the reference: loaded as 'other', text kept")
+    c.warning(
+        unknown, "event", Reason("status event not in the reference: loaded as 'other', text kept")
+    )
     events = events.where(~unknown, "other")
 
     wordings = load_wordings(ref.directory)
@@ -117,8 +122,10 @@ def validate_status_events(table: RawTable, ref: Reference, partners: set[str]) 
     c.reject(
         after_read.mask(lambda r: r is not None and r.code is None),
         "status_after",
-        "unknown status after the event (expected consultative, associate, official relations, "
-        "a wording of partner_status_wordings.csv, or nothing)",
+        Reason(
+            "unknown status after the event (expected consultative, associate, official "
+            "relations, a wording of partner_status_wordings.csv, or nothing)"
+        ),
     )
     c.warning(
         after_read.mask(lambda r: r is not None and r.code and r.warning),
@@ -138,7 +145,9 @@ def validate_status_events(table: RawTable, ref: Reference, partners: set[str]) 
         "status_after",
         pd.Series(
             [
-                f"no status after given; read as {s!r} from the event's wording"
+                Reason(
+                    "no status after given; read as %(status)r from the event's wording", status=s
+                )
                 for s in from_wording
             ],
             index=f.index,
@@ -150,11 +159,11 @@ def validate_status_events(table: RawTable, ref: Reference, partners: set[str]) 
 
     when = Dates(f["event_date"])
     when.check(c, "event_date")
-    c.warning(when.is_range, "event_date", "a range was given; its start is the event date")
+    c.warning(when.is_range, "event_date", Reason("a range was given; its start is the event date"))
     c.warning(
         (f["event_date"] == "").to_numpy(),
         "event_date",
-        "no date: the event is loaded but cannot be placed in the status history",
+        Reason("no date: the event is loaded but cannot be placed in the status history"),
     )
 
     ref_text = f["decision_ref"].map(lambda s: " ".join(s.split()))
@@ -166,14 +175,16 @@ def validate_status_events(table: RawTable, ref: Reference, partners: set[str]) 
     c.warning(
         unknown_body,
         "deciding_body",
-        "deciding body not in the reference (Director-General or Executive Board): loaded "
-        "empty, text kept",
+        Reason(
+            "deciding body not in the reference (Director-General or Executive Board): loaded "
+            "empty, text kept"
+        ),
     )
     from_ref = (f["deciding_body"] == "").to_numpy() & session.notna().to_numpy()
     c.warning(
         from_ref,
         "deciding_body",
-        "no deciding body given; taken as the Executive Board from the decision reference",
+        Reason("no deciding body given; taken as the Executive Board from the decision reference"),
         value=ref_text,
     )
     body = body.where(~from_ref, "executive_board")
@@ -198,7 +209,10 @@ def validate_status_events(table: RawTable, ref: Reference, partners: set[str]) 
         "event",
         pd.Series(
             [
-                f"same partner, event and date as line {first_line.get((p, e, d))}: both loaded"
+                Reason(
+                    "same partner, event and date as line %(line)s: both loaded",
+                    line=first_line.get((p, e, d)),
+                )
                 for p, e, d in zip(f["partner_id"], events, when.start, strict=True)
             ],
             index=f.index,
@@ -241,11 +255,13 @@ def validate_reports(table: RawTable, ref: Reference, partners: set[str]) -> Val
     f = table.frame
     c = _Checks(f)
     _partner_checks(c, f, partners)
-    c.reject(f["kind"] == "", "kind", "kind of report is required")
+    c.reject(f["kind"] == "", "kind", Reason("kind of report is required"))
     read = PerValue(f["kind"], lambda v: ref.resolve_term("report_kind", v))
     kind = read.take(lambda m: m.code if m else None)
     unknown = (kind.isna() & (f["kind"] != "")).to_numpy()
-    c.warning(unknown, "kind", "kind of report not in the reference: loaded as 'other', text kept")
+    c.warning(
+        unknown, "kind", Reason("kind of report not in the reference: loaded as 'other', text kept")
+    )
     reason = read.take(lambda m: m.reason if m else None)
     c.warning(reason.notna().to_numpy(), "kind", reason)
     kind = kind.where(~unknown, "other")
@@ -259,7 +275,7 @@ def validate_reports(table: RawTable, ref: Reference, partners: set[str]) -> Val
         (start_.start.notna() & period.start.notna()).to_numpy()
         | (end_.last_day.notna() & period.start.notna()).to_numpy(),
         "period",
-        "both a period and its start or end were given; the start and end columns are used",
+        Reason("both a period and its start or end were given; the start and end columns are used"),
     )
     backwards = np.array(
         [
@@ -268,22 +284,25 @@ def validate_reports(table: RawTable, ref: Reference, partners: set[str]) -> Val
         ],
         dtype=bool,
     )
-    c.reject(backwards, "period_end", "the period ends before it starts")
+    c.reject(backwards, "period_end", Reason("the period ends before it starts"))
 
     due = Dates(f["due_date"])
     due.check(c, "due_date")
-    c.warning(due.is_range, "due_date", "a range was given; its start is the due date")
+    c.warning(due.is_range, "due_date", Reason("a range was given; its start is the due date"))
     got = PerValue(f["received_date"], _received)
     words = got.mask(lambda r: r[0] == "no")
-    c.warning(words, "received_date", "received given in words: loaded as not received")
+    c.warning(words, "received_date", Reason("received given in words: loaded as not received"))
     bad = got.mask(lambda r: r[0] == "date" and r[1] is not None and not hasattr(r[1], "start"))
     c.reject(
         bad,
         "received_date",
         got.take(
             lambda r: (
-                f"malformed received date: {r[1].reason} (leave it empty, or write "
-                "'not received', when it has not come in)"
+                Reason(
+                    "malformed received date: %(detail)s (leave it empty, or write 'not "
+                    "received', when it has not come in)",
+                    detail=r[1].reason,
+                )
                 if r[0] == "date" and r[1] is not None and not hasattr(r[1], "start")
                 else None
             )
@@ -294,7 +313,7 @@ def validate_reports(table: RawTable, ref: Reference, partners: set[str]) -> Val
         ((f["due_date"] == "") & (f["period"] == "") & (f["period_start"] == "")).to_numpy()
         & (f["period_end"] == "").to_numpy(),
         "due_date",
-        "no due date and no period: the report cannot be placed in time",
+        Reason("no due date and no period: the report cannot be placed in time"),
     )
     early = np.array(
         [
@@ -303,7 +322,7 @@ def validate_reports(table: RawTable, ref: Reference, partners: set[str]) -> Val
         ],
         dtype=bool,
     )
-    c.warning(early, "received_date", "received before the period it reports on began")
+    c.warning(early, "received_date", Reason("received before the period it reports on began"))
 
     ok = c.ok
     rec = pd.DataFrame(
@@ -409,7 +428,7 @@ def rebuild_status_history(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[
     con.execute("DROP TABLE _changes")
     rows = []
     for _pid, status, file, line, event, after, date, efile, eline in contradictions:
-        said = f"{event} to {after}" if after else event
+        said = Reason("%(event)s to %(status)s", event=event, status=after) if after else event
         found = con.execute(
             "SELECT max(run_id) FROM etl_files WHERE file = ? AND kind = 'partners'", [file]
         ).fetchall()
@@ -420,16 +439,25 @@ def rebuild_status_history(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[
                 line,
                 "status",
                 status,
-                f"current status {status!r} contradicts the partner's last status event "
-                f"({said}, {date}, {efile}:{eline}); the partners file's status is kept as "
-                "current",
+                Reason(
+                    "current status %(status)r contradicts the partner's last status event "
+                    "(%(event)s, %(date)s, %(at)s); the partners file's status is kept as current",
+                    status=status,
+                    event=said,
+                    date=str(date),
+                    at=f"{efile}:{eline}",
+                ),
             )
         )
     counts: dict[tuple[str, str], int] = {}
     for r in rows:
         counts[(r[0], r[1])] = counts.get((r[0], r[1]), 0) + 1
     if rows:
-        con.executemany("INSERT INTO load_warnings VALUES (?, ?, ?, ?, ?, ?)", rows)
+        con.executemany(
+            "INSERT INTO load_warnings (run_id, file, line, column_name, value, reason, "
+            "reason_template, reason_args) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [(*r, template_of(r[5]), args_of(r[5])) for r in rows],
+        )
         for (run, file), n in counts.items():
             con.execute(
                 "UPDATE etl_files SET warnings = warnings + ? WHERE run_id = ? AND file = ?",

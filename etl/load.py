@@ -1040,7 +1040,17 @@ def _check_kept_against_partners(
             """  # noqa: S608 - table names are ours
         ).fetchall()
         rej_rows = [
-            (file, line, "partner_id", pid, f"unknown partner ({after})", raw)
+            (
+                file,
+                line,
+                "partner_id",
+                pid,
+                reasons.Reason(
+                    "unknown partner (no longer loaded after the partners update of run %(run)s)",
+                    run=run_id,
+                ),
+                raw,
+            )
             for pid, file, line, raw in lost
         ]
         _file_kept_outcomes(con, dataset, rej_rows, [])
