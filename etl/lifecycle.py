@@ -245,7 +245,9 @@ def _received(text: str) -> tuple[str, object]:
     """('date', When/Bad/None) for a received cell, or ('no', None) for "not received" words."""
     from etl.parsing import parse_when
 
-    if fold(text) in _NOT_RECEIVED or (text.strip() and not fold(text)):
+    if not text.strip():
+        return ("date", None)
+    if fold(text) in _NOT_RECEIVED or not fold(text):
         return ("no", None)
     return ("date", parse_when(text))
 
