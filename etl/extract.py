@@ -135,7 +135,14 @@ COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
             "statut",
             "status",
         ),
-        "event_date": ("date", "decision date", "date de la decision", "date de l'evenement"),
+        "event_date": (
+            "date",
+            "decision date",
+            "session date",
+            "date de la decision",
+            "date de l'evenement",
+            "date de la session",
+        ),
         "deciding_body": (
             "body",
             "deciding body",
