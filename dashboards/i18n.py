@@ -144,6 +144,8 @@ def _reason(template: str, args: dict, lang: str) -> str:
         else v
         for k, v in args.items()
     }
+    if not values and "%(" in template:
+        raise KeyError(template)  # placeholders without arguments: not this template's args
     text = translations(lang).gettext(template)
     return text % values if values else text
 
