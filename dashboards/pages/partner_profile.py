@@ -8,6 +8,7 @@ data are component children (text), never HTML; the website is a link only if it
 
 from __future__ import annotations
 
+import json
 from urllib.parse import unquote, urlparse
 
 import dash
@@ -27,6 +28,7 @@ from dashboards.i18n import (
     format_partial_date,
     gettext,
     normalise_precision,
+    reason_text,
 )
 from dashboards.pages.partners import grid_options
 from dashboards.queries import partners as q
@@ -415,11 +417,28 @@ def activity_rows(frame: pd.DataFrame, lang: str) -> list[dict]:
                 "years": years,
                 "status": r.status_name if isinstance(r.status_name, str) else (r.status or ""),
                 "budget_usd": None if pd.isna(r.budget_usd) else float(r.budget_usd),
-                # The load's own words (the ETL reports in English), shown as plain text.
-                "warnings": r.warnings if isinstance(r.warnings, str) else "",
+                # What the load flagged, in the UI language (data values as given), as text.
+                "warnings": _flags(r, lang),
             }
         )
     return out
+
+
+def _flags(row, lang: str) -> str:
+    """The load warnings of an activity row, each in the language (dashboards.i18n.reason_text)."""
+    found = getattr(row, "warnings_json", None)
+    if isinstance(found, str) and found:
+        try:
+            items = json.loads(found)
+        except ValueError:
+            items = None
+        if isinstance(items, list):
+            return "; ".join(
+                reason_text(i.get("reason"), i.get("template"), i.get("args"), lang)
+                for i in items
+                if isinstance(i, dict)
+            )
+    return row.warnings if isinstance(row.warnings, str) else ""
 
 
 def countries_table(frame: pd.DataFrame, lang: str):
