@@ -148,6 +148,7 @@ def localise(lang, text_ids):
         *(c["options"][d] for d in DIMS),
         *(c["placeholder"] for _ in DIMS),
         *(c["labels"] for _ in DIMS),
+        gettext("Filters", lang),  # the filter bar's aria-label
         *c["years"],
     )
 
@@ -401,6 +402,7 @@ def register_callbacks(app: dash.Dash) -> None:
         *(Output(ids.DROPDOWN[d], "options") for d in DIMS),
         *(Output(ids.DROPDOWN[d], "placeholder") for d in DIMS),
         *(Output(ids.DROPDOWN[d], "labels") for d in DIMS),
+        Output(ids.FILTER_BAR, "aria-label"),
         Output(ids.YEARS, "min"),
         Output(ids.YEARS, "max"),
         Output(ids.YEARS, "marks"),

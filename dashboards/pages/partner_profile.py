@@ -116,8 +116,8 @@ def layout(partner_id: str | None = None, lang: str = "en", **_params) -> list |
         ),
         dbc.Row(
             [
-                _figure_card(BY_YEAR, _("Activities per year, by field of competence"), 7),
-                _figure_card(BY_REGION, _("Activities by UNESCO region reached"), 5),
+                _figure_card(BY_YEAR, _("Activities per year, by field of competence"), 7, lang),
+                _figure_card(BY_REGION, _("Activities by UNESCO region reached"), 5, lang),
             ]
         ),
         dbc.Card(
@@ -356,7 +356,7 @@ def _date(value, precision, lang: str) -> str:
     return format_partial_date(value, precision, lang)
 
 
-def _figure_card(graph_id: str, heading: str, width: int) -> dbc.Col:
+def _figure_card(graph_id: str, heading: str, width: int, lang: str = "en") -> dbc.Col:
     return dbc.Col(
         dbc.Card(
             [
@@ -366,7 +366,7 @@ def _figure_card(graph_id: str, heading: str, width: int) -> dbc.Col:
                         dcc.Loading(
                             dcc.Graph(
                                 id=graph_id,
-                                config={"displaylogo": False, "responsive": True},
+                                config={"displaylogo": False, "responsive": True, "locale": lang},
                                 style={"minHeight": "300px"},
                             ),
                             delay_show=400,
