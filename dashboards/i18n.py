@@ -137,6 +137,31 @@ def reason_text(text: object, template: object, args: object, lang: str | None) 
         return stored  # arguments that do not fit the template: the English text is still true
 
 
+def reason_rule(template: object, args: object, lang: str | None) -> str | None:
+    """A reason's template as a rule in a language: values from the data shown as N.
+
+    Words of the product among the arguments (nested templates) are translated; None when
+    the template or its arguments cannot be read.
+    """
+    if not isinstance(template, str) or not template:
+        return None
+    try:
+        values = json.loads(args) if isinstance(args, str) and args else {}
+        code = normalise_lang(lang)
+        filled = {
+            k: _reason(v["template"], v.get("args") or {}, code)
+            if isinstance(v, dict) and isinstance(v.get("template"), str)
+            else "N"
+            for k, v in (values if isinstance(values, dict) else {}).items()
+        }
+        if not filled and "%(" in template:
+            return None
+        text = translations(code).gettext(template)
+        return text % filled if filled else text
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
 def _reason(template: str, args: dict, lang: str) -> str:
     values = {
         k: _reason(v["template"], v.get("args") or {}, lang)
@@ -144,6 +169,8 @@ def _reason(template: str, args: dict, lang: str) -> str:
         else v
         for k, v in args.items()
     }
+    if not values and "%(" in template:
+        raise KeyError(template)  # placeholders without arguments: not this template's args
     text = translations(lang).gettext(template)
     return text % values if values else text
 

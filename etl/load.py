@@ -30,6 +30,7 @@ import duckdb
 import pandas as pd
 
 from etl import extract, iati, lifecycle, matching, reasons, validate
+from etl.reasons import Reason
 from etl.reference import REFERENCE_DIR, Reference, lifecycle_frames
 from etl.reference_check import (
     Change,
@@ -950,7 +951,7 @@ def _check_kept_against_partners(
     `rows_in = loaded + rejected` still holds; the reason names the run that rejected them.
     """
     out: dict[str, tuple[int, int]] = {}
-    after = f"no longer loaded after the partners update of run {run_id}"
+    after = Reason("no longer loaded after the partners update of run %(run)s", run=run_id)
     if "activities" in keep:
         lost = con.execute(
             """
@@ -977,9 +978,11 @@ def _check_kept_against_partners(
                 r.source_line,
                 "partner_ids",
                 ";".join(r.partner_id),
-                "unknown partner id (no known partner): "
-                + ", ".join(map(repr, r.partner_id))
-                + f" ({after})",
+                Reason(
+                    "unknown partner id (no known partner): %(ids)s (%(after)s)",
+                    ids=", ".join(map(repr, r.partner_id)),
+                    after=after,
+                ),
                 r.raw,
             )
             for r in rejected.itertuples()
@@ -990,9 +993,15 @@ def _check_kept_against_partners(
                 r.source_line,
                 "partner_ids",
                 r.partner_id,
-                f"lead partner {r.partner_id!r} {after}; the activity has no lead partner"
+                Reason(
+                    "lead partner %(id)r %(after)s; the activity has no lead partner",
+                    id=r.partner_id,
+                    after=after,
+                )
                 if r.is_lead
-                else f"unknown partner id ignored: {r.partner_id!r} ({after})",
+                else Reason(
+                    "unknown partner id ignored: %(id)r (%(after)s)", id=r.partner_id, after=after
+                ),
             )
             for r in lost[~lost["gone"]].itertuples()
         ]
@@ -1022,7 +1031,14 @@ def _check_kept_against_partners(
             """
         ).fetchall()
         rej_rows = [
-            (file, line, "partner_id", pid, f"unknown partner id ({after})", raw)
+            (
+                file,
+                line,
+                "partner_id",
+                pid,
+                Reason("unknown partner id (%(after)s)", after=after),
+                raw,
+            )
             for _, pid, file, line, raw in lost
         ]
         _file_kept_outcomes(con, "participation", rej_rows, [])
@@ -1128,8 +1144,13 @@ def _check_kept_codes(
                 line,
                 column,
                 code,
-                f"code {code!r} is not in this load's reference data ({what}); kept as loaded "
-                f"(checked by run {run_id}): load this dataset again to check its rows",
+                Reason(
+                    "code %(code)r is not in this load's reference data (%(what)s); kept as "
+                    "loaded (checked by run %(run)s): load this dataset again to check its rows",
+                    code=code,
+                    what=what,
+                    run=run_id,
+                ),
             )
             for file, line, code in rows
         ]

@@ -121,3 +121,29 @@ def test_every_stored_reason_reads_in_french(stored_reasons):
     assert not untranslated, untranslated
     sample = next(r for r in stored_reasons if r[2] and r[2].startswith("malformed date"))
     assert i18n.reason_text(sample[1], sample[2], sample[3], "fr").startswith("date mal formée")
+
+
+def test_the_data_page_grid_shows_reasons_in_the_ui_language(tmp_path, use_warehouse):
+    import sys
+
+    db = tmp_path / "w.duckdb"
+    load_directory(FIXTURES / "bad" / "malformed_dates", db)
+    use_warehouse(db)
+    if "dashboards.pages.data" not in sys.modules:  # Dash pages import once an app exists
+        from app import create_app
+
+        create_app()
+    from dashboards.pages import data
+    from dashboards.queries import data as q
+
+    run_id = q.latest_run()["run_id"]
+    request = {"startRow": 0, "endRow": 100}
+    en = data.issue_rows("rejected", run_id, request, "en")["rowData"]
+    fr = data.issue_rows("rejected", run_id, request, "fr")["rowData"]
+    assert len(en) == len(fr) == 7
+    assert all(r["reason"].startswith("malformed date: ") for r in en)
+    assert all(r["reason"].startswith("date mal formée : ") for r in fr)
+    assert "date inexistante" in {r["reason"].split(" : ", 1)[1] for r in fr}
+    # the values from the file are the same in both languages, and no template leaks out
+    assert [r["value"] for r in en] == [r["value"] for r in fr]
+    assert not {"reason_template", "reason_args"} & set(fr[0])
