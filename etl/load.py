@@ -1063,10 +1063,7 @@ def _check_kept_against_partners(
                 line,
                 "partner_id",
                 pid,
-                reasons.Reason(
-                    "unknown partner (no longer loaded after the partners update of run %(run)s)",
-                    run=run_id,
-                ),
+                Reason("unknown partner (%(after)s)", after=after),
                 raw,
             )
             for pid, file, line, raw in lost
