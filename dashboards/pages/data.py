@@ -36,6 +36,8 @@ KINDS = {
     "activities": N_("Activities"),
     "participation": N_("Participation"),
     "iati": N_("IATI activities"),
+    "status_events": N_("Status events"),
+    "reports": N_("Partner reports"),
 }
 SHA_CHARS = 12
 
