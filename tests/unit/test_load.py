@@ -1000,6 +1000,7 @@ def test_any_sequence_of_updating_loads_keeps_the_books(loads):
             con.execute("USE w")
             try:
                 got = dict(_rows(con, "SELECT dataset, source_run_id FROM etl_datasets"))
+                assert {d: got.pop(d) for d in LIFECYCLE} == dict.fromkeys(LIFECYCLE)  # none
                 assert got == source_run
                 # Every run a dataset came from is described, and only those plus this one.
                 runs = {r for (r,) in _rows(con, "SELECT run_id FROM etl_runs")}
