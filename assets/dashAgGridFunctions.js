@@ -21,6 +21,26 @@
     return new Intl.NumberFormat(locale, { maximumFractionDigits: 0 }).format(value);
   };
 
+  /*
+   * AG Grid's texts in French (pagination "Page 1 de 3", filter menus, "Aucune ligne à afficher",
+   * screen-reader labels): AG Grid's own French locale (assets/vendor/ag-grid-locale-fr.js),
+   * then the grid's `localeText`, then AG Grid's English default. Used as the grid option
+   * getLocaleText in French (dashboards/pages/partners.py `grid_options`).
+   */
+  funcs.localeTextFr = function (params) {
+    var fr = window.AG_GRID_LOCALE_FR || {};
+    var text = Object.prototype.hasOwnProperty.call(fr, params.key)
+      ? fr[params.key]
+      : params.defaultValue;
+    // As AG Grid does for localeText: each ${variable} in turn takes the next value.
+    (params.variableValues || []).forEach(function (v) {
+      if (typeof text === "string") {
+        text = text.replace("${variable}", v);
+      }
+    });
+    return text;
+  };
+
   /* The app's URL prefix (DASH_URL_BASE_PATHNAME, e.g. "/ngo/" behind a proxy), from Dash's config. */
   function prefix() {
     try {

@@ -147,6 +147,8 @@ def localise(lang, text_ids):
         [gettext(str(msgid), lang) for msgid in (i.get("key") for i in texts)],
         *(c["options"][d] for d in DIMS),
         *(c["placeholder"] for _ in DIMS),
+        *(c["labels"] for _ in DIMS),
+        gettext("Filters", lang),  # the filter bar's aria-label
         *c["years"],
     )
 
@@ -399,6 +401,8 @@ def register_callbacks(app: dash.Dash) -> None:
         Output({"type": "i18n-text", "key": ALL, "slot": ALL}, "children"),
         *(Output(ids.DROPDOWN[d], "options") for d in DIMS),
         *(Output(ids.DROPDOWN[d], "placeholder") for d in DIMS),
+        *(Output(ids.DROPDOWN[d], "labels") for d in DIMS),
+        Output(ids.FILTER_BAR, "aria-label"),
         Output(ids.YEARS, "min"),
         Output(ids.YEARS, "max"),
         Output(ids.YEARS, "marks"),

@@ -131,6 +131,7 @@ def filter_bar() -> html.Section:
                     multi=True,
                     clearable=True,
                     placeholder="All",
+                    labels=dropdown_labels("en"),
                     style={"width": "100%"},
                 ),
             ],
@@ -220,12 +221,32 @@ def year_marks(lo: int, hi: int) -> dict:
     }
 
 
+# The texts Dash 4's dcc.Dropdown draws itself (English by default): "Select All", the search
+# box, "No options found", the clear buttons' aria-labels.
+DROPDOWN_LABELS: dict[str, str] = {
+    "select_all": N_("Select all"),
+    "deselect_all": N_("Deselect all"),
+    # TRANSLATORS: keep {num_selected} as it is: the dropdown puts the number there.
+    "selected_count": N_("{num_selected} selected"),
+    "search": N_("Search"),
+    "clear_search": N_("Clear search"),
+    "clear_selection": N_("Clear selection"),
+    "no_options_found": N_("No options found"),
+}
+
+
+def dropdown_labels(lang: str) -> dict[str, str]:
+    """The `labels` of a dcc.Dropdown in a language."""
+    return {key: gettext(msgid, lang) for key, msgid in DROPDOWN_LABELS.items()}
+
+
 def localised_controls(lang: str) -> dict:
-    """Options, placeholder and slider range of the filter controls in a language."""
+    """Options, placeholder, dropdown texts and slider range of the filter controls."""
     lo, hi = year_range()
     return {
         "options": {d: _options(d, lang) for d in ids.DROPDOWN},
         "placeholder": gettext("All", lang),
+        "labels": dropdown_labels(lang),
         "years": (lo, hi, year_marks(lo, hi)),
     }
 

@@ -28,10 +28,27 @@ import numpy as np
 import pandas as pd
 import python_calamine
 
+from etl.reasons import Reason
 from etl.reference import fold
 
-KINDS = ("partners", "activities", "participation")
+KINDS = ("partners", "activities", "participation", "status_events", "reports")
 SUFFIXES = (".csv", ".xlsx", ".xlsm", ".xls", ".ods", ".txt", ".tsv")
+
+# How lifecycle files name the partner: its id, or its name (resolved like participation).
+_PARTNER_ALIASES = (
+    "partner",
+    "partenaire",
+    "id partenaire",
+    "partner id",
+    "ngo",
+    "ong",
+    "organisation",
+    "organization",
+    "partner name",
+    "nom du partenaire",
+    "name",
+    "nom",
+)
 
 # Contract columns per kind, with the spellings accepted in headers (compared with `fold`).
 COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
@@ -106,11 +123,72 @@ COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
         "event_date": ("date", "date de l'evenement", "session date"),
         "role": ("fonction", "capacity", "qualite"),
     },
+    # Partnership lifecycle (issue 12): status decisions, and the reports partners owe.
+    "status_events": {
+        "partner_id": _PARTNER_ALIASES,
+        "event": ("evenement", "event type", "type d'evenement", "type", "nature", "action"),
+        "status_after": (
+            "status after",
+            "new status",
+            "resulting status",
+            "statut apres",
+            "nouveau statut",
+            "statut",
+            "status",
+        ),
+        "event_date": (
+            "date",
+            "decision date",
+            "session date",
+            "date de la decision",
+            "date de l'evenement",
+            "date de la session",
+        ),
+        "deciding_body": (
+            "body",
+            "deciding body",
+            "decided by",
+            "organe",
+            "decide par",
+            "organe de decision",
+            "instance",
+        ),
+        "decision_ref": (
+            "decision",
+            "decision reference",
+            "decision number",
+            "reference",
+            "ref",
+            "reference de la decision",
+            "numero de decision",
+            "document",
+        ),
+    },
+    "reports": {
+        "partner_id": _PARTNER_ALIASES,
+        "kind": ("type", "report", "rapport", "report type", "type de rapport", "nature"),
+        "period": ("periode", "reporting period", "period covered", "periode couverte"),
+        "period_start": ("period from", "periode du", "debut de periode", "from"),
+        "period_end": ("period to", "periode au", "fin de periode", "to"),
+        "due_date": ("due", "due date", "deadline", "echeance", "date d'echeance", "date limite"),
+        "received_date": (
+            "received",
+            "received on",
+            "date received",
+            "submitted",
+            "recu",
+            "recu le",
+            "date de reception",
+            "soumis le",
+        ),
+    },
 }
 REQUIRED: dict[str, tuple[str, ...]] = {
     "partners": ("name",),  # partner_id is derived when absent (etl.matching)
     "activities": ("activity_id", "partner_ids", "title", "field"),
     "participation": ("partner_id", "mechanism"),
+    "status_events": ("partner_id", "event"),
+    "reports": ("partner_id", "kind"),
 }
 
 
@@ -118,6 +196,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
 # "hq_country_code", "code pays"), and the columns each may qualify: a year or a date only a
 # date column, a code or a name only a coded column (so "partner_name" never becomes an id).
 _DATE_COLUMNS = {"status_since", "relations_since", "start_date", "end_date", "event_date"}
+_DATE_COLUMNS |= {"period", "period_start", "period_end", "due_date", "received_date"}
 _CODED_COLUMNS = {
     "partner_type",
     "status",
@@ -132,6 +211,10 @@ _CODED_COLUMNS = {
     "countries",
     "mechanism",
     "role",
+    "event",
+    "status_after",
+    "deciding_body",
+    "kind",
 }
 _ID_COLUMNS = {"partner_id", "activity_id", "partner_ids"}
 _QUALIFIERS: dict[str, set[str]] = {
@@ -360,7 +443,8 @@ def _decode_mixed(data: bytes, default: str) -> tuple[str, str, list[tuple[int, 
         for i, ln in enumerate(lines)
     )
     notes = [
-        (i + 1, "line is not UTF-8 like the rest of the file; read as Windows-1252") for i in other
+        (i + 1, Reason("line is not UTF-8 like the rest of the file; read as Windows-1252"))
+        for i in other
     ]
     return text, "utf-8+windows-1252" if default == "windows-1252" else default, notes
 
@@ -540,7 +624,7 @@ def read_table(path: Path, kind: str, limits: Limits | None = None) -> RawTable:
                 int(body_lines[pos]),
                 None,
                 None,
-                f"row has more cells than the header ({width})",
+                Reason("row has more cells than the header (%(width)s)", width=width),
                 original_cells(pos),
             )
         )
@@ -551,7 +635,7 @@ def read_table(path: Path, kind: str, limits: Limits | None = None) -> RawTable:
                 int(body_lines[pos]),
                 col,
                 _escape(events[(pos + h + 1, col)].original),
-                "NUL byte in the row (a damaged file?)",
+                Reason("NUL byte in the row (a damaged file?)"),
                 original_cells(pos),
             )
         )
@@ -587,7 +671,7 @@ def read_table(path: Path, kind: str, limits: Limits | None = None) -> RawTable:
     ]
     lost = np.flatnonzero(roles == UNACCOUNTED) + 1
     for line in lost:  # never expected: a line no reader accounted for is still reported
-        broken.append((int(line), None, None, "line not read by the CSV parser", "{}"))
+        broken.append((int(line), None, None, Reason("line not read by the CSV parser"), "{}"))
         roles[line - 1] = REJECTED_LINE
     return RawTable(
         path,
@@ -657,21 +741,23 @@ def _event_notes(events, lines, keys, h, grid) -> list[tuple[int, str | None, st
         kept = grid.iat[r, c]
         if ev.undefined:
             hexes = ", ".join(f"0x{b:02X}" for b in ev.undefined)
-            what = "byte" if len(ev.undefined) == 1 else "bytes"
-            verb = "is" if len(ev.undefined) == 1 else "are"
-            notes.append(
-                (
-                    line,
-                    column,
-                    kept,
-                    f"{what} {hexes} {verb} undefined in Windows-1252; kept as U+FFFD",
+            why = (
+                Reason("byte %(bytes)s is undefined in Windows-1252; kept as U+FFFD", bytes=hexes)
+                if len(ev.undefined) == 1
+                else Reason(
+                    "bytes %(bytes)s are undefined in Windows-1252; kept as U+FFFD", bytes=hexes
                 )
             )
+            notes.append((line, column, kept, why))
         controls = ev.controls + (["\x00"] if ev.nul else [])
         if controls:
             names = ", ".join(f"U+{ord(ch):04X}" for ch in controls)
-            what = "control character" if len(controls) == 1 else "control characters"
-            notes.append((line, column, _escape(ev.original), f"{what} {names} removed"))
+            why = (
+                Reason("control character %(names)s removed", names=names)
+                if len(controls) == 1
+                else Reason("control characters %(names)s removed", names=names)
+            )
+            notes.append((line, column, _escape(ev.original), why))
     return notes
 
 
@@ -691,7 +777,12 @@ def _header_notes(kind: str, header: list[str], mapping: dict[int, str], line: i
                     line,
                     cell,
                     cell,
-                    f"header also names {column}, already read from '{first}'; kept in extra",
+                    Reason(
+                        "header also names %(column)s, already read from '%(first)s'; kept in "
+                        "extra",
+                        column=column,
+                        first=first,
+                    ),
                 )
             )
     return notes
@@ -889,7 +980,7 @@ def _read_text(
         kept = text.rstrip("\x1a")
         line = _count_lines(kept + "x")
         notes.append(
-            (line, None, None, "trailing Ctrl-Z (0x1A, an old end-of-file marker) ignored")
+            (line, None, None, Reason("trailing Ctrl-Z (0x1A, an old end-of-file marker) ignored"))
         )
         if line > _count_lines(kept):
             roles[line - 1] = BLANK
@@ -1104,7 +1195,8 @@ def _read_text_exact(
                 except StopIteration:
                     break
                 except csv.Error as e:  # only with NUL bytes in older Pythons
-                    issues.append(_standalone(lines, start, delimiter, f"not valid CSV ({e})"))
+                    why = Reason("not valid CSV (%(error)s)", error=str(e))
+                    issues.append(_standalone(lines, start, delimiter, why))
                     restart = start + 1
                     break
                 end = feed.next  # lines[start:end] make this record
@@ -1115,8 +1207,10 @@ def _read_text_exact(
                             lines,
                             start,
                             delimiter,
-                            "unclosed quote: the quote opened on this line does not close a "
-                            "cell; the lines after it are read as rows",
+                            Reason(
+                                "unclosed quote: the quote opened on this line does not close "
+                                "a cell; the lines after it are read as rows"
+                            ),
                             col,
                         )
                     )
@@ -1135,8 +1229,12 @@ def _read_text_exact(
                             start + 1,
                             c,
                             _escape(row[c][:100]) + "…",
-                            f"cell over {limits.max_cell_chars:,} characters "
-                            f"({len(row[c]):,}; limit ETL_MAX_CELL_CHARS)",
+                            Reason(
+                                "cell over %(limit)s characters (%(length)s; limit "
+                                "ETL_MAX_CELL_CHARS)",
+                                limit=f"{limits.max_cell_chars:,}",
+                                length=f"{len(row[c]):,}",
+                            ),
                             row,
                         )
                     )
@@ -1271,7 +1369,16 @@ def _read_spreadsheet(path: Path, data: bytes, limits: Limits):
     if len(names) > 1:
         others = ", ".join(repr(n) for n in names[1:])
         notes.append(
-            (0, None, None, f"only the first sheet ({names[0]!r}) is read; not read: {others}")
+            (
+                0,
+                None,
+                None,
+                Reason(
+                    "only the first sheet (%(first)r) is read; not read: %(others)s",
+                    first=names[0],
+                    others=others,
+                ),
+            )
         )
     return [[_cell_text(v) for v in row] for row in values], notes
 

@@ -28,6 +28,7 @@ from lxml import etree
 from pandas.api.types import union_categoricals
 
 from etl.extract import ExtractError, sha256_of
+from etl.reasons import Reason
 from etl.reference import REFERENCE_DIR, Reference, fold
 from etl.validate import Validated
 
@@ -331,7 +332,7 @@ def _parse_activity(elem: etree._Element, file_lang: str | None) -> _Activity:
                 a.reject = a.reject or (
                     "activity-date",
                     d,
-                    "malformed activity-date (expected YYYY-MM-DD)",
+                    Reason("malformed activity-date (expected YYYY-MM-DD)"),
                 )
             elif d is not None and kind:
                 a.dates[kind] = d
@@ -814,7 +815,7 @@ class _Mapper:
                 a.reject = (
                     "iati-identifier",
                     a.ident,
-                    f"duplicate activity id (first seen at {at})",
+                    Reason("duplicate activity id (first seen at %(at)s)", at=at),
                 )
         if a.reject is not None:
             element, value, reason = a.reject
@@ -835,15 +836,19 @@ class _Mapper:
         start = a.dates.get("2") or a.dates.get("1")
         end = a.dates.get("4") or a.dates.get("3")
         if start and end and end < start:
-            warn("activity-date", end.isoformat(), "end date is before start date")
+            warn("activity-date", end.isoformat(), Reason("end date is before start date"))
         status = STATUS_MAP.get(a.status_code or "")
         if a.status_code and status is None:
             label = self.status_names.get(a.status_code, {}).get("name_en")
             warn(
                 "activity-status",
                 a.status_code,
-                f"activity status {a.status_code} ({label or 'unknown code'}) has no equivalent "
-                "among ours; status left empty",
+                Reason(
+                    "activity status %(code)s (%(label)s) has no equivalent among ours; status "
+                    "left empty",
+                    code=a.status_code,
+                    label=label or Reason("unknown code"),
+                ),
             )
         # Fields of competence from the crosswalk.
         fields = a.fields
@@ -851,7 +856,11 @@ class _Mapper:
         for fcode, share in fields.items():
             rows["activity_fields"].append((aid, fcode, share))
         for vocab, code in a.unmapped:
-            warn("sector", f"{vocab}:{code}", f"sector {vocab}:{code} is not in the crosswalk")
+            warn(
+                "sector",
+                f"{vocab}:{code}",
+                Reason("sector %(sector)s is not in the crosswalk", sector=f"{vocab}:{code}"),
+            )
         # Sectors, every vocabulary, percentage as given; IATI's 100% per vocabulary checked.
         per_vocab: dict[str, float] = {}
         for vocab, code, pct, level in a.sectors:
@@ -866,7 +875,11 @@ class _Mapper:
                 warn(
                     "sector",
                     f"{total:g}",
-                    f"sector percentages of vocabulary {vocab} sum to {total:g}, not 100",
+                    Reason(
+                        "sector percentages of vocabulary %(vocabulary)s sum to %(total)s, not 100",
+                        vocabulary=vocab,
+                        total=f"{total:g}",
+                    ),
                 )
         # Budgets: revised replaces original for the same (overlapping) period.
         budget_usd, has_budget = self._budgets(a, warn)
@@ -882,7 +895,8 @@ class _Mapper:
             if kind == "country":
                 iso3 = self._iso3(code)
                 if iso3 is None:
-                    warn("recipient-country", code, f"unknown country code {code!r}; not located")
+                    why = Reason("unknown country code %(code)r; not located", code=code)
+                    warn("recipient-country", code, why)
                 else:
                     iso3s[iso3] = iso3s.get(iso3, 0.0) + share
                 rcode = region_of.get(iso3) if iso3 else None
@@ -917,10 +931,12 @@ class _Mapper:
             a.transactions, 1
         ):
             if isinstance(tdate, str):
-                warn("transaction-date", tdate, "malformed transaction-date; date left empty")
+                why = Reason("malformed transaction-date; date left empty")
+                warn("transaction-date", tdate, why)
                 tdate = None
             if isinstance(value, str):
-                warn("transaction/value", value, "transaction value is not a number; left empty")
+                why = Reason("transaction value is not a number; left empty")
+                warn("transaction/value", value, why)
                 value = None
             vdate = vdate if isinstance(vdate, dt.date) else None
             usd = self._usd(value, currency, vdate or tdate, "transaction/value", warn)
@@ -991,17 +1007,23 @@ class _Mapper:
             warn(
                 element,
                 _fmt(value),
-                "value without currency (no @currency, no default-currency); US$ left empty",
+                Reason(
+                    "value without currency (no @currency, no default-currency); US$ left empty"
+                ),
             )
             return None
         usd = self.iref.usd(value, currency, when)
         if usd is None:
-            year = when.year if when else "an unknown year"
+            year = when.year if when else Reason("an unknown year")
             warn(
                 element,
                 f"{_fmt(value)} {currency}",
-                f"no {currency}→US$ rate for {year} in data/reference/iati/exchange_rates.csv; "
-                "US$ left empty",
+                Reason(
+                    "no %(currency)s→US$ rate for %(year)s in "
+                    "data/reference/iati/exchange_rates.csv; US$ left empty",
+                    currency=currency,
+                    year=year,
+                ),
             )
         return usd
 
@@ -1013,7 +1035,7 @@ class _Mapper:
                 warn(
                     "budget/period",
                     f"{start} – {end}",
-                    "malformed budget period; not allocated to years",
+                    Reason("malformed budget period; not allocated to years"),
                 )
                 start = start if isinstance(start, dt.date) else None
                 end = end if isinstance(end, dt.date) else None
@@ -1022,17 +1044,18 @@ class _Mapper:
                     warn(
                         "budget/period",
                         f"{start} – {end}",
-                        "budget period ends before it starts; not allocated to years",
+                        Reason("budget period ends before it starts; not allocated to years"),
                     )
                     start = end = None
                 elif (end - start).days > 366:
                     warn(
                         "budget/period",
                         f"{start} – {end}",
-                        "budget period longer than one year (IATI rule); allocated by days",
+                        Reason("budget period longer than one year (IATI rule); allocated by days"),
                     )
             if isinstance(value, str):
-                warn("budget/value", value, "budget value is not a number; value left empty")
+                why = Reason("budget value is not a number; value left empty")
+                warn("budget/value", value, why)
                 value = None
             vdate = vdate if isinstance(vdate, dt.date) else None
             usd = self._usd(value, currency, vdate or start, "budget/value", warn)
@@ -1152,9 +1175,9 @@ def _first_checks(a: _Activity, iref: IatiReference, memo: dict) -> bool:
     """Set a.reject for what the standard requires and the mapping needs; True if rejected."""
     if a.reject is None:
         if not a.ident:
-            a.reject = ("iati-identifier", None, "iati-identifier is required")
+            a.reject = ("iati-identifier", None, Reason("iati-identifier is required"))
         elif not a.titles:
-            a.reject = ("title", None, "title is required (no narrative)")
+            a.reject = ("title", None, Reason("title is required (no narrative)"))
         else:
             a.fields, a.unmapped = _field_shares(a, iref, memo)
             if not a.fields:
@@ -1162,8 +1185,11 @@ def _first_checks(a: _Activity, iref: IatiReference, memo: dict) -> bool:
                 a.reject = (
                     "sector",
                     codes,
-                    f"no sector maps to a field of competence (sectors {codes}; add a row to "
-                    "data/reference/dac_field_crosswalk.csv)",
+                    Reason(
+                        "no sector maps to a field of competence (sectors %(codes)s; add a row "
+                        "to data/reference/dac_field_crosswalk.csv)",
+                        codes=codes if a.sectors else Reason("none"),
+                    ),
                 )
     return a.reject is not None
 
@@ -1255,16 +1281,29 @@ def _refs_from_extra(extra) -> list[str]:
     return [str(v) for k, v in data.items() if fold(k) in keys and v]
 
 
+# The items `_percentages` warns about, as words of a reason (translated on the Data page).
+_NOUNS = {
+    "recipient": (Reason("recipient"), Reason("recipients")),
+    "sector": (Reason("sector"), Reason("sectors")),
+}
+
+
 def _percentages(texts: list[str | None], warn, what: str) -> list[float]:
     """Shares (summing to 1) for items with these percentage texts, with IATI's rules."""
     n = len(texts)
+    noun, nouns = _NOUNS.get(what, (what, f"{what}s"))
     if n == 0:
         return []
     given: list[float | None] = []
     for raw in texts:
         v = _number(raw)
         if isinstance(v, str) or (v is not None and not 0 <= v <= 100):
-            warn(what, raw, f"{what} percentage {raw!r} is not a number from 0 to 100; ignored")
+            why = Reason(
+                "%(what)s percentage %(raw)r is not a number from 0 to 100; ignored",
+                what=noun,
+                raw=raw,
+            )
+            warn(what, raw, why)
             v = None
         given.append(v)
     known = [v for v in given if v is not None]
@@ -1273,7 +1312,11 @@ def _percentages(texts: list[str | None], warn, what: str) -> list[float]:
             warn(
                 what,
                 None,
-                f"{n} {what}s without percentages; split evenly (IATI asks for percentages)",
+                Reason(
+                    "%(n)s %(whats)s without percentages; split evenly (IATI asks for percentages)",
+                    n=n,
+                    whats=nouns,
+                ),
             )
         return [1.0 / n] * n
     total = sum(known)
@@ -1283,12 +1326,24 @@ def _percentages(texts: list[str | None], warn, what: str) -> list[float]:
         warn(
             what,
             None,
-            f"{missing} of {n} {what}s without a percentage; they share the remaining {rest:g}%",
+            Reason(
+                "%(missing)s of %(n)s %(whats)s without a percentage; they share the remaining "
+                "%(rest)s%%",
+                missing=missing,
+                n=n,
+                whats=nouns,
+                rest=f"{rest:g}",
+            ),
         )
         given = [v if v is not None else rest / missing for v in given]
         total = sum(v for v in given if v is not None)
     elif abs(total - 100) > 0.01:
-        warn(what, f"{total:g}", f"{what} percentages sum to {total:g}, not 100; scaled to 100")
+        why = Reason(
+            "%(what)s percentages sum to %(total)s, not 100; scaled to 100",
+            what=noun,
+            total=f"{total:g}",
+        )
+        warn(what, f"{total:g}", why)
     if total <= 0:
         return [1.0 / n] * n
     return [v / total for v in given]  # type: ignore[operator]
@@ -1346,7 +1401,7 @@ def _finish_file(s: IatiSource, clash: dict, infos: dict, counted: dict, index) 
                         int(line),
                         "iati-identifier",
                         aid,
-                        f"duplicate activity id (first seen at {clash[aid]})",
+                        Reason("duplicate activity id (first seen at %(at)s)", at=clash[aid]),
                         None,
                     )
                 )
@@ -1376,8 +1431,9 @@ def _finish_file(s: IatiSource, clash: dict, infos: dict, counted: dict, index) 
                 frame.loc[frame["activity_id"].isin(parents), "budget_share_usd"] = None
             for line in acts.loc[not_budget, "source_line"]:
                 warnings.append(
-                    (int(line), "budget", None, "budget carried by its child activities in this load; "
-                     "its own budgets are kept in activity_budgets but not counted")
+                    (int(line), "budget", None, Reason(
+                        "budget carried by its child activities in this load; its own budgets "
+                        "are kept in activity_budgets but not counted"))
                 )  # fmt: skip
         tx = f["transactions"]
         if len(tx):
@@ -1443,9 +1499,15 @@ def _finish_file(s: IatiSource, clash: dict, infos: dict, counted: dict, index) 
                         int(line),
                         "participating-org",
                         names or None,
-                        "no participating organisation is a known partner"
-                        + (" (NGO/foundation not in the partners list)" if is_ngo else "")
-                        + "; loaded without partner",
+                        Reason(
+                            "no participating organisation is a known partner (NGO/foundation "
+                            "not in the partners list); loaded without partner"
+                        )
+                        if is_ngo
+                        else Reason(
+                            "no participating organisation is a known partner; loaded without "
+                            "partner"
+                        ),
                     )
                 )
     rejected_frame = pd.DataFrame(

@@ -12,7 +12,7 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import html
 
-from dashboards.i18n import format_number, gettext
+from dashboards.i18n import format_number, gettext, reason_rule
 from dashboards.pages.partners import grid_options
 from dashboards.queries import iati as q
 
@@ -103,6 +103,13 @@ def warnings_card(rules: pd.DataFrame, lang: str) -> dbc.Card:
     if rules.empty:
         body = [html.P(_("No warning on the IATI files."), className="text-muted small mb-0")]
     else:
+        # The rule in the UI language where its reason has a template (etl/reasons.py).
+        rules = rules.assign(
+            rule=[
+                reason_rule(t, a, lang) or r
+                for t, a, r in zip(rules["template"], rules["args"], rules["rule"], strict=True)
+            ]
+        )
         columns = [
             ("file", _("File"), False),
             ("element", _("Element"), False),

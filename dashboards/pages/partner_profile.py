@@ -8,6 +8,7 @@ data are component children (text), never HTML; the website is a link only if it
 
 from __future__ import annotations
 
+import json
 from urllib.parse import unquote, urlparse
 
 import dash
@@ -27,6 +28,7 @@ from dashboards.i18n import (
     format_partial_date,
     gettext,
     normalise_precision,
+    reason_text,
 )
 from dashboards.pages.partners import grid_options
 from dashboards.queries import partners as q
@@ -114,8 +116,8 @@ def layout(partner_id: str | None = None, lang: str = "en", **_params) -> list |
         ),
         dbc.Row(
             [
-                _figure_card(BY_YEAR, _("Activities per year, by field of competence"), 7),
-                _figure_card(BY_REGION, _("Activities by UNESCO region reached"), 5),
+                _figure_card(BY_YEAR, _("Activities per year, by field of competence"), 7, lang),
+                _figure_card(BY_REGION, _("Activities by UNESCO region reached"), 5, lang),
             ]
         ),
         dbc.Card(
@@ -354,7 +356,7 @@ def _date(value, precision, lang: str) -> str:
     return format_partial_date(value, precision, lang)
 
 
-def _figure_card(graph_id: str, heading: str, width: int) -> dbc.Col:
+def _figure_card(graph_id: str, heading: str, width: int, lang: str = "en") -> dbc.Col:
     return dbc.Col(
         dbc.Card(
             [
@@ -364,7 +366,7 @@ def _figure_card(graph_id: str, heading: str, width: int) -> dbc.Col:
                         dcc.Loading(
                             dcc.Graph(
                                 id=graph_id,
-                                config={"displaylogo": False, "responsive": True},
+                                config={"displaylogo": False, "responsive": True, "locale": lang},
                                 style={"minHeight": "300px"},
                             ),
                             delay_show=400,
@@ -415,11 +417,28 @@ def activity_rows(frame: pd.DataFrame, lang: str) -> list[dict]:
                 "years": years,
                 "status": r.status_name if isinstance(r.status_name, str) else (r.status or ""),
                 "budget_usd": None if pd.isna(r.budget_usd) else float(r.budget_usd),
-                # The load's own words (the ETL reports in English), shown as plain text.
-                "warnings": r.warnings if isinstance(r.warnings, str) else "",
+                # What the load flagged, in the UI language (data values as given), as text.
+                "warnings": _flags(r, lang),
             }
         )
     return out
+
+
+def _flags(row, lang: str) -> str:
+    """The load warnings of an activity row, each in the language (dashboards.i18n.reason_text)."""
+    found = getattr(row, "warnings_json", None)
+    if isinstance(found, str) and found:
+        try:
+            items = json.loads(found)
+        except ValueError:
+            items = None
+        if isinstance(items, list):
+            return "; ".join(
+                reason_text(i.get("reason"), i.get("template"), i.get("args"), lang)
+                for i in items
+                if isinstance(i, dict)
+            )
+    return row.warnings if isinstance(row.warnings, str) else ""
 
 
 def countries_table(frame: pd.DataFrame, lang: str):

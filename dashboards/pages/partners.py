@@ -126,6 +126,9 @@ def grid_options(lang: str, page_size: int = 25) -> dict:
     }
     if lang == "fr":
         options["localeText"] = LOCALE_TEXT_FR
+        # Every other grid text (filter menus, screen-reader labels) from AG Grid's own French
+        # locale, vendored in assets/vendor/ag-grid-locale-fr.js (assets/dashAgGridFunctions.js).
+        options["getLocaleText"] = {"function": "localeTextFr(params)"}
     return options
 
 

@@ -49,17 +49,24 @@ def crosswalk(lang: str) -> pd.DataFrame:
 
 
 def rule_warnings() -> pd.DataFrame:
-    """Warnings on IATI files grouped by rule: file, element, rule, activities, example line."""
+    """Warnings on IATI files grouped by rule: file, element, rule, activities, example line.
+
+    A rule is the reason's template where it has one (`template`, with the `args` of one of
+    its rows, for the page to show it in the UI language), else the English reason with its
+    numbers and quoted values as N.
+    """
     return db.query(
         """
         SELECT w.file, w.column_name AS element,
-               trim(regexp_replace(w.reason, ?, 'N', 'g')) AS rule,
+               COALESCE(w.reason_template, trim(regexp_replace(w.reason, ?, 'N', 'g'))) AS key,
+               trim(regexp_replace(any_value(w.reason), ?, 'N', 'g')) AS rule,
+               any_value(w.reason_template) AS template, any_value(w.reason_args) AS args,
                count(DISTINCT w.line) AS activities, min(w.line) AS first_line
         FROM load_warnings w JOIN etl_files e ON e.file = w.file AND e.run_id = w.run_id
         WHERE e.kind = 'iati'
-        GROUP BY ALL ORDER BY w.file, activities DESC
+        GROUP BY w.file, w.column_name, key ORDER BY w.file, activities DESC, key
         """,
-        [_REASON_GROUP],
+        [_REASON_GROUP, _REASON_GROUP],
     )
 
 

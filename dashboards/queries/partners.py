@@ -189,7 +189,7 @@ def activities(partner_id: str, filters: Filters, lang: str = "en") -> pd.DataFr
                fc.{name} AS field, areas.areas,
                COALESCE(ctry.places, reg.places) AS places, a.geo_scope, a.year,
                year(a.end_date) AS end_year, a.status, vs.{name} AS status_name,
-               a.budget_usd, mine.is_lead, w.warnings
+               a.budget_usd, mine.is_lead, w.warnings, w.warnings_json
         FROM mine JOIN activities a USING (activity_id)
         JOIN fields_of_competence fc ON fc.code = a.field_code
         LEFT JOIN areas USING (activity_id)
@@ -199,7 +199,11 @@ def activities(partner_id: str, filters: Filters, lang: str = "en") -> pd.DataFr
         LEFT JOIN activity_titles tt USING (activity_id)  -- IATI titles in the UI language
         -- What the load flagged on this row (end before start, budget outlier, ...).
         LEFT JOIN (
-            SELECT file, line, string_agg(reason, '; ' ORDER BY reason) AS warnings
+            SELECT file, line, string_agg(reason, '; ' ORDER BY reason) AS warnings,
+                   -- each reason's template and arguments, to show it in the UI language
+                   to_json(list(struct_pack(reason := reason, template := reason_template,
+                                            args := reason_args) ORDER BY reason))::VARCHAR
+                       AS warnings_json
             FROM load_warnings GROUP BY ALL
         ) w ON w.file = a.source_file AND w.line = a.source_line
         ORDER BY a.year DESC NULLS LAST, a.start_date DESC NULLS LAST, a.activity_id

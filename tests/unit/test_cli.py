@@ -250,6 +250,8 @@ def test_json_success_says_ok_and_where_each_dataset_came_from(write_inputs, run
         ("partners", "loaded", second["run_id"], 1),
         ("activities", "kept", first["run_id"], 1),
         ("participation", "none", None, 0),
+        ("status_events", "none", None, 0),
+        ("reports", "none", None, 0),
     ]
     code, out, _ = run_cli("load", partners_only, "--db", db)
     assert code == 0

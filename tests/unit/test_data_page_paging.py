@@ -12,6 +12,7 @@ import duckdb
 import plotly.utils
 import pytest
 
+from dashboards import ids
 from dashboards.queries import data as q
 
 N = 50_000
@@ -39,7 +40,7 @@ def many_rejections(small_warehouse, tmp_path_factory) -> Path:
     (run_id,) = con.execute("SELECT run_id FROM v_latest_run").fetchone()
     con.execute(
         """
-        INSERT INTO rejected_rows
+        INSERT INTO rejected_rows (run_id, file, line, column_name, value, reason, raw)
         SELECT ?, 'partners-2024.csv', i + 1, 'country',
                CASE WHEN i % 1000 = 0 THEN 'Atlantis' ELSE 'Country ' || i END,
                'unknown country (not an ISO 3166 name or code)',
@@ -83,7 +84,10 @@ def _grid_request(client, run_id: str, request: dict):
         "outputs": {"id": data.REJECTED, "property": "getRowsResponse"},
         "inputs": [{"id": data.REJECTED, "property": "getRowsRequest", "value": request}],
         "changedPropIds": [f"{data.REJECTED}.getRowsRequest"],
-        "state": [{"id": data.RUN, "property": "data", "value": run_id}],
+        "state": [
+            {"id": data.RUN, "property": "data", "value": run_id},
+            {"id": ids.LANG, "property": "data", "value": "en"},
+        ],
     }
     client.get("/data")  # the first request wires Dash's callbacks
     answer = client.post("/_dash-update-component", json=body)

@@ -443,7 +443,11 @@ def test_data_page_lists_iati_files_rule_warnings_and_the_crosswalk(loaded, use_
     text = str(cards)
     assert "Fichiers IATI" in text and "unesco_2.03.xml" in text and "1:12220" in text
     assert "United Nations Educational, Scientific and Cultural Organization" in text
-    assert "sector percentages of vocabulary N sum to N, not N" in text
+    # rules in the UI language, values from the data as N (dashboards.i18n.reason_rule)
+    assert "les pourcentages des secteurs du vocabulaire N totalisent N, et non 100" in text
+    assert "sector percentages of vocabulary N sum to N, not 100" in str(
+        _iati_data.iati_cards("en")
+    )
     grid = cards[-1].children[1].children[1]
     assert grid.id == _iati_data.CROSSWALK
     assert len(grid.rowData) == len(iati.IatiReference().crosswalk_rows)

@@ -507,9 +507,13 @@ def _full_then(tmp_path: Path, **files) -> tuple[Path, object, object]:
     return db, first, second
 
 
+LIFECYCLE = ("status_events", "reports")
+
+
 def _datasets(con) -> dict[str, tuple]:
     rows = _rows(con, "SELECT dataset, action, source_run_id, rows FROM etl_datasets")
-    return {d: rest for d, *rest in rows}
+    # Lifecycle datasets (issue 12) these cases never give stay out of the comparison.
+    return {d: rest for d, *rest in rows if not (d in LIFECYCLE and rest[0] == "none")}
 
 
 def test_a_partners_file_alone_updates_partners_and_keeps_the_rest(tmp_path):
@@ -996,6 +1000,7 @@ def test_any_sequence_of_updating_loads_keeps_the_books(loads):
             con.execute("USE w")
             try:
                 got = dict(_rows(con, "SELECT dataset, source_run_id FROM etl_datasets"))
+                assert {d: got.pop(d) for d in LIFECYCLE} == dict.fromkeys(LIFECYCLE)  # none
                 assert got == source_run
                 # Every run a dataset came from is described, and only those plus this one.
                 runs = {r for (r,) in _rows(con, "SELECT run_id FROM etl_runs")}
