@@ -58,8 +58,11 @@ class Chart:
     # `ids.chart(ids.CHART_VARIANT, chart.key)` and value a variant name ('' or None: `figure`).
     variants: tuple[tuple[str, Callable[[pd.DataFrame, str], go.Figure]], ...] = ()
     # The frame column the chart draws (e.g. 'activities', 'budget_usd', 'partners'): what its
-    # generated summary describes. None: not stated yet (summaries then guess; to be removed).
+    # generated summary describes, table formats and axis counts. Every registered chart states it.
     measure: str | None = None
+    # msgid: a sentence saying why the categories add up to more than the distinct units (an
+    # activity in several functional areas counts in each). None: they add up to the total.
+    overlap: str | None = None
     # True: the chart shows money or internal records, absent from a public deployment.
     internal: bool = False
 
