@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboards import cache, vocab
+from dashboards import cache, clock, vocab
 from dashboards.figures import theme
 from dashboards.filters import Filters
 from dashboards.i18n import N_
@@ -102,6 +102,7 @@ class Chart:
             self.key,
             filters.cache_key(),
             lang,
+            clock.first_incomplete_year(),  # which years are drawn as not over
             *((variant,) if variant else ()),
             compute=lambda: self._screen_json(filters, lang, variant),
         )

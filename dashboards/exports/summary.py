@@ -22,8 +22,7 @@ from dashboards.i18n import count_text, format_money, format_number, format_perc
 
 # Only for a frame summarised without a chart (a chart states its measure).
 MEASURE_ORDER = ("activities", "budget_usd", "partners", "participations", "countries")
-# Measures in US dollars (IATI spending: budget, disbursed, spent).
-MONEY = frozenset({"budget_usd", "budget", "disbursed", "spent"})
+MONEY = common.MONEY  # measures in US dollars
 # Vocabularies a frame's codes may be guessed from (in this order) when a chart does not say.
 GUESS_VOCABS = ("field", "area", "region", "country", "partner_status", "partner_type", "modality")
 TOP = 3
