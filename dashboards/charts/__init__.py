@@ -22,7 +22,8 @@ import plotly.graph_objects as go
 from dashboards import cache, clock, vocab
 from dashboards.figures import theme
 from dashboards.filters import Filters
-from dashboards.i18n import N_
+from dashboards.i18n import N_, format_money, ngettext
+from dashboards.queries import activities
 
 # Page keys and their titles (msgids, as in the navigation), in menu order.
 PAGE_TITLES = {
@@ -92,7 +93,7 @@ class Chart:
         """The figure for the filters, in a language (optionally one of the chart's variants)."""
         frame = self.frame(filters)
         with vocab.pinned():  # one vocabulary for the whole figure
-            return self.figure_for(variant)(frame, lang)
+            return flag_note(self, filters, self.figure_for(variant)(frame, lang), lang)
 
     def figure_json(self, filters: Filters, lang: str = "en", variant: str | None = None) -> dict:
         """The figure as a plotly JSON dict (cached: what the page callback returns)."""
@@ -112,8 +113,46 @@ class Chart:
         # validated into every figure (the same result on screen, several ms less per chart).
         frame = self.frame(filters)
         with theme.deferred_template(), vocab.pinned():  # one vocabulary for the whole figure
-            fig = self.figure_for(variant)(frame, lang)
+            fig = flag_note(self, filters, self.figure_for(variant)(frame, lang), lang)
         return theme.with_template(fig.to_plotly_json())
+
+
+def flag_note(chart: Chart, filters: Filters, fig: go.Figure, lang: str) -> go.Figure:
+    """Say on a chart of activity budgets how much of its money was flagged at load (e.g. an
+    outlier), and how to leave it out; nothing when none is, or when the filters leave it out."""
+    if chart.measure != "budget_usd" or filters.without_flagged:
+        return fig
+    if fig.layout.meta and fig.layout.meta.get("empty"):
+        return fig
+    n, money = cache.cached(
+        "flagged", filters.cache_key(), compute=lambda: activities.flagged_budgets(filters)
+    )
+    if not n:
+        return fig
+    text = ngettext(
+        "Includes %(num)s budget flagged at load (%(money)s): “Leave out flagged budgets” "
+        "removes it.",
+        "Includes %(num)s budgets flagged at load (%(money)s): “Leave out flagged budgets” "
+        "removes them.",
+        n,
+        lang,
+        money=format_money(money, lang),
+    )
+    fig.add_annotation(
+        text="⚠ " + text,
+        x=0,
+        xref="paper",
+        xanchor="left",
+        y=1.0,
+        yref="paper",
+        yanchor="bottom",
+        yshift=18,
+        showarrow=False,
+        align="left",
+        font={"size": 11, "color": "#8a4b00"},
+    )
+    fig.update_layout(meta={**(fig.layout.meta or {}), "flagged": n})
+    return fig
 
 
 def _query_key(query: Callable) -> tuple:
