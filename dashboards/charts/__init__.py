@@ -140,18 +140,18 @@ def flag_note(chart: Chart, filters: Filters, fig: go.Figure, lang: str) -> go.F
     )
     fig.add_annotation(
         text="⚠ " + text,
-        x=0,
+        x=1,  # right-aligned: a long note runs over the axis labels, not off the figure
         xref="paper",
-        xanchor="left",
+        xanchor="right",
         y=1.0,
         yref="paper",
         yanchor="bottom",
-        yshift=18,
+        yshift=20,  # above the "not over" label of the years, in a taller top margin
         showarrow=False,
-        align="left",
+        align="right",
         font={"size": 11, "color": "#8a4b00"},
     )
-    fig.update_layout(meta={**(fig.layout.meta or {}), "flagged": n})
+    fig.update_layout(margin_t=52, meta={**(fig.layout.meta or {}), "flagged": n})
     return fig
 
 

@@ -117,7 +117,8 @@ def mark_incomplete_years(
         layer="below",
     )
     fig.add_annotation(
-        x=(late[0] + late[-1]) / 2,
+        x=late[-1] + 0.5,  # at the band's right edge, growing leftwards: never cut off
+        xanchor="right",
         y=1,
         yref="paper",
         yanchor="bottom",
@@ -125,6 +126,8 @@ def mark_incomplete_years(
         showarrow=False,
         font={"size": 11, "color": "#495057"},
     )
+    # The shaded band must not widen the axis beyond the years drawn.
+    fig.update_xaxes(range=[present[0] - 0.5, present[-1] + 0.5])
     fig.update_layout(meta={**(fig.layout.meta or {}), "incomplete_from": cutoff})
 
 
