@@ -4,6 +4,8 @@ so a total is never set beside a change it does not measure."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import dash_bootstrap_components as dbc
 from dash import html
 
@@ -38,7 +40,7 @@ def _delta(now: float, before: float | None, lang: str):
     )
 
 
-def _compared(h: dict, key: str, fmt, lang: str) -> str:
+def _compared(h: dict, key: str, fmt: Callable[[float, str], str], lang: str) -> str:
     """'2024: 120 vs 100 in 2023': both periods named, each with its own value."""
     before = h[f"{key}_before"]
     if before is None:
@@ -57,7 +59,7 @@ def headline_cards(h: dict, lang: str):
     """Cards for activities, budget, countries, partners: the total over the period stated,
     and the two compared periods with their values and the change."""
     _ = lambda s, **kw: gettext(s, lang, **kw)  # noqa: E731
-    specs = [
+    specs: list[tuple[str, str, str, Callable[[float, str], str]]] = [
         (_("Activities"), "activities", "activities", format_number),
         (_("Budget (US$)"), "budget_usd", "budget", format_money),
         (_("Countries reached"), "countries", "countries", format_number),
