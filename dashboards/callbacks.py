@@ -46,7 +46,7 @@ _CHART_POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="charts")
 all_charts()
 DIMS = dimensions.FILTER_KEYS
 # sync_filters' outputs: search, years, one value per dropdown, chips, notices, language.
-SYNC_OUTPUTS = len(DIMS) + 5
+SYNC_OUTPUTS = len(DIMS) + 6
 
 
 def app_path(pathname: str | None) -> str:
@@ -164,7 +164,7 @@ def sync_filters(search, years, *rest):
         else []
         for v in rest[: len(DIMS)]
     ]
-    _chips, _clear, _clicks, current_lang = rest[len(DIMS) :]
+    _chips, _clear, _clicks, flagged, current_lang = rest[len(DIMS) :]
     lo, hi = year_range()
     lang = parse_lang(search)
     url_filters, notices = Filters.from_query(search)
@@ -195,15 +195,18 @@ def sync_filters(search, years, *rest):
         # A control changed: the controls are the new state.
         chosen = tuple(years) if years and (years[0] != lo or years[1] != hi) else None
         filters = Filters(
-            years=chosen, **{d: tuple(v or ()) for d, v in zip(DIMS, values, strict=True)}
+            years=chosen,
+            without_flagged=flagged is True,
+            **{d: tuple(v or ()) for d, v in zip(DIMS, values, strict=True)},
         )
         filters = Filters.from_query(filters.to_query())[0]  # canonical order
     if filters.to_query() == url_filters.to_query():
         # Nothing changed (e.g. controls rendered from the URL): keep the address as it is.
-        return (no_update,) * (SYNC_OUTPUTS - 3) + (
+        return (no_update,) * (SYNC_OUTPUTS - 4) + (
             layout.chips(filters, lang),
             no_update,
             new_lang,
+            no_update,
         )
     search_out = filters.to_query(lang) or ""
     return _controls(filters, lang, lo, hi, [], search=search_out, new_lang=new_lang)
@@ -218,6 +221,7 @@ def _controls(filters: Filters, lang: str, lo, hi, notices, search, new_lang):
         layout.chips(filters, lang),
         layout.notices(notices, lang),
         new_lang,
+        filters.without_flagged,
     )
 
 
@@ -429,12 +433,14 @@ def register_callbacks(app: dash.Dash) -> None:
         Output(ids.CHIPS, "children"),
         Output(ids.NOTICES, "children"),
         Output(ids.LANG, "data"),
+        Output(ids.FLAGGED, "value"),
         Input(ids.URL, "search"),
         Input(ids.YEARS, "value"),
         *(Input(ids.DROPDOWN[d], "value") for d in DIMS),
         Input({"type": ids.CHIP_REMOVE, "dim": ALL, "value": ALL}, "n_clicks"),
         Input(ids.CLEAR_ALL, "n_clicks"),
         Input({"type": ids.CHART_GRAPH, "key": ALL}, "clickData"),
+        Input(ids.FLAGGED, "value"),
         State(ids.LANG, "data"),
     )(sync_filters)
     app.callback(

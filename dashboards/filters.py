@@ -33,6 +33,9 @@ Dimension = Literal[
 URL_KEYS: dict[str, str] = {d.key: d.url_key for d in dimensions.FILTERS if d.url_key}
 VOCABULARY_OF: dict[str, str] = {d.key: d.vocabulary for d in dimensions.FILTERS}
 LANGS = ("en", "fr")
+# `flagged=exclude` leaves out the activities flagged at load (`activity_facts.flagged`: a load
+# warning on their budget, e.g. an outlier); any other value is dropped with a notice.
+FLAGGED_KEY, FLAGGED_EXCLUDE = "flagged", "exclude"
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,7 @@ class Filters:
     types: tuple[str, ...] = ()
     modalities: tuple[str, ...] = ()
     activity_statuses: tuple[str, ...] = ()
+    without_flagged: bool = False  # leave out activities flagged at load (URL `flagged=exclude`)
 
     # -- URL -----------------------------------------------------------------------------------
     @classmethod
@@ -75,6 +79,12 @@ class Filters:
                 notices.append(Notice("years", text, "malformed"))
             else:
                 kwargs["years"] = years
+        if FLAGGED_KEY in raw:
+            text = raw[FLAGGED_KEY][-1].strip()
+            if text.lower() == FLAGGED_EXCLUDE:
+                kwargs["without_flagged"] = True
+            else:
+                notices.append(Notice(FLAGGED_KEY, text, "unknown"))
         for dim in dimensions.FILTERS:
             key = cast(str, dim.url_key)  # every FILTERS dimension has a URL key
             if key not in raw:
@@ -99,6 +109,8 @@ class Filters:
             values = getattr(self, dim.key)
             if values:
                 pairs.append((cast(str, dim.url_key), ",".join(values)))
+        if self.without_flagged:
+            pairs.append((FLAGGED_KEY, FLAGGED_EXCLUDE))
         if lang and lang != "en":
             pairs.append(("lang", lang))
         return ("?" + urlencode(pairs, safe=",-")) if pairs else ""
@@ -132,6 +144,8 @@ class Filters:
         """Remove one value of a dimension (or the whole dimension, or the years)."""
         if dim == "years":
             return replace(self, years=None)
+        if dim == FLAGGED_KEY:
+            return replace(self, without_flagged=False)
         if value is None:
             cleared: dict[str, Any] = {dim: ()}
             return replace(self, **cleared)
@@ -145,6 +159,8 @@ class Filters:
             out.append(("years", None))
         for dim in dimensions.FILTER_KEYS:
             out.extend((dim, v) for v in getattr(self, dim))
+        if self.without_flagged:
+            out.append((FLAGGED_KEY, None))
         return out
 
     def cache_key(self) -> str:
@@ -171,6 +187,8 @@ class Filters:
             sql, values_params = dim.predicate(alias, values)
             bits.append(sql)
             params += values_params
+        if self.without_flagged and FLAGGED_KEY not in skip:
+            bits.append(f"NOT {alias}.flagged")  # a column of activity_facts and *_facts
         return (" AND ".join(bits) or "TRUE"), params
 
 
@@ -190,7 +208,10 @@ def partner_where(filters: Filters, alias: str = "p") -> tuple[str, list]:
 
 
 # The registry's filters are exactly the Filters fields (besides the years).
-assert set(dimensions.FILTER_KEYS) == {f.name for f in fields(Filters)} - {"years"}
+assert set(dimensions.FILTER_KEYS) == {f.name for f in fields(Filters)} - {
+    "years",
+    "without_flagged",
+}
 assert set(Dimension.__args__) == set(dimensions.FILTER_KEYS)  # type: ignore[attr-defined]
 
 _YEARS = re.compile(r"^(\d{4})(?:\s*[-–:]\s*(\d{4}))?$")

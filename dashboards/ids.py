@@ -9,6 +9,7 @@ NOTICES = "filter-notices"
 CHIPS = "filter-chips"
 CLEAR_ALL = "filter-clear-all"
 YEARS = "filter-years"
+FLAGGED = "filter-flagged"  # switch: leave out activities flagged at load (Filters.without_flagged)
 MORE_FILTERS = "filter-more"
 FILTER_BAR = "filter-bar"
 MORE_FILTERS_TOGGLE = "filter-more-toggle"

@@ -15,12 +15,14 @@ from dash import dcc, html
 from dashboards import dimensions, ids
 from dashboards.charts import Chart, charts_for
 from dashboards.exports import web as export_web
-from dashboards.filters import Filters, Notice
+from dashboards.filters import FLAGGED_KEY, Filters, Notice
 from dashboards.i18n import N_, format_number, gettext
 from dashboards.queries.activities import year_range
 
 # Headings of the filters (msgids), from the dimension registry; the years are a range.
 DIM_LABELS = {"years": dimensions.YEARS_LABEL, **{d.key: d.label for d in dimensions.FILTERS}}
+FLAGGED_LABEL = N_("Leave out flagged budgets")
+DIM_LABELS[FLAGGED_KEY] = N_("Flagged budgets")  # its chip: "Flagged budgets: left out"
 PRIMARY_DIMS = tuple(d.key for d in dimensions.bar("primary"))
 SECONDARY_DIMS = tuple(d.key for d in dimensions.bar("secondary"))
 
@@ -170,8 +172,11 @@ def filter_bar() -> html.Section:
             ),
             dbc.Collapse(
                 dbc.Row(
-                    [dropdown(d.key, d.bar_width) for d in dimensions.bar("secondary")],
-                    className="g-2 mt-1",
+                    [
+                        *(dropdown(d.key, d.bar_width) for d in dimensions.bar("secondary")),
+                        flagged_switch(),
+                    ],
+                    className="g-2 mt-1 align-items-end",
                 ),
                 id=ids.MORE_FILTERS,
                 is_open=False,
@@ -251,6 +256,19 @@ def localised_controls(lang: str) -> dict:
     }
 
 
+def flagged_switch() -> dbc.Col:
+    """The one control leaving out activities flagged at load (URL `flagged=exclude`)."""
+    return dbc.Col(
+        dbc.Switch(
+            id=ids.FLAGGED,
+            value=False,
+            label=html.Span(FLAGGED_LABEL, id=label_id(FLAGGED_LABEL)),
+            className="small mb-1",
+        ),
+        md=3,
+    )
+
+
 def chips(filters: Filters, lang: str) -> list:
     """Removable chips for the active filters, and 'clear all'."""
     if filters.is_empty():
@@ -262,6 +280,8 @@ def chips(filters: Filters, lang: str) -> list:
         if dim == "years":
             lo, hi = cast("tuple[int, int]", filters.years)  # active() lists years only if set
             text = f"{lo}–{hi}"
+        elif dim == FLAGGED_KEY:
+            text = gettext("left out", lang)
         else:
             text = dimensions.get(dim).name_of(value, lang)
         name = gettext(DIM_LABELS[dim], lang)

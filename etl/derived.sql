@@ -15,7 +15,12 @@ pm AS (SELECT ap.activity_id, bit_or(vs.bit) AS sm, bit_or(vt.bit) AS tm
        JOIN vocabularies vt ON vt.vocabulary = 'partner_type' AND vt.code = p.partner_type
        GROUP BY ALL),
 cl AS (SELECT activity_id, list(iso3 ORDER BY iso3) AS countries FROM activity_countries
-       GROUP BY ALL)
+       GROUP BY ALL),
+-- Activities flagged at load: a load warning on their budget (e.g. an outlier), matched by the
+-- row they came from; the dashboard marks them and can leave them out (Filters.without_flagged).
+fl AS (SELECT DISTINCT a.activity_id FROM activities a
+       JOIN load_warnings w ON w.file = a.source_file AND w.line = a.source_line
+       WHERE w.column_name = 'budget_usd')
 SELECT
     a.activity_id, a.year, a.field_code, a.modality, a.status AS activity_status, a.geo_scope,
     COALESCE(a.budget_usd, 0) AS budget_usd,
@@ -23,10 +28,12 @@ SELECT
     COALESCE(rm.m, 0) AS region_mask,
     COALESCE(pm.sm, 0) AS partner_status_mask,
     COALESCE(pm.tm, 0) AS partner_type_mask,
-    COALESCE(cl.countries, []::VARCHAR[]) AS countries
+    COALESCE(cl.countries, []::VARCHAR[]) AS countries,
+    fl.activity_id IS NOT NULL AS flagged
 FROM activities a
 LEFT JOIN am USING (activity_id) LEFT JOIN rm USING (activity_id)
 LEFT JOIN pm USING (activity_id) LEFT JOIN cl USING (activity_id)
+LEFT JOIN fl USING (activity_id)
 ORDER BY a.year, a.field_code;
 
 -- The bridge tables with every filter column of activity_facts beside them. A chart that

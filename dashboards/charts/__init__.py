@@ -19,10 +19,11 @@ from dataclasses import dataclass
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboards import cache, vocab
+from dashboards import cache, clock, vocab
 from dashboards.figures import theme
 from dashboards.filters import Filters
-from dashboards.i18n import N_
+from dashboards.i18n import N_, format_money, ngettext
+from dashboards.queries import activities
 
 # Page keys and their titles (msgids, as in the navigation), in menu order.
 PAGE_TITLES = {
@@ -58,8 +59,11 @@ class Chart:
     # `ids.chart(ids.CHART_VARIANT, chart.key)` and value a variant name ('' or None: `figure`).
     variants: tuple[tuple[str, Callable[[pd.DataFrame, str], go.Figure]], ...] = ()
     # The frame column the chart draws (e.g. 'activities', 'budget_usd', 'partners'): what its
-    # generated summary describes. None: not stated yet (summaries then guess; to be removed).
+    # generated summary describes, table formats and axis counts. Every registered chart states it.
     measure: str | None = None
+    # msgid: a sentence saying why the categories add up to more than the distinct units (an
+    # activity in several functional areas counts in each). None: they add up to the total.
+    overlap: str | None = None
     # True: the chart shows money or internal records, absent from a public deployment.
     internal: bool = False
 
@@ -89,7 +93,7 @@ class Chart:
         """The figure for the filters, in a language (optionally one of the chart's variants)."""
         frame = self.frame(filters)
         with vocab.pinned():  # one vocabulary for the whole figure
-            return self.figure_for(variant)(frame, lang)
+            return flag_note(self, filters, self.figure_for(variant)(frame, lang), lang)
 
     def figure_json(self, filters: Filters, lang: str = "en", variant: str | None = None) -> dict:
         """The figure as a plotly JSON dict (cached: what the page callback returns)."""
@@ -99,6 +103,7 @@ class Chart:
             self.key,
             filters.cache_key(),
             lang,
+            clock.first_incomplete_year(),  # which years are drawn as not over
             *((variant,) if variant else ()),
             compute=lambda: self._screen_json(filters, lang, variant),
         )
@@ -108,8 +113,46 @@ class Chart:
         # validated into every figure (the same result on screen, several ms less per chart).
         frame = self.frame(filters)
         with theme.deferred_template(), vocab.pinned():  # one vocabulary for the whole figure
-            fig = self.figure_for(variant)(frame, lang)
+            fig = flag_note(self, filters, self.figure_for(variant)(frame, lang), lang)
         return theme.with_template(fig.to_plotly_json())
+
+
+def flag_note(chart: Chart, filters: Filters, fig: go.Figure, lang: str) -> go.Figure:
+    """Say on a chart of activity budgets how much of its money was flagged at load (e.g. an
+    outlier), and how to leave it out; nothing when none is, or when the filters leave it out."""
+    if chart.measure != "budget_usd" or filters.without_flagged:
+        return fig
+    if fig.layout.meta and fig.layout.meta.get("empty"):
+        return fig
+    n, money = cache.cached(
+        "flagged", filters.cache_key(), compute=lambda: activities.flagged_budgets(filters)
+    )
+    if not n:
+        return fig
+    text = ngettext(
+        "Includes %(num)s budget flagged at load (%(money)s): “Leave out flagged budgets” "
+        "removes it.",
+        "Includes %(num)s budgets flagged at load (%(money)s): “Leave out flagged budgets” "
+        "removes them.",
+        n,
+        lang,
+        money=format_money(money, lang),
+    )
+    fig.add_annotation(
+        text="⚠ " + text,
+        x=1,  # right-aligned: a long note runs over the axis labels, not off the figure
+        xref="paper",
+        xanchor="right",
+        y=1.0,
+        yref="paper",
+        yanchor="bottom",
+        yshift=20,  # above the "not over" label of the years, in a taller top margin
+        showarrow=False,
+        align="right",
+        font={"size": 11, "color": "#8a4b00"},
+    )
+    fig.update_layout(margin_t=52, meta={**(fig.layout.meta or {}), "flagged": n})
+    return fig
 
 
 def _query_key(query: Callable) -> tuple:

@@ -27,6 +27,8 @@ register(
             "Number of partners taking part in each session of the International Conference of "
             "NGOs, by UNESCO region of the partner's headquarters."
         ),
+        measure="partners",
+        overlap=N_("A partner counts once per session it took part in."),
     )
 )
 register(
@@ -47,6 +49,8 @@ register(
             "Number of partners taking part in each session of the International Conference of "
             "NGOs, by their status on the date of the session."
         ),
+        measure="partners",
+        overlap=N_("A partner counts once per session it took part in."),
     )
 )
 register(
@@ -66,6 +70,7 @@ register(
             "Members of the NGO-UNESCO Liaison Committee elected for each term, by status at the "
             "election, checked against the composition rule."
         ),
+        measure="members",
     )
 )
 register(
@@ -89,5 +94,7 @@ register(
             "Non-Governmental Partners at each Board session, by status on the date of the "
             "session."
         ),
+        measure="partners",
+        overlap=N_("A partner counts once per session it took part in."),
     )
 )

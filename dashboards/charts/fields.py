@@ -29,6 +29,8 @@ register(
         ),
         table=partial(common.table_frame, dimension="field"),
         description=N_("Budget (US$) per start year, stacked by primary field of competence."),
+        measure="budget_usd",
+        internal=True,
     )
 )
 register(
@@ -49,6 +51,8 @@ register(
             "Number of activities per primary field of competence and functional area; "
             "activities with several areas count in each."
         ),
+        measure="activities",
+        overlap=N_("An activity counts once in each of its functional areas."),
     )
 )
 register(
@@ -69,6 +73,8 @@ register(
             "Number of distinct partners taking part in at least one activity of each primary "
             "field of competence."
         ),
+        measure="partners",
+        overlap=N_("A partner counts once in each field it works in."),
     )
 )
 register(
@@ -82,5 +88,7 @@ register(
         note=N_("Each activity's budget is counted once, in its primary field."),
         table=partial(common.table_frame, dimension="field"),
         description=N_("Budget (US$) of the activities of each primary field of competence."),
+        measure="budget_usd",
+        internal=True,
     )
 )

@@ -27,6 +27,8 @@ register(
             "Number of activities per start year and functional area; activities with several "
             "areas count in each."
         ),
+        measure="activities",
+        overlap=N_("An activity counts once in each of its functional areas."),
     )
 )
 register(
@@ -46,6 +48,9 @@ register(
             "Budget (US$) of the activities of each functional area, per start year; "
             "activities with several areas count in each."
         ),
+        measure="budget_usd",
+        overlap=N_("An activity's whole budget counts in each of its functional areas."),
+        internal=True,
     )
 )
 register(
@@ -65,6 +70,8 @@ register(
             "Number of activities per functional area and primary field of competence; "
             "activities with several areas count in each."
         ),
+        measure="activities",
+        overlap=N_("An activity counts once in each of its functional areas."),
     )
 )
 register(
@@ -85,6 +92,8 @@ register(
             "Number of activities per functional area and UNESCO region reached; activities "
             "with several areas or regions count in each."
         ),
+        measure="activities",
+        overlap=N_("An activity counts once per functional area and region it reaches."),
     )
 )
 register(
@@ -104,6 +113,8 @@ register(
             "Number of distinct partners taking part in at least one activity of each "
             "functional area."
         ),
+        measure="partners",
+        overlap=N_("A partner counts once in each functional area it works in."),
     )
 )
 register(
@@ -123,5 +134,8 @@ register(
             "Budget (US$) of the activities of each functional area; activities with several "
             "areas count in each."
         ),
+        measure="budget_usd",
+        overlap=N_("An activity's whole budget counts in each of its functional areas."),
+        internal=True,
     )
 )

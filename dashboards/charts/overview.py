@@ -22,6 +22,7 @@ ACTIVITIES_BY_YEAR = register(
         description=N_(
             "Number of activities per start year, stacked by primary field of competence."
         ),
+        measure="activities",
     )
 )
 register(
@@ -35,6 +36,7 @@ register(
         note=N_("Each activity is counted once, in its primary field."),
         table=partial(common.table_frame, dimension="field"),
         description=N_("Number of activities per primary field of competence."),
+        measure="activities",
     )
 )
 register(
@@ -52,6 +54,8 @@ register(
         description=N_(
             "Number of activities per functional area; activities with several areas count in each."
         ),
+        measure="activities",
+        overlap=N_("An activity counts once in each of its functional areas."),
     )
 )
 register(
@@ -69,5 +73,7 @@ register(
         description=N_(
             "Number of activities per UNESCO region reached, through their countries or as regional activities."
         ),
+        measure="activities",
+        overlap=N_("An activity counts once in each region it reaches."),
     )
 )

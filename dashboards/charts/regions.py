@@ -29,6 +29,8 @@ register(
             "Number of activities and budget share (US$) per country reached, with the "
             "country's UNESCO region."
         ),
+        measure="activities",
+        overlap=N_("An activity in several countries counts in each."),
     )
 )
 register(
@@ -47,6 +49,8 @@ register(
         description=N_(
             "Number of regional activities per UNESCO region, and of global activities."
         ),
+        measure="activities",
+        overlap=N_("An activity addressed to several regions counts in each."),
     )
 )
 register(
@@ -66,6 +70,8 @@ register(
             "Number of activities per start year and UNESCO region reached, and of global "
             "activities."
         ),
+        measure="activities",
+        overlap=N_("An activity counts once in each region it reaches."),
     )
 )
 register(
@@ -84,5 +90,7 @@ register(
         description=N_(
             "Budget share (US$) per start year and UNESCO region, and budget of global activities."
         ),
+        measure="budget_usd",
+        internal=True,
     )
 )

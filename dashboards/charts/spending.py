@@ -31,6 +31,8 @@ register(
             "US$ budget per year of its budget periods beside US$ disbursed and spent per "
             "year of the transactions, for the IATI activities matching the filters."
         ),
+        measure="budget",
+        internal=True,
     )
 )
 register(
@@ -46,6 +48,8 @@ register(
         description=N_(
             "US$ budget, disbursed and spent of IATI activities per primary field of competence."
         ),
+        measure="budget",
+        internal=True,
     )
 )
 register(
@@ -64,5 +68,7 @@ register(
         description=N_(
             "US$ budget, disbursed and spent of IATI activities per UNESCO region, by share."
         ),
+        measure="budget",
+        internal=True,
     )
 )

@@ -1,6 +1,10 @@
-"""Headline cards of the Overview page: totals with their change against the previous period."""
+"""Headline cards of the Overview page: totals over the years chosen (the period stated), and
+below each, the two named periods compared with their own values and the change between them,
+so a total is never set beside a change it does not measure."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import dash_bootstrap_components as dbc
 from dash import html
@@ -36,31 +40,39 @@ def _delta(now: float, before: float | None, lang: str):
     )
 
 
+def _compared(h: dict, key: str, fmt: Callable[[float, str], str], lang: str) -> str:
+    """'2024: 120 vs 100 in 2023': both periods named, each with its own value."""
+    before = h[f"{key}_before"]
+    if before is None:
+        return ""
+    return gettext(
+        "%(now_period)s: %(now)s vs %(before)s in %(before_period)s",
+        lang,
+        now_period=h["current_label"],
+        now=fmt(h[f"{key}_now"], lang),
+        before=fmt(before, lang),
+        before_period=h["previous_label"],
+    )
+
+
 def headline_cards(h: dict, lang: str):
-    """Cards for activities, budget, countries, partners, with the comparison period stated."""
+    """Cards for activities, budget, countries, partners: the total over the period stated,
+    and the two compared periods with their values and the change."""
     _ = lambda s, **kw: gettext(s, lang, **kw)  # noqa: E731
-    compare = _("vs %(period)s", period=h["previous_label"]) if h["previous_label"] else ""
+    specs: list[tuple[str, str, str, Callable[[float, str], str]]] = [
+        (_("Activities"), "activities", "activities", format_number),
+        (_("Budget (US$)"), "budget_usd", "budget", format_money),
+        (_("Countries reached"), "countries", "countries", format_number),
+        (_("Active partners"), "partners", "partners", format_number),
+    ]
     cards = [
         (
-            _("Activities"),
-            format_number(h["activities"], lang),
-            _delta(h["activities_now"], h["activities_before"], lang),
-        ),
-        (
-            _("Budget (US$)"),
-            format_money(h["budget_usd"], lang),
-            _delta(h["budget_now"], h["budget_before"], lang),
-        ),
-        (
-            _("Countries reached"),
-            format_number(h["countries"], lang),
-            _delta(h["countries_now"], h["countries_before"], lang),
-        ),
-        (
-            _("Active partners"),
-            format_number(h["partners"], lang),
-            _delta(h["partners_now"], h["partners_before"], lang),
-        ),
+            label,
+            fmt(h[total], lang),
+            _delta(h[f"{key}_now"], h[f"{key}_before"], lang),
+            _compared(h, key, fmt, lang),
+        )
+        for label, total, key, fmt in specs
     ]
     cols = [
         dbc.Col(
@@ -69,6 +81,7 @@ def headline_cards(h: dict, lang: str):
                     [
                         html.Div(label, className="kpi-label small text-muted"),
                         html.Div(value, className="kpi-value h3 mb-0"),
+                        html.Div(h["period_label"], className="kpi-period small text-muted"),
                         html.Div(
                             [delta, " ", html.Span(compare, className="text-muted")],
                             className="small",
@@ -81,7 +94,7 @@ def headline_cards(h: dict, lang: str):
             sm=6,
             className="mb-2",
         )
-        for label, value, delta in cards
+        for label, value, delta, compare in cards
     ]
     breakdown = html.P(
         [

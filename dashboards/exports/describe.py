@@ -14,6 +14,9 @@ from dashboards.i18n import N_, format_date, gettext
 
 SOURCE = N_("Source: UNESCO partner records")
 NO_FILTER = N_("All activities, all years")
+# Filters.without_flagged in words, last in a subtitle.
+FLAGGED_PHRASE = N_("budgets flagged at load left out")
+FLAGGED_RANK = 100
 
 
 def join_words(items: list[str], lang: str) -> str:
@@ -39,6 +42,8 @@ def filter_phrases(filters: Filters, lang: str) -> list[str]:
         codes = getattr(filters, dim.key)
         if codes:
             out.append((dim.phrase_rank, dim.phrase_of(codes, lang, join_words)))
+    if filters.without_flagged:
+        out.append((FLAGGED_RANK, gettext(FLAGGED_PHRASE, lang)))
     return [text for _, text in sorted(out, key=lambda item: item[0])]
 
 

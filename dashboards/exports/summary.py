@@ -1,28 +1,39 @@
-"""A short generated summary of what a chart shows: its largest categories (with numbers and
-shares) and the change between the first and the last year of the period.
+"""A short generated summary of what a chart shows, in the chart's own measure: its largest
+categories (with numbers, and shares where the categories add up), what the total counts, and
+the change between the first and the last complete year of the period.
 
-Works on any chart's aggregated frame (`Chart.frame(filters)`): a `code` column names the
-categories, a `year` column the period, and the measure is `activities` (else `budget_usd`,
-`partners`, or the first numeric column). Two code-like columns (a matrix) give the largest cells.
+The measure is the chart's `Chart.measure` (a column of `Chart.frame(filters)`); a `code` column
+names the categories (two code-like columns, a matrix, give the largest cells) and a `year`
+column the period. Years from the current one on (`dashboards.clock`) are not complete (partial
+or planned): they are never compared with a complete year. A chart whose frame has no
+summary-able shape (no numeric measure column) gets no sentence rather than a wrong one.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 
-from dashboards import dimensions, vocab
+from dashboards import clock, dimensions, vocab
 from dashboards.charts import Chart
 from dashboards.figures import common
 from dashboards.i18n import count_text, format_money, format_number, format_percent, gettext
 
+# Only for a frame summarised without a chart (a chart states its measure).
 MEASURE_ORDER = ("activities", "budget_usd", "partners", "participations", "countries")
+MONEY = common.MONEY  # measures in US dollars
 # Vocabularies a frame's codes may be guessed from (in this order) when a chart does not say.
 GUESS_VOCABS = ("field", "area", "region", "country", "partner_status", "partner_type", "modality")
 TOP = 3
 
 
-def measure_of(frame: pd.DataFrame) -> str | None:
-    """The column a chart counts."""
+def measure_of(frame: pd.DataFrame, chart: Chart | None = None) -> str | None:
+    """The column a chart draws: its stated measure, else (no chart) the first known one."""
+    if chart is not None and chart.measure is not None:
+        if chart.measure in frame.columns and pd.api.types.is_numeric_dtype(frame[chart.measure]):
+            return chart.measure
+        return None
     for m in MEASURE_ORDER:
         if m in frame.columns:
             return m
@@ -38,7 +49,7 @@ def amount(measure: str, value: float, lang: str) -> str:
         return count_text("partner", int(round(value)), lang)
     if measure == "countries":
         return count_text("country", int(round(value)), lang)
-    if measure == "budget_usd":
+    if measure in MONEY:
         return format_money(value, lang)
     return format_number(value, lang)
 
@@ -58,11 +69,13 @@ def vocabulary_for(chart: Chart | None, codes: list[str], column: str = "code") 
     return None
 
 
-def summarise(chart: Chart | None, frame: pd.DataFrame, lang: str) -> str:
-    """Two or three sentences about a chart's frame, in the language."""
+def summarise(
+    chart: Chart | None, frame: pd.DataFrame, lang: str, today: dt.date | None = None
+) -> str:
+    """Two or three sentences about a chart's frame, in the language ('' when none would be true)."""
     if frame is None or frame.empty:
         return gettext("No data for these filters", lang)
-    measure = measure_of(frame)
+    measure = measure_of(frame, chart)
     if measure is None:
         return ""
     data = frame.copy()
@@ -74,9 +87,7 @@ def summarise(chart: Chart | None, frame: pd.DataFrame, lang: str) -> str:
     if code_columns:
         sentences.append(_largest(chart, data, code_columns, measure, lang))
     if "year" in data.columns:
-        sentence = _change(data, measure, lang)
-        if sentence:
-            sentences.append(sentence)
+        sentences.append(_change(data, measure, lang, today or clock.today()))
     return " ".join(s for s in sentences if s)
 
 
@@ -103,45 +114,92 @@ def _label(chart: Chart | None, column: str, code, codes: list, lang: str) -> st
     return common.label(vocabulary, str(code), lang)
 
 
+def _heading(chart: Chart | None, columns: list[str], codes: dict, lang: str) -> str:
+    """What the categories are ("Countries", "Field of competence × functional area")."""
+    names = []
+    for column in columns:
+        vocabulary = vocabulary_for(chart, [str(c) for c in codes[column]], column)
+        dim = dimensions.of_vocabulary(vocabulary) if vocabulary else None
+        if dim is None:
+            return gettext("Categories", lang)
+        names.append(gettext(dim.singular if len(columns) > 1 else dim.label, lang))
+    if len(names) == 1:
+        return names[0]
+    return " × ".join([names[0], *(_lower_first(n) for n in names[1:])])
+
+
+def _lower_first(text: str) -> str:
+    """'Functional area' → 'functional area' (an acronym such as 'UNESCO' is kept)."""
+    return text[:1].lower() + text[1:] if text[1:2].islower() else text
+
+
 def _largest(
     chart: Chart | None, data: pd.DataFrame, columns: list[str], measure: str, lang: str
 ) -> str:
     totals = data.groupby(columns, dropna=False)[measure].sum().sort_values(ascending=False)
     totals = totals[totals > 0]
     grand = float(totals.sum())
-    items = []
+    overlap = chart.overlap if chart is not None else None
     codes = {c: list(data[c].dropna().unique()) for c in columns}
+    items = []
     for key, value in totals.head(TOP).items():
         keys = key if isinstance(key, tuple) else (key,)
         name = " × ".join(
             _label(chart, col, k, codes[col], lang) for col, k in zip(columns, keys, strict=True)
         )
-        items.append(
-            gettext(
-                "%(name)s (%(value)s, %(share)s)",
-                lang,
-                name=name,
-                value=amount(measure, value, lang),
-                share=format_percent(value / grand if grand else 0, lang),
+        if overlap:  # a share of a sum that counts units several times would mislead
+            items.append(
+                gettext("%(name)s (%(value)s)", lang, name=name, value=amount(measure, value, lang))
             )
-        )
+        else:
+            items.append(
+                gettext(
+                    "%(name)s (%(value)s, %(share)s)",
+                    lang,
+                    name=name,
+                    value=amount(measure, value, lang),
+                    share=format_percent(value / grand if grand else 0, lang),
+                )
+            )
+    heading = _heading(chart, columns, codes, lang)
     if len(totals) == 1:
-        return gettext("A single category: %(item)s.", lang, item=items[0])
+        return gettext("%(heading)s: a single one, %(item)s.", lang, heading=heading, item=items[0])
     from dashboards.exports.describe import join_words
 
-    return gettext(
-        "The largest of %(n)s categories: %(items)s; %(total)s counted in all.",
+    largest = gettext(
+        "%(heading)s, the largest of %(n)s: %(items)s.",
         lang,
+        heading=heading,
         n=format_number(len(totals), lang),
         items=join_words(items, lang),
-        total=amount(measure, grand, lang),
     )
+    if overlap:
+        total = gettext(
+            "Added up over them: %(total)s (not a count of distinct ones). %(overlap)s",
+            lang,
+            total=amount(measure, grand, lang),
+            overlap=gettext(overlap, lang),
+        )
+    else:
+        total = gettext("In all: %(total)s.", lang, total=amount(measure, grand, lang))
+    return f"{largest} {total}"
 
 
-def _change(data: pd.DataFrame, measure: str, lang: str) -> str:
+def _change(data: pd.DataFrame, measure: str, lang: str, today: dt.date) -> str:
+    """First against last complete year (and the peak); incomplete years are named, not compared."""
     per_year = data.dropna(subset=["year"]).groupby("year")[measure].sum().sort_index()
+    cutoff = clock.first_incomplete_year(today)
+    incomplete = per_year[per_year.index.astype(int) >= cutoff]
+    per_year = per_year[per_year.index.astype(int) < cutoff]
+    note = ""
+    if len(incomplete) and float(incomplete.sum()) > 0:
+        note = gettext(
+            "%(year)s and later years are not over (partial or planned) and are not compared.",
+            lang,
+            year=cutoff,
+        )
     if len(per_year) < 2:
-        return ""
+        return note
     first, last = int(per_year.index[0]), int(per_year.index[-1])
     a, b = float(per_year.iloc[0]), float(per_year.iloc[-1])
     peak_year = int(per_year.idxmax())
@@ -179,4 +237,4 @@ def _change(data: pd.DataFrame, measure: str, lang: str) -> str:
             year=peak_year,
             value=amount(measure, float(per_year.max()), lang),
         )
-    return text
+    return f"{text} {note}".strip()

@@ -120,6 +120,8 @@ def stacked_by_session(
         showlegend=True,  # also with one series: the colour is named
         height=400 if x == "event" else 380,
     )
+    tallest = frame.groupby(x)["partners"].sum().max()
+    common.value_axis(fig, "y", "partners", tallest, lang)
     return apply_theme(fig, lang)
 
 

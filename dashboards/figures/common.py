@@ -6,16 +6,22 @@ hover text gives exact numbers in the chosen language; an empty frame gives an h
 
 from __future__ import annotations
 
+import datetime as dt
 import html
+import math
 
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboards import dimensions, vocab
+from dashboards import clock, dimensions, vocab
 from dashboards.figures.theme import SEQUENTIAL, UN_BLUE, apply_theme, colour_for
-from dashboards.i18n import format_money, format_number, gettext
+from dashboards.i18n import N_, format_money, format_number, gettext
 
 MEASURES = {"activities": "Activities", "budget_usd": "Budget (US$)", "partners": "Partners"}
+# Measures in US dollars (IATI spending: budget, disbursed, spent): money ticks and words.
+MONEY = frozenset({"budget_usd", "budget", "disbursed", "spent"})
+# TRANSLATORS: over the shaded years of a chart that are not over yet (current and future).
+INCOMPLETE = N_("Not over: partial or planned")
 
 
 def plain(text: object) -> str:
@@ -55,7 +61,7 @@ def measure_title(measure: str, lang: str) -> str:
 
 def fmt(measure: str, value: float, lang: str) -> str:
     """A measure's value in words for hover text."""
-    if measure == "budget_usd":
+    if measure in MONEY:
         return format_money(value, lang)
     return format_number(value, lang)
 
@@ -63,6 +69,66 @@ def fmt(measure: str, value: float, lang: str) -> str:
 def axis_format(measure: str) -> str:
     """d3 tick format: grouped integers for counts ("1,500"), SI for money ("2M")."""
     return "~s" if measure == "budget_usd" else ",d"
+
+
+def nice_ticks(top: float, count: int = 5) -> list[float]:
+    """Round tick values from 0 to at least `top` (1, 2, 2.5 or 5 times a power of ten apart)."""
+    if not top or top <= 0 or not math.isfinite(top):
+        return [0.0]
+    raw = top / count
+    power = 10 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
+    n = math.ceil(top / step - 1e-9)
+    return [round(i * step, 10) for i in range(n + 1)]
+
+
+def value_axis(fig: go.Figure, axis: str, measure: str, top: float, lang: str) -> None:
+    """A value axis in the language's words: money as "US$1.2M" / "1,2 M $US" (as in hover
+    text and summaries), counts as whole numbers (no "2.5 activities" tick)."""
+    key = f"{axis}axis"
+    if measure in MONEY:
+        ticks = nice_ticks(float(top) if pd.notna(top) else 0.0)
+        text = [format_money(v, lang) for v in ticks]
+        fig.update_layout({key: {"tickvals": ticks, "ticktext": text, "rangemode": "tozero"}})
+    elif pd.notna(top) and top <= 5:
+        fig.update_layout({key: {"dtick": 1, "tickformat": "d", "rangemode": "tozero"}})
+    else:
+        fig.update_layout({key: {"tickformat": ",d", "rangemode": "tozero"}})
+
+
+def mark_incomplete_years(
+    fig: go.Figure, years, lang: str, today: dt.date | None = None, stacked: bool = False
+) -> None:
+    """Shade the years not over yet (the current one: partial; later: planned) and say so.
+
+    `today` defaults to `dashboards.clock.today()` (settable with DASHBOARD_TODAY).
+    """
+    present = sorted({int(y) for y in years if pd.notna(y)})
+    cutoff = clock.first_incomplete_year(today)
+    late = [y for y in present if y >= cutoff]
+    if not late:
+        return
+    fig.add_vrect(
+        x0=late[0] - 0.5,
+        x1=late[-1] + 0.5,
+        fillcolor="#6c757d",
+        opacity=0.12,
+        line_width=0,
+        layer="below",
+    )
+    fig.add_annotation(
+        x=late[-1] + 0.5,  # at the band's right edge, growing leftwards: never cut off
+        xanchor="right",
+        y=1,
+        yref="paper",
+        yanchor="bottom",
+        text=gettext(INCOMPLETE, lang),
+        showarrow=False,
+        font={"size": 11, "color": "#495057"},
+    )
+    # The shaded band must not widen the axis beyond the years drawn.
+    fig.update_xaxes(range=[present[0] - 0.5, present[-1] + 0.5])
+    fig.update_layout(meta={**(fig.layout.meta or {}), "incomplete_from": cutoff})
 
 
 def empty_figure(lang: str, message: str | None = None) -> go.Figure:
@@ -124,7 +190,7 @@ def ranked_bars(
         height=max(260, 38 * len(data) + 90),
         showlegend=False,
     )
-    fig.update_xaxes(tickformat=axis_format(measure))
+    value_axis(fig, "x", measure, float(values.max()), lang)
     return apply_theme(fig, lang)
 
 
@@ -174,10 +240,12 @@ def stacked_by_year(
         xaxis_title=None,
         yaxis_title=measure_title(measure, lang),
         xaxis={"dtick": 1, "tickformat": "d"},
-        yaxis={"tickformat": axis_format(measure)},
         legend_title_text=None,
         height=380,
     )
+    tallest = frame[frame[measure] > 0].groupby("year")[measure].sum().max()
+    value_axis(fig, "y", measure, tallest, lang)
+    mark_incomplete_years(fig, frame["year"], lang)
     return apply_theme(fig, lang)
 
 
@@ -228,16 +296,9 @@ def lines_by_year(
         xaxis={"dtick": 1, "tickformat": "d"},
         height=380,
     )
-    _whole_ticks(fig, measure, frame[measure].max())
+    value_axis(fig, "y", measure, frame[measure].max(), lang)
+    mark_incomplete_years(fig, frame["year"], lang)
     return apply_theme(fig, lang)
-
-
-def _whole_ticks(fig: go.Figure, measure: str, top: float) -> None:
-    """Counts never get fractional ticks ('2.5 activities') when the values are small."""
-    if measure != "budget_usd" and pd.notna(top) and top <= 5:
-        fig.update_yaxes(dtick=1, tickformat="d", rangemode="tozero")
-    else:
-        fig.update_yaxes(tickformat=axis_format(measure))
 
 
 def matrix(
@@ -284,5 +345,7 @@ def table_frame(frame: pd.DataFrame, lang: str, dimension: str | None = None) ->
     if dimension and "code" in out.columns:
         out.insert(0, gettext("Name", lang), [label(dimension, c, lang) for c in out["code"]])
     rename = {m: measure_title(m, lang) for m in MEASURES if m in out.columns}
+    if "year" in out.columns:  # a year is printed as a year ("2012", not "2,012")
+        out["year"] = [str(int(y)) if pd.notna(y) else "" for y in out["year"]]
     rename.update({"year": gettext("Year", lang), "code": gettext("Code", lang)})
     return out.rename(columns=rename)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from dashboards.figures import common
 from dashboards.figures.common import empty_figure, label
 from dashboards.figures.theme import MUTED, UN_BLUE, apply_theme
 from dashboards.i18n import N_, format_money, gettext
@@ -52,10 +53,13 @@ def by_year(frame: pd.DataFrame, lang: str) -> go.Figure:
     fig.update_layout(
         barmode="group",
         xaxis={"dtick": 1, "tickformat": "d"},
-        yaxis={"tickformat": "~s", "title": gettext("US$", lang)},
+        yaxis={"title": gettext("US$", lang)},
         legend_title_text=None,
         height=380,
     )
+    top = frame[[m for m, _, _ in MEASURES]].fillna(0).to_numpy().max()
+    common.value_axis(fig, "y", "budget", top, lang)
+    common.mark_incomplete_years(fig, years, lang)
     return apply_theme(fig, lang)
 
 
@@ -88,12 +92,15 @@ def by_code(frame: pd.DataFrame, lang: str, dimension: str) -> go.Figure:
     fig = go.Figure(data=traces)
     fig.update_layout(
         barmode="group",
-        xaxis={"tickformat": "~s", "title": gettext("US$", lang)},
+        xaxis={"title": gettext("US$", lang)},
         yaxis_title=None,
         legend={"traceorder": "reversed"},
         legend_title_text=None,
         height=max(300, 70 * len(data) + 110),
         font_color=None if len(data) else MUTED,
+    )
+    common.value_axis(
+        fig, "x", "budget", data[[m for m, _, _ in MEASURES]].fillna(0).to_numpy().max(), lang
     )
     return apply_theme(fig, lang)
 
@@ -104,6 +111,8 @@ def table(frame: pd.DataFrame, lang: str, dimension: str | None = None) -> pd.Da
     first = "year" if dimension is None else "code"
     if dimension is not None:
         out["code"] = [label(dimension, c, lang) for c in out["code"]]
+    if dimension is None:  # a year is printed as a year ("2012", not "2,012")
+        out["year"] = [str(int(y)) if pd.notna(y) else "" for y in out["year"]]
     headers = {
         first: gettext("Year", lang) if dimension is None else gettext("Name", lang),
         "not_in_usd": gettext("Values without US$", lang),

@@ -224,3 +224,17 @@ def _year_range() -> tuple[int, int]:
     if pd.isna(row["lo"]):
         return 2012, 2026
     return int(row["lo"]), int(row["hi"])
+
+
+def flagged_budgets(filters: Filters) -> tuple[int, float]:
+    """(count, US$ total) of the activities flagged at load for their budget among those
+    matching the filters (`activity_facts.flagged`; none when the filters leave them out)."""
+    where, params = filters.where("f")
+    row = db.query(
+        f"""
+        SELECT count(*) AS activities, COALESCE(sum(f.budget_usd), 0) AS budget_usd
+        FROM activity_facts f WHERE {where} AND f.flagged
+        """,  # noqa: S608 - predicate built by Filters.where (whitelisted columns, parameters)
+        params,
+    ).iloc[0]
+    return int(row["activities"]), float(row["budget_usd"])

@@ -246,10 +246,10 @@ def _prop_id(component_id, prop):
     return f"{component_id}.{prop}"
 
 
-def _sync(search, *, years=None, values=None, trigger=None, value=None, lang=None):
+def _sync(search, *, years=None, values=None, trigger=None, value=None, lang=None, flagged=False):
     """Call sync_filters as Dash would, with `trigger` = (component id, prop)."""
     values = values or {}
-    args = [search, years, *(values.get(d) for d in DIMS), [], None, [], lang]
+    args = [search, years, *(values.get(d) for d in DIMS), [], None, [], flagged, lang]
     triggered = [{"prop_id": _prop_id(*trigger), "value": value}] if trigger else []
 
     def run():
@@ -258,7 +258,7 @@ def _sync(search, *, years=None, values=None, trigger=None, value=None, lang=Non
 
     out = contextvars.copy_context().run(run)
     assert len(out) == N_OUT
-    names = ["search", "years", *DIMS, "chips", "notices", "lang"]
+    names = ["search", "years", *DIMS, "chips", "notices", "lang", "flagged"]
     return dict(zip(names, out, strict=True))
 
 
@@ -397,3 +397,22 @@ def test_a_click_with_a_year_that_is_no_year_is_ignored(monkeypatch, code):
 def test_sync_filters_takes_only_text_from_the_client(small):
     out = _sync(5, trigger=(ids.URL, "search"), lang="en")
     assert out is not None
+
+
+def test_flagged_switch_writes_the_url_and_a_chip(small):
+    out = _sync(
+        "?field=ED",
+        values={"fields": ["ED"]},
+        years=[2018, 2024],
+        trigger=(ids.FLAGGED, "value"),
+        value=True,
+        lang="en",
+        flagged=True,
+    )
+    assert out["search"] == "?field=ED&flagged=exclude"
+    assert out["flagged"] is True
+    assert "Flagged budgets: left out" in _text(out["chips"])
+    back = _sync("?flagged=exclude&lang=fr", trigger=(ids.URL, "search"), lang="fr")
+    assert back["flagged"] is True
+    assert "Budgets signalés" in _text(back["chips"])
+    assert _sync("?field=ED", trigger=(ids.URL, "search"), lang="en")["flagged"] is False
