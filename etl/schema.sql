@@ -209,3 +209,8 @@ CREATE TABLE possible_duplicates (
     reason VARCHAR NOT NULL,
     score DOUBLE                            -- rapidfuzz token_sort_ratio of the names, 0-100
 );
+
+-- Access (issue 13) -----------------------------------------------------------------------------
+-- Facts about this warehouse file as a whole: ('demo', 'true'|'false') says whether it holds only
+-- the generated demo data (the one warehouse ACCESS_MODE=demo may serve).
+CREATE TABLE warehouse_meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
