@@ -142,11 +142,12 @@ def _make_public_views(con: duckdb.DuckDBPyConnection) -> None:
     from dashboards.policy import public_view_sql
 
     rows = con.execute(
-        "SELECT table_name, list(column_name ORDER BY column_index) FROM duckdb_columns() "
+        "SELECT table_name, list(column_name ORDER BY column_index), "
+        "list(data_type ORDER BY column_index) FROM duckdb_columns() "
         "WHERE database_name = 'warehouse' AND schema_name = 'main' GROUP BY table_name"
     ).fetchall()
-    for table, columns in rows:
-        sql = public_view_sql("warehouse", table, list(columns))
+    for table, names, types in rows:
+        sql = public_view_sql("warehouse", table, list(zip(names, types, strict=True)))
         if sql:
             con.execute(sql)
 
@@ -328,7 +329,16 @@ def _run(sql: str, params, max_rows: int | None, fetch: str):
         try:
             cur.execute(sql, params or [])
             if fetch == "one":
-                return cur.fetchone()
+                row = cur.fetchone()
+                if row is not None and warehouse.public:
+                    from dashboards.policy import is_internal_column
+
+                    names = [d[0] for d in cur.description or []]
+                    row = tuple(
+                        None if is_internal_column(n) else v
+                        for n, v in zip(names, row, strict=False)
+                    )
+                return row
             # Up to cap + 1 rows in one chunk: one more than the cap means "too many".
             frame = cur.fetch_df_chunk(max(1, math.ceil((cap + 1) / _VECTOR)))
             if len(frame) > cap:
@@ -353,6 +363,10 @@ def query(sql: str, params: list | tuple | None = None, *, max_rows: int | None 
     warehouse's `Limits.max_rows`; data downloads pass `export_max_rows()`).
     """
     frame: pd.DataFrame = _run(sql, params, max_rows, "df")
+    if current_warehouse().public:  # no internal column leaves the query layer
+        from dashboards.policy import is_internal_column
+
+        frame = frame.drop(columns=[c for c in frame.columns if is_internal_column(c)])
     return frame
 
 

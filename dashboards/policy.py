@@ -1,11 +1,15 @@
 """The public column policy: which warehouse tables and columns a public deployment may read.
 
 In `ACCESS_MODE=public` the app's warehouse connection does not read the warehouse catalog: it
-reads views, made when the file is opened, over the tables listed here, without the internal
-columns (money, file names and lines, raw cells). A table not listed here — load history,
-rejected and warned rows, IATI budgets and transactions, a table added later — has no view, so a
-query of it fails ("does not exist") rather than leaks: the policy fails closed. Nothing here
-imports Dash.
+reads views, made when the file is opened, over the tables listed here, in which every internal
+column (money, file names and lines, raw cells) is NULL. A table not listed here — load
+history, rejected and warned rows, IATI transactions, a table added later — has no view, so a
+query of it fails ("does not exist") rather than leaks: the policy fails closed.
+
+The internal columns stay as typed NULLs (rather than being left out) so that the queries that
+count activities and sum budgets in one statement still run; `db.query` then drops every
+internal column from what it returns (`is_internal_column`), so no frame, figure, table,
+callback response or export of a public app holds one. Nothing here imports Dash.
 """
 
 from __future__ import annotations
@@ -51,6 +55,7 @@ PUBLIC_TABLES = frozenset(
         "dac_field_crosswalk",
         "iati_codelists",
         "v_latest_run",
+        "budget_years",  # its years say when an IATI activity ran; its money is NULL
     }
 )
 # Columns never served publicly, whatever the table: money, the input file and line a row came
@@ -61,23 +66,34 @@ INTERNAL_COLUMN = re.compile(
 )
 
 
-def public_columns(table: str, columns: list[str]) -> list[str]:
-    """The columns of a table a public deployment may read (none for a table not listed)."""
-    if table not in PUBLIC_TABLES:
-        return []
-    return [c for c in columns if not INTERNAL_COLUMN.match(c)]
+# Frame columns `db.query` drops in public mode: the internal columns and what queries name
+# the sums of money they compute (budget_usd, budget_now, disbursed, spent, ...).
+_INTERNAL_RESULT = re.compile(
+    r"^(budget.*|.*_usd|disbursed|spent|value|currency|source_file|source_line|file|line|"
+    r"extra|raw|warnings|source_dir)$"
+)
+
+
+def is_internal_column(name: str) -> bool:
+    """Whether a column of a query's answer is internal (dropped in public mode)."""
+    return bool(_INTERNAL_RESULT.match(str(name)))
 
 
 def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def public_view_sql(catalog: str, table: str, columns: list[str]) -> str | None:
-    """CREATE VIEW of a table's public columns in the default catalog (None: not public)."""
-    keep = public_columns(table, columns)
-    if not keep:
+def public_view_sql(catalog: str, table: str, columns: list[tuple[str, str]]) -> str | None:
+    """CREATE VIEW of a table with its internal columns NULL (None: the table is not public).
+
+    `columns`: (name, DuckDB type) in table order.
+    """
+    if table not in PUBLIC_TABLES or not columns:
         return None
-    cols = ", ".join(_ident(c) for c in keep)
+    cols = ", ".join(
+        f"CAST(NULL AS {kind}) AS {_ident(name)}" if INTERNAL_COLUMN.match(name) else _ident(name)
+        for name, kind in columns
+    )
     return (
         f"CREATE VIEW memory.main.{_ident(table)} AS "  # noqa: S608 - names from the catalog
         f"SELECT {cols} FROM {_ident(catalog)}.main.{_ident(table)}"

@@ -50,7 +50,9 @@ def headline_cards(h: dict, lang: str):
             _("Budget (US$)"),
             format_money(h["budget_usd"], lang),
             _delta(h["budget_now"], h["budget_before"], lang),
-        ),
+        )
+        if h.get("budget_usd") is not None  # not served by a public deployment
+        else None,
         (
             _("Countries reached"),
             format_number(h["countries"], lang),
@@ -62,6 +64,7 @@ def headline_cards(h: dict, lang: str):
             _delta(h["partners_now"], h["partners_before"], lang),
         ),
     ]
+    cards = [c for c in cards if c is not None]
     cols = [
         dbc.Col(
             dbc.Card(
