@@ -66,7 +66,7 @@ class Recorder:
             return  # the app's code, not its data
         try:
             self.bodies.append((url, response.text()))
-        except Exception:  # noqa: S110 - a redirect or a body already gone: nothing to read
+        except Exception:  # a redirect or a body already gone: nothing to read
             pass
 
     def leaks(self) -> list[str]:
