@@ -232,6 +232,9 @@ def offers_row_level() -> bool:
 # Installation on the app's Flask server
 # ---------------------------------------------------------------------------------------------
 
+SIGN_IN_OIDC = N_("Sign in with your organisation")
+NO_ROLE = N_("Your account has no role in this app: ask an administrator.")
+USER_NAME, PASSWORD = N_("User name"), N_("Password")
 CSRF_COOKIE = "_csrf_token"  # Dash's renderer sends it back as X-CSRFToken on every callback
 CSRF_HEADER = "X-CSRFToken"
 _STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -404,7 +407,7 @@ def install(app: Any, settings: Any) -> None:
         oidc = (
             f'<p><a class="btn btn-primary w-100" id="oidc-sign-in" '
             f'href="{prefix}auth/oidc?next={quote(str(target))}">'
-            f"{_('Sign in with your organisation')}</a></p><hr>"
+            f"{_(SIGN_IN_OIDC)}</a></p><hr>"
             if oauth_client is not None
             else ""
         )
@@ -416,10 +419,10 @@ def install(app: Any, settings: Any) -> None:
             f'<form method="post" action="{prefix}auth/login">'
             f'<input type="hidden" name="csrf_token" value="{escape(session["csrf"])}">'
             f'<input type="hidden" name="next" value="{target}">'
-            f'<div class="mb-3"><label class="form-label" for="username">{_("User name")}</label>'
+            f'<div class="mb-3"><label class="form-label" for="username">{_(USER_NAME)}</label>'
             '<input class="form-control" id="username" name="username" autocomplete="username" '
             "required></div>"
-            f'<div class="mb-3"><label class="form-label" for="password">{_("Password")}</label>'
+            f'<div class="mb-3"><label class="form-label" for="password">{_(PASSWORD)}</label>'
             '<input class="form-control" id="password" name="password" type="password" '
             'autocomplete="current-password" required></div>'
             f'<button class="btn btn-primary" id="local-sign-in" type="submit">{_("Sign in")}'
@@ -474,7 +477,7 @@ def install(app: Any, settings: Any) -> None:
         role = role_from_claims(claims, settings.oidc_role_claim, settings.role_map)
         if role is None:
             g.reason = "OIDC user without a mapped role"
-            body = f'<p role="alert">{escape(gettext("Your account has no role in this app: ask an administrator.", lang()))}</p>'
+            body = f'<p role="alert">{escape(gettext(NO_ROLE, lang()))}</p>'
             return _page(gettext("Forbidden", lang()), body, lang(), 403)
         name = str(claims.get("preferred_username") or claims.get("email") or claims.get("sub"))
         return signed_in({"name": name, "role": role, "via": "oidc"})
