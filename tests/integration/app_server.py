@@ -41,7 +41,7 @@ def start_app(warehouse: Path, log: Path, **settings: str) -> tuple[subprocess.P
     `settings`: more environment variables (e.g. ACCESS_MODE="public"); without ACCESS_MODE the
     warehouse is marked as demo data, for the default demo mode.
     """
-    port = free_port()
+    port = int(settings.get("PORT") or free_port())
     if "ACCESS_MODE" not in settings:
         mark_as_demo(warehouse)
     env = {

@@ -9,9 +9,14 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
 
 import pytest
-from app_server import start_app, stop
+from app_server import free_port, start_app, stop
 from browser_helpers import open_page, settle
 
 pytestmark = pytest.mark.browser
@@ -152,3 +157,136 @@ def test_public_pages_callbacks_and_downloads_carry_no_internal_field(
     for svg in downloads:
         m = LEAKS.search(svg.decode("utf-8", "replace"))
         assert m is None, f"a downloaded figure holds {m.group(0)!r}"
+
+
+# -- internal mode: sign-in through a real OIDC provider and with a local account -------------
+
+OIDC_DIR = Path(__file__).resolve().parents[1] / "oidc"
+SECRET = "k" * 40
+
+
+@pytest.fixture(scope="module")
+def internal_app(demo_warehouse, tmp_path_factory):
+    """The app in internal mode, signing in with the local provider (node oidc-provider) or a
+    local account (viewer 'lou')."""
+    if shutil.which("node") is None or not (OIDC_DIR / "node_modules" / "oidc-provider").is_dir():
+        pytest.fail("the OIDC provider is not installed: npm ci --prefix tests/oidc")
+    folder = tmp_path_factory.mktemp("internal")
+    app_port, idp_port = free_port(), free_port()
+    base = f"http://127.0.0.1:{app_port}"
+    idp_log = open(folder / "idp.log", "w")  # closed at the end
+    idp = subprocess.Popen(
+        ["node", "provider.js", str(idp_port), base + "/auth/oidc/callback"],
+        cwd=OIDC_DIR,
+        stdout=idp_log,
+        stderr=subprocess.STDOUT,
+    )
+    issuer = f"http://127.0.0.1:{idp_port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(issuer + "/.well-known/openid-configuration", timeout=2)
+            break
+        except OSError:
+            if time.monotonic() > deadline or idp.poll() is not None:
+                idp.kill()
+                raise RuntimeError((folder / "idp.log").read_text()) from None
+            time.sleep(0.2)
+    from dashboards import accounts
+
+    accounts.add(folder / "accounts.json", "lou", "local-password-1", "viewer")
+    proc, url = start_app(
+        demo_warehouse,
+        folder / "app.log",
+        PORT=str(app_port),
+        ACCESS_MODE="internal",
+        SECRET_KEY=SECRET,
+        SESSION_COOKIE_SECURE="0",
+        ACCOUNTS_PATH=str(folder / "accounts.json"),
+        OIDC_ISSUER=issuer,
+        OIDC_CLIENT_ID="unesco-ngo",
+        OIDC_CLIENT_SECRET="test-client-secret-not-for-production",
+        OIDC_ROLE_MAP="staff=viewer,ngo-analysts=analyst,ngo-admins=admin",
+        BACKGROUND_CACHE_DIR=str(folder / "bg"),
+    )
+    assert url == base
+    yield url
+    stop(proc)
+    idp.terminate()
+    idp.wait(timeout=10)
+    idp_log.close()
+
+
+def _oidc_sign_in(page, base: str, login: str) -> None:
+    page.goto(base + "/regions", wait_until="networkidle")
+    assert "/auth/login" in page.url
+    page.click("#oidc-sign-in")
+    page.fill("input[name=login]", login)
+    page.fill("input[name=password]", "any")
+    page.click("button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    if (
+        page.locator("button[autofocus], button[type=submit]").count()
+        and "/interaction/" in page.url
+    ):
+        page.click("button[type=submit]")  # the provider's consent step
+    page.wait_for_load_state("networkidle")
+
+
+def test_oidc_sign_in_gives_the_mapped_role_and_sign_out_ends_it(browser, internal_app):
+    context = browser.new_context()
+    page = context.new_page()
+    try:
+        _oidc_sign_in(page, internal_app, "analyst-amy")
+        assert page.url.startswith(internal_app + "/regions"), page.url
+        page.wait_for_selector("#page-content h1")
+        assert "Regions" in page.locator("#page-content h1").first.inner_text()
+        assert page.locator("#export-data-csv").is_visible()
+        # Sign out from the shell's link, then the app asks to sign in again.
+        page.click("#access-sign-out")
+        page.click("#sign-out")
+        page.wait_for_load_state("networkidle")
+        assert "/auth/login" in page.url
+        page.goto(internal_app + "/", wait_until="networkidle")
+        assert "/auth/login" in page.url
+    finally:
+        context.close()
+
+
+def test_oidc_user_without_a_role_is_refused(browser, internal_app):
+    context = browser.new_context()
+    page = context.new_page()
+    try:
+        _oidc_sign_in(page, internal_app, "nobody-ned")
+        assert "no role" in page.content()
+        page.goto(internal_app + "/", wait_until="networkidle")
+        assert "/auth/login" in page.url
+    finally:
+        context.close()
+
+
+def test_local_viewer_signs_in_and_cannot_download_rows(browser, internal_app):
+    context = browser.new_context(accept_downloads=True)
+    page = context.new_page()
+    refused = []
+    page.on(
+        "response",
+        lambda r: refused.append(r.status) if "_dash-update-component" in r.url else None,
+    )
+    try:
+        page.goto(internal_app + "/fields", wait_until="networkidle")
+        page.fill("#username", "lou")
+        page.fill("#password", "wrong-password")
+        page.click("#local-sign-in")
+        assert "Wrong user name or password" in page.content()
+        page.fill("#username", "lou")
+        page.fill("#password", "local-password-1")
+        page.click("#local-sign-in")
+        page.wait_for_selector("#page-content h1")
+        assert page.url.startswith(internal_app + "/fields")
+        assert 403 not in refused  # the renderer's requests carry the CSRF token
+        page.click("#export-data-csv")
+        page.wait_for_timeout(1500)
+        assert 403 in refused  # a viewer's row-level download is refused by the server
+    finally:
+        context.close()
