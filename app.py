@@ -79,7 +79,7 @@ def create_app(settings: Settings | None = None):
     import dash_bootstrap_components as dbc  # noqa: F401 - registers the components
     from dash import dcc, html
 
-    from dashboards import auth, background, cache, db, ids
+    from dashboards import api, auth, background, cache, db, ids
     from dashboards import server as guard
     from dashboards.callbacks import register_callbacks
 
@@ -132,6 +132,7 @@ def create_app(settings: Settings | None = None):
         app.validation_layout = guard.validation_layout(app)
     guard.install(app, settings, warehouse, results)
     auth.install(app, settings)  # after the guard: its body checks run first
+    api.install(app)  # the open-data API (/api/v1/, docs/api.md)
     return app
 
 

@@ -305,7 +305,7 @@ def install(app: Any, settings: Any) -> None:
             client_secret=settings.oidc_client_secret,
             server_metadata_url=settings.oidc_issuer.rstrip("/")
             + "/.well-known/openid-configuration",
-            client_kwargs={"scope": "openid profile email"},
+            client_kwargs={"scope": "openid profile email", "code_challenge_method": "S256"},
         )
 
     def rel(path: str) -> str:
@@ -362,7 +362,7 @@ def install(app: Any, settings: Any) -> None:
         if mode != "internal" or path in OPEN_PATHS or path.startswith(OPEN_PREFIXES):
             return None
         if g.user is None:
-            if request.method == "GET" and not path.startswith("/_dash-"):
+            if request.method == "GET" and not path.startswith(("/_dash-", "/api/")):
                 return redirect(prefix + "auth/login?next=" + quote(request.full_path.rstrip("?")))
             return deny(401, "sign in first")
         if request.method in _STATE_CHANGING and not csrf_ok():

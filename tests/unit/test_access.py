@@ -354,3 +354,62 @@ def test_role_from_claims_takes_the_highest_mapped():
     assert auth.role_from_claims({"roles": "staff"}, "roles", mapping) == "viewer"
     assert auth.role_from_claims({"roles": ["other"]}, "roles", mapping) is None
     assert auth.role_from_claims({}, "roles", mapping) is None
+
+
+# -- the open-data API -----------------------------------------------------------------------
+
+
+def test_api_serves_every_public_chart_without_money(public_app):
+    client = public_app.server.test_client()
+    index = client.get("/api/v1").get_json()
+    keys = list(index["charts"])
+    assert "overview.top_fields" in keys and not any("budget" in k or "spending" in k for k in keys)
+    for key in keys:
+        answer = client.get(f"/api/v1/charts/{key}.json?years=2015-2024")
+        assert answer.status_code == 200, key
+        data = answer.get_json()
+        assert not [c for c in data["columns"] if "budget" in c or c.endswith("_usd")], key
+        assert client.get(f"/api/v1/charts/{key}.csv").status_code == 200
+    assert client.get("/api/v1/charts/fields.budget_by_field.json").status_code == 404
+    assert client.get("/api/v1/charts/spending.by_year.csv").status_code == 404
+    assert client.get("/api/v1/charts/overview.top_fields.xml").status_code == 404
+
+
+def test_api_partners_are_paged_filtered_and_cacheable(public_app):
+    client = public_app.server.test_client()
+    first = client.get("/api/v1/partners.json?per_page=5&field=ED")
+    body = first.get_json()
+    assert len(body["data"]) == 5 and body["total"] > 5 and body["pages"] > 1
+    # An activity filter: partners with activities in Education only, counted in it.
+    everyone = client.get("/api/v1/partners.json?per_page=1").get_json()["total"]
+    assert body["total"] < everyone and all(row["activities"] > 0 for row in body["data"])
+    assert "source_file" not in body["columns"] and "extra" not in body["columns"]
+    assert 'rel="next"' in first.headers["Link"] and "page=2" in first.headers["Link"]
+    second = client.get("/api/v1/partners.json?per_page=5&field=ED&page=2").get_json()
+    assert {r["partner_id"] for r in second["data"]}.isdisjoint(
+        r["partner_id"] for r in body["data"]
+    )
+    etag = first.headers["ETag"]
+    assert (
+        client.get(
+            "/api/v1/partners.json?per_page=5&field=ED", headers={"If-None-Match": etag}
+        ).status_code
+        == 304
+    )
+    assert "public" in first.headers["Cache-Control"]
+    csv_text = client.get("/api/v1/partners.csv?per_page=1000").get_data(as_text=True)
+    assert csv_text.splitlines()[0].startswith("partner_id,name")
+    assert len(csv_text.splitlines()) - 1 == int(
+        client.get("/api/v1/partners.csv").headers["X-Total-Count"]
+    )
+    assert client.get("/api/v1/partners.json?per_page=0").status_code == 400
+
+
+def test_api_needs_sign_in_in_internal_mode(internal_app):
+    client = internal_app.server.test_client()
+    assert client.get("/api/v1/partners.json").status_code == 401
+    signed = sign_in(internal_app, "vera")
+    answer = signed.get("/api/v1/charts/overview.top_fields.json")
+    assert answer.status_code == 200 and answer.get_json()["total"] > 0
+    # Internal charts are not open data, whoever asks.
+    assert signed.get("/api/v1/charts/fields.budget_by_field.json").status_code == 404
