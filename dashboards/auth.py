@@ -279,7 +279,7 @@ def install(app: Any, settings: Any) -> None:
     )
     from markupsafe import escape
 
-    from dashboards import accounts, db
+    from dashboards import accounts, audit, db
     from dashboards.i18n import gettext
 
     server = app.server
@@ -358,6 +358,22 @@ def install(app: Any, settings: Any) -> None:
                 return deny(403, "not offered by the public deployment")
             if mode == "internal" and not has_role(needed):
                 return deny(403, f"needs the {needed} role")
+            if needed != "viewer" and "cacheKey" not in request.args:  # not the job's polls
+                state = body.get("state") if isinstance(body, dict) else None
+                search = next(
+                    (
+                        s.get("value")
+                        for s in state or []
+                        if isinstance(s, dict) and s.get("id") == ids.URL
+                    ),
+                    None,
+                )
+                audit.record(
+                    settings.audit_log_path,
+                    "row_level_download",
+                    what=sorted(_output_ids(output) & set(CALLBACK_ROLES)),
+                    search=search,
+                )
             return None
         if mode != "internal" or path in OPEN_PATHS or path.startswith(OPEN_PREFIXES):
             return None
@@ -441,6 +457,7 @@ def install(app: Any, settings: Any) -> None:
         name = request.form.get("username", "")[:64]
         role = accounts.verify(settings.accounts_path, name, request.form.get("password", ""))
         if role is None:
+            audit.record(settings.audit_log_path, "sign_in_refused", user=name, via="local")
             g.reason = "wrong user name or password"
             return login_form(gettext("Wrong user name or password.", lang()), 401)
         return signed_in({"name": name, "role": role, "via": "local"})
@@ -451,6 +468,13 @@ def install(app: Any, settings: Any) -> None:
         session.permanent = True
         session["user"] = user
         session["csrf"] = secrets.token_urlsafe(32)
+        audit.record(
+            settings.audit_log_path,
+            "sign_in",
+            user=user["name"],
+            role=user["role"],
+            via=user["via"],
+        )
         return redirect(target)
 
     @server.route(prefix + "auth/oidc")
@@ -488,6 +512,7 @@ def install(app: Any, settings: Any) -> None:
             abort(404)
         _ = lambda m: escape(gettext(m, lang()))  # noqa: E731
         if request.method == "POST":  # CSRF checked by the gate
+            audit.record(settings.audit_log_path, "sign_out")
             session.clear()
             return redirect(prefix + "auth/login")
         body = (

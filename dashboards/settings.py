@@ -56,6 +56,7 @@ class Settings(BaseSettings):
     secret_key: str | None = Field(None, repr=False)
     session_cookie_secure: Annotated[bool, NoDecode] = True  # off only for plain-http tests
     accounts_path: Path = ROOT / "data" / "accounts.json"  # local accounts, outside the warehouse
+    audit_log_path: Path = ROOT / "data" / "audit.jsonl"  # sign-ins, row-level downloads
     oidc_issuer: str | None = None  # e.g. https://login.example.org/ (its discovery document)
     oidc_client_id: str | None = None
     oidc_client_secret: str | None = Field(None, repr=False)

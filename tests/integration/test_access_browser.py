@@ -203,6 +203,7 @@ def internal_app(demo_warehouse, tmp_path_factory):
         SECRET_KEY=SECRET,
         SESSION_COOKIE_SECURE="0",
         ACCOUNTS_PATH=str(folder / "accounts.json"),
+        AUDIT_LOG_PATH=str(folder / "audit.jsonl"),
         OIDC_ISSUER=issuer,
         OIDC_CLIENT_ID="unesco-ngo",
         OIDC_CLIENT_SECRET="test-client-secret-not-for-production",

@@ -39,9 +39,11 @@ def _make(warehouse, tmp_path, **overrides):
 @pytest.fixture(scope="module")
 def internal_app(demo_warehouse, accounts_file, tmp_path_factory):
     """The app in internal mode, with plain-http cookies for the test client."""
+    folder = tmp_path_factory.mktemp("internal")
     return _make(
         demo_warehouse,
-        tmp_path_factory.mktemp("internal"),
+        folder,
+        audit_log_path=folder / "audit.jsonl",
         access_mode="internal",
         secret_key=SECRET,
         accounts_path=accounts_file,
@@ -217,6 +219,10 @@ def test_wrong_password_is_refused(internal_app):
         "/auth/login", data={"username": "vera", "password": "nope", "csrf_token": token}
     )
     assert answer.status_code == 401 and client.get("/").status_code == 302
+    from dashboards import audit
+
+    log = audit.read(internal_app.server.extensions["unesco"]["settings"].audit_log_path)
+    assert any(e["event"] == "sign_in_refused" and e["user"] == "vera" for e in log)
 
 
 def test_session_cookie_is_httponly_and_lax(internal_app, demo_warehouse, accounts_file, tmp_path):
@@ -261,6 +267,15 @@ def test_analyst_may_download_rows(internal_app):
     body["state"][0]["value"] = "?years=2020-2021"
     answer = client.post(UPDATE, json=body, headers=headers)
     assert answer.status_code == 200, answer.get_data(as_text=True)[:300]
+    # The audit log says who downloaded which rows (and who signed in).
+    from dashboards import audit
+
+    log = audit.read(internal_app.server.extensions["unesco"]["settings"].audit_log_path)
+    mine = [e for e in log if e.get("user") == "ana"]
+    assert any(e["event"] == "sign_in" and e["via"] == "local" for e in mine)
+    download = [e for e in mine if e["event"] == "row_level_download"][-1]
+    assert download["role"] == "analyst" and download["what"] == [ids.DATA_DOWNLOAD]
+    assert download["search"] == "?years=2020-2021"
 
 
 def test_callbacks_need_the_csrf_token(internal_app):
