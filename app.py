@@ -58,6 +58,13 @@ def _ensure_warehouse(path: Path) -> None:
     print(summary_text(summary), flush=True)
 
 
+def check_mode(settings: Settings) -> None:
+    """Refuse to serve with access settings that would expose data (dashboards.auth)."""
+    from dashboards.auth import check_mode as check
+
+    check(settings)
+
+
 _BUILD_LOCK = threading.Lock()  # Dash's page and callback registries are per process
 
 
@@ -72,7 +79,7 @@ def create_app(settings: Settings | None = None):
     import dash_bootstrap_components as dbc  # noqa: F401 - registers the components
     from dash import dcc, html
 
-    from dashboards import background, cache, db, ids
+    from dashboards import api, auth, background, cache, db, ids
     from dashboards import server as guard
     from dashboards.callbacks import register_callbacks
 
@@ -82,7 +89,12 @@ def create_app(settings: Settings | None = None):
         max_rows=settings.query_max_rows,
         export_max_rows=settings.export_max_rows,
     )
-    warehouse = db.Warehouse(settings.warehouse_path, settings.duckdb_memory_limit, limits)
+    warehouse = db.Warehouse(
+        settings.warehouse_path,
+        settings.duckdb_memory_limit,
+        limits,
+        public=settings.access_mode == "public",  # the public column policy (dashboards/policy.py)
+    )
     results = cache.LRU()
     with _BUILD_LOCK, db.pinned(warehouse), _using(results):
         from dashboards.layout import shell
@@ -112,12 +124,15 @@ def create_app(settings: Settings | None = None):
                 dcc.Store(id=ids.DOC_TITLE),
                 dcc.Store(id=ids.RENDERED),
                 html.Div(id=ids.DOC_TITLE_SINK, hidden=True),
+                *auth.banner(settings),
                 shell(),
             ]
         )
         register_callbacks(app)
         app.validation_layout = guard.validation_layout(app)
     guard.install(app, settings, warehouse, results)
+    auth.install(app, settings)  # after the guard: its body checks run first
+    api.install(app)  # the open-data API (/api/v1/, docs/api.md)
     return app
 
 
@@ -149,6 +164,7 @@ def __getattr__(name: str):
     if name == "server":
         settings = load_settings()
         ensure_warehouse(settings)
+        check_mode(settings)
         server = create_app(settings).server
         globals()["server"] = server
         return server
@@ -156,6 +172,7 @@ def __getattr__(name: str):
         settings = load_settings()
         if not settings.redis_url:
             raise RuntimeError("set REDIS_URL to run a Celery worker for background callbacks")
+        check_mode(settings)
         manager = create_app(settings)._background_manager
         return manager.handle
     raise AttributeError(name)
@@ -171,6 +188,7 @@ def main() -> int:
         return 2
     try:
         ensure_warehouse(settings)
+        check_mode(settings)
         app = create_app(settings)
     except Exception as e:  # a clear line, not a traceback
         print(f"error: {e}", file=sys.stderr)

@@ -33,7 +33,7 @@ from dash import (
 )
 from dash import _callback as dash_callbacks
 
-from dashboards import db, dimensions, ids, layout
+from dashboards import auth, db, dimensions, ids, layout
 from dashboards.charts import REGISTRY, all_charts
 from dashboards.figures import common
 from dashboards.filters import Filters, parse_lang
@@ -98,6 +98,8 @@ def match_page(pathname: str) -> tuple[dict | None, dict]:
 def render_page(pathname: str, lang: str) -> tuple[object, str, bool]:
     """The page for a path: (children, document title, whether the filter bar applies)."""
     page, variables = match_page(pathname)
+    if page is not None and not auth.path_offered(pathname):  # e.g. /data in public mode
+        page = None
     if page is None:
         page = next(p for p in dash.page_registry.values() if p["module"].endswith("not_found_404"))
     body = page["layout"](lang=lang, **variables) if callable(page["layout"]) else page["layout"]

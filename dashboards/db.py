@@ -81,18 +81,25 @@ def _env_limits() -> Limits:
 class Snapshot:
     """One open warehouse file: a read-only connection, its version, and who is using it."""
 
-    def __init__(self, path: Path, identity: tuple, memory: str):
+    def __init__(self, path: Path, identity: tuple, memory: str, public: bool = False):
         # DuckDB keeps one database instance per path and process, so connecting to the path
         # again would hand back the old, already-open file. A fresh in-memory instance that
         # ATTACHes the path opens the new file. A bounded buffer pool keeps each web worker's
         # memory predictable; the OS page cache still holds the file.
         con = duckdb.connect(":memory:", config={"memory_limit": memory})
         con.execute(f"ATTACH '{_quote(path)}' AS warehouse (READ_ONLY)")
-        con.execute("USE warehouse")
+        # Public: queries read views of the public columns only (dashboards/policy.py); a
+        # table without one does not exist for them (fails closed).
+        self.catalog = "memory" if public else "warehouse"
+        if public:
+            _make_public_views(con)
+        con.execute(f"USE {self.catalog}")
         self.con = con
         self.identity = identity
         # The path is part of the version, so two warehouses never share cache entries.
         self.version = f"{zlib.crc32(identity[0].encode()):08x}-{identity[1]}-{identity[2]}"
+        if public:  # public answers never share a cache entry with internal ones
+            self.version += "-public"
         self._users = 0
         self._retired = False
         self._lock = threading.Lock()
@@ -126,19 +133,40 @@ class Snapshot:
     def cursor(self) -> duckdb.DuckDBPyConnection:
         """A new cursor on this snapshot (one per query and thread)."""
         cur = self.con.cursor()
-        cur.execute("USE warehouse")  # a cursor starts in the default (in-memory) catalog
+        cur.execute(f"USE {self.catalog}")  # a cursor starts in the default (in-memory) catalog
         return cur
 
 
+def _make_public_views(con: duckdb.DuckDBPyConnection) -> None:
+    """Views of the public tables' public columns in the in-memory catalog (public mode)."""
+    from dashboards.policy import public_view_sql
+
+    rows = con.execute(
+        "SELECT table_name, list(column_name ORDER BY column_index), "
+        "list(data_type ORDER BY column_index) FROM duckdb_columns() "
+        "WHERE database_name = 'warehouse' AND schema_name = 'main' GROUP BY table_name"
+    ).fetchall()
+    for table, names, types in rows:
+        sql = public_view_sql("warehouse", table, list(zip(names, types, strict=True)))
+        if sql:
+            con.execute(sql)
+
+
 class Warehouse:
-    """A warehouse file the app reads, re-opened when a load swaps a new file in."""
+    """A warehouse file the app reads, re-opened when a load swaps a new file in.
+
+    `public=True`: every query reads only the public columns of the public tables
+    (`dashboards/policy.py`), the app's ACCESS_MODE=public.
+    """
 
     def __init__(
         self,
         path: Path | str | Callable[[], Path] | None = None,
         memory: str | Callable[[], str] | None = None,
         limits: Limits | Callable[[], Limits] | None = None,
+        public: bool = False,
     ) -> None:
+        self.public = public
         self._path = path if path is not None else warehouse_path
         self._memory = memory if memory is not None else memory_limit
         self._limits = limits
@@ -171,7 +199,7 @@ class Warehouse:
             current = old = self._snapshot
             if current is None or current.identity != identity:
                 memory = self._memory() if callable(self._memory) else self._memory
-                current = self._snapshot = Snapshot(path, identity, memory)
+                current = self._snapshot = Snapshot(path, identity, memory, self.public)
                 if old is not None:
                     old.retire()
             return current.acquire()
@@ -256,6 +284,11 @@ def end_pin(tokens: tuple[contextvars.Token, contextvars.Token]) -> None:
         _APP_WAREHOUSE.reset(tokens[0])
 
 
+def is_public() -> bool:
+    """Whether the warehouse being read is served publicly (ACCESS_MODE=public)."""
+    return current_warehouse().public
+
+
 def current_warehouse() -> Warehouse:
     """The warehouse of the request being served, else the command line's."""
     pin = _PIN.get()
@@ -296,7 +329,16 @@ def _run(sql: str, params, max_rows: int | None, fetch: str):
         try:
             cur.execute(sql, params or [])
             if fetch == "one":
-                return cur.fetchone()
+                row = cur.fetchone()
+                if row is not None and warehouse.public:
+                    from dashboards.policy import is_internal_column
+
+                    names = [d[0] for d in cur.description or []]
+                    row = tuple(
+                        None if is_internal_column(n) else v
+                        for n, v in zip(names, row, strict=False)
+                    )
+                return row
             # Up to cap + 1 rows in one chunk: one more than the cap means "too many".
             frame = cur.fetch_df_chunk(max(1, math.ceil((cap + 1) / _VECTOR)))
             if len(frame) > cap:
@@ -321,6 +363,10 @@ def query(sql: str, params: list | tuple | None = None, *, max_rows: int | None 
     warehouse's `Limits.max_rows`; data downloads pass `export_max_rows()`).
     """
     frame: pd.DataFrame = _run(sql, params, max_rows, "df")
+    if current_warehouse().public:  # no internal column leaves the query layer
+        from dashboards.policy import is_internal_column
+
+        frame = frame.drop(columns=[c for c in frame.columns if is_internal_column(c)])
     return frame
 
 

@@ -12,7 +12,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from dashboards import dimensions, ids
+from dashboards import auth, dimensions, ids
 from dashboards.charts import Chart, charts_for
 from dashboards.exports import web as export_web
 from dashboards.filters import FLAGGED_KEY, Filters, Notice
@@ -67,6 +67,7 @@ def shell() -> html.Div:
             )
         )
         for path, label in NAV
+        if auth.path_offered(path)  # public mode: no Spending, no Data (dashboards/auth.py)
     ]
     lang_switch = html.Div(
         [

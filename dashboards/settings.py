@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -49,8 +49,22 @@ class Settings(BaseSettings):
     query_max_rows: int = Field(100_000, ge=1)
     # Data downloads (CSV/Excel) may return more rows: an Excel sheet holds 1,048,576 (one header).
     export_max_rows: int = Field(1_048_575, ge=1)
+    # Who sees what (issue 13, dashboards/auth.py): demo (everything, no sign-in, demo data
+    # only), public (no sign-in, no internal field anywhere) or internal (sign-in, roles).
+    access_mode: Literal["demo", "public", "internal"] = "demo"
+    # Signs the session cookie (internal mode needs one; 32+ characters, kept secret).
+    secret_key: str | None = Field(None, repr=False)
+    session_cookie_secure: Annotated[bool, NoDecode] = True  # off only for plain-http tests
+    accounts_path: Path = ROOT / "data" / "accounts.json"  # local accounts, outside the warehouse
+    audit_log_path: Path = ROOT / "data" / "audit.jsonl"  # sign-ins, row-level downloads
+    oidc_issuer: str | None = None  # e.g. https://login.example.org/ (its discovery document)
+    oidc_client_id: str | None = None
+    oidc_client_secret: str | None = Field(None, repr=False)
+    oidc_role_claim: str = "roles"  # the ID token / userinfo claim holding groups or roles
+    # Claim value → role, e.g. "ngo-admins=admin,ngo-analysts=analyst,staff=viewer".
+    oidc_role_map: str = ""
 
-    @field_validator("debug", mode="before")
+    @field_validator("debug", "session_cookie_secure", mode="before")
     @classmethod
     def _strict_bool(cls, value: object) -> bool:
         if isinstance(value, bool):
@@ -62,7 +76,19 @@ class Settings(BaseSettings):
             return False
         raise ValueError(f"use one of 1/true/yes/on or 0/false/no/off, not {value!r}")
 
-    @field_validator("redis_url", mode="before")
+    @field_validator("access_mode", mode="before")
+    @classmethod
+    def _mode(cls, value: object) -> object:
+        return "demo" if value is None or not str(value).strip() else str(value).strip().lower()
+
+    @field_validator(
+        "redis_url",
+        "secret_key",
+        "oidc_issuer",
+        "oidc_client_id",
+        "oidc_client_secret",
+        mode="before",
+    )
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
@@ -82,6 +108,21 @@ class Settings(BaseSettings):
         if not _PREFIX.match(text):
             raise ValueError(f"a path such as /ngo/ (letters, digits, . _ ~ -), not {value!r}")
         return text
+
+    @field_validator("oidc_role_map")
+    @classmethod
+    def _role_map(cls, value: str) -> str:
+        for pair in filter(None, (p.strip() for p in value.split(","))):
+            claim, _, role = pair.rpartition("=")
+            if not claim.strip() or role.strip() not in ("viewer", "analyst", "admin"):
+                raise ValueError(f"pairs claim=viewer|analyst|admin, not {pair!r}")
+        return value
+
+    @property
+    def role_map(self) -> dict[str, str]:
+        """The OIDC claim value → role mapping of OIDC_ROLE_MAP."""
+        pairs = (p.rpartition("=") for p in self.oidc_role_map.split(",") if p.strip())
+        return {claim.strip(): role.strip() for claim, _, role in pairs}
 
     @property
     def query_time_limit_s(self) -> float:

@@ -1184,6 +1184,9 @@ def _with_rows(columns: dict[str, np.ndarray], rows: list[list[str]]) -> dict[st
     }
 
 
+DEMO_MARKER = ".demo-data"  # hidden: find_inputs and the skipped-files report ignore it
+
+
 def write_demo(out_dir: Path, seed: int = 42, n_activities: int = 6000) -> dict[str, Path]:
     """Write partners, activities, participation, status_events and reports CSVs; return paths."""
     out_dir = Path(out_dir)
@@ -1211,6 +1214,9 @@ def write_demo(out_dir: Path, seed: int = 42, n_activities: int = 6000) -> dict[
     for name, columns in tables.items():
         paths[name] = out_dir / f"{name}.csv"
         _write_csv(columns, paths[name])
+    # Loading this folder marks the warehouse as demo data (warehouse_meta), the only warehouse
+    # the app serves in ACCESS_MODE=demo (everything visible, no sign-in).
+    (out_dir / DEMO_MARKER).write_text("generated demo data (etl/demo.py)\n", encoding="utf-8")
     return paths
 
 

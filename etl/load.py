@@ -892,6 +892,14 @@ def _build(
                 ],
             ),
         )
+        # Demo data: the folder `etl/demo.py` wrote, loaded whole (no kept dataset, no IATI
+        # file). ACCESS_MODE=demo serves only such a warehouse (dashboards/auth.py).
+        demo = (
+            (source / ".demo-data").is_file()
+            and all(d.action != "kept" for d in datasets)
+            and not any(s.kind == "iati" for s in summaries)
+        )
+        _exec(con, "INSERT INTO warehouse_meta VALUES ('demo', ?)", ["true" if demo else "false"])
         if changes:
             _insert(
                 con,

@@ -255,3 +255,7 @@ CREATE TABLE lifecycle_rules (
     rule VARCHAR NOT NULL,                  -- associate_renewal_years, request_cutoff_month_day, ...
     value VARCHAR NOT NULL, unit VARCHAR, description VARCHAR, source VARCHAR NOT NULL
 );
+-- Access (issue 13) -----------------------------------------------------------------------------
+-- Facts about this warehouse file as a whole: ('demo', 'true'|'false') says whether it holds only
+-- the generated demo data (the one warehouse ACCESS_MODE=demo may serve).
+CREATE TABLE warehouse_meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboards import cache, clock, vocab
+from dashboards import cache, clock, db, vocab
 from dashboards.figures import theme
 from dashboards.filters import Filters
 from dashboards.i18n import N_, format_money, ngettext
@@ -178,19 +178,27 @@ def register(chart: Chart) -> Chart:
 def charts_for(page: str) -> list[Chart]:
     """The charts of a page, in display order."""
     _load_all()
-    return [c for c in REGISTRY.values() if c.page == page]
+    return [c for c in REGISTRY.values() if c.page == page and _offered(c)]
+
+
+def _offered(chart: Chart) -> bool:
+    """Internal charts (money, internal records) do not exist for a public warehouse."""
+    return not (chart.internal and db.is_public())
 
 
 def get_chart(page: str, name: str) -> Chart:
     """One chart by page and name (KeyError if unknown)."""
     _load_all()
-    return REGISTRY[f"{page}.{name}"]
+    chart = REGISTRY[f"{page}.{name}"]
+    if not _offered(chart):
+        raise KeyError(f"{page}.{name}")
+    return chart
 
 
 def all_charts() -> list[Chart]:
     """Every registered chart."""
     _load_all()
-    return list(REGISTRY.values())
+    return [c for c in REGISTRY.values() if _offered(c)]
 
 
 _loaded = False

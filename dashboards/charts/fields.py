@@ -28,6 +28,7 @@ register(
             "without a budget count as zero."
         ),
         table=partial(common.table_frame, dimension="field"),
+        internal=True,  # money: absent from a public deployment
         description=N_("Budget (US$) per start year, stacked by primary field of competence."),
         measure="budget_usd",
         internal=True,
@@ -87,6 +88,7 @@ register(
         cross_filter="fields",
         note=N_("Each activity's budget is counted once, in its primary field."),
         table=partial(common.table_frame, dimension="field"),
+        internal=True,  # money: absent from a public deployment
         description=N_("Budget (US$) of the activities of each primary field of competence."),
         measure="budget_usd",
         internal=True,

@@ -44,6 +44,7 @@ register(
             "lines add up to more than the total budget."
         ),
         table=partial(common.table_frame, dimension="area"),
+        internal=True,  # money: absent from a public deployment
         description=N_(
             "Budget (US$) of the activities of each functional area, per start year; "
             "activities with several areas count in each."
@@ -130,6 +131,7 @@ register(
             "add up to more than the total budget."
         ),
         table=partial(common.table_frame, dimension="area"),
+        internal=True,  # money: absent from a public deployment
         description=N_(
             "Budget (US$) of the activities of each functional area; activities with several "
             "areas count in each."

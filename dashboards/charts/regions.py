@@ -87,6 +87,7 @@ register(
             "its countries, so the lines (global included) add up to the total budget."
         ),
         table=partial(common.table_frame, dimension="region"),
+        internal=True,  # money: absent from a public deployment
         description=N_(
             "Budget share (US$) per start year and UNESCO region, and budget of global activities."
         ),

@@ -27,6 +27,7 @@ register(
         cross_filter=None,
         note=COUNTED,
         table=fig.table,
+        internal=True,  # money: absent from a public deployment
         description=N_(
             "US$ budget per year of its budget periods beside US$ disbursed and spent per "
             "year of the transactions, for the IATI activities matching the filters."
@@ -45,6 +46,7 @@ register(
         cross_filter="fields",
         note=COUNTED,
         table=partial(fig.table, dimension="field"),
+        internal=True,  # money: absent from a public deployment
         description=N_(
             "US$ budget, disbursed and spent of IATI activities per primary field of competence."
         ),
@@ -65,6 +67,7 @@ register(
             "percentages), so regions add up to the located total once. Otherwise as above."
         ),
         table=partial(fig.table, dimension="region"),
+        internal=True,  # money: absent from a public deployment
         description=N_(
             "US$ budget, disbursed and spent of IATI activities per UNESCO region, by share."
         ),

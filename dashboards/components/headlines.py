@@ -73,6 +73,7 @@ def headline_cards(h: dict, lang: str):
             _compared(h, key, fmt, lang),
         )
         for label, total, key, fmt in specs
+        if h.get(total) is not None  # budget: not served by a public deployment
     ]
     cols = [
         dbc.Col(

@@ -137,6 +137,8 @@ def chart_menu(chart: Chart, lang: str) -> dbc.DropdownMenu:
 
 def toolbar() -> html.Div:
     """The page-level export toolbar (in the filter bar; texts translated by the shell)."""
+    # Row-level data and packs: not offered publicly (the callbacks answer 403 there too).
+    row_level = "py-0 d-none" if db.is_public() else "py-0"
     buttons = html.Div(
         [
             dbc.Button(
@@ -144,14 +146,14 @@ def toolbar() -> html.Div:
                 id=ids.PACK_TOGGLE,
                 color="link",
                 size="sm",
-                className="py-0",
+                className=row_level,
             ),
             dbc.Button(
                 [html.I(className="bi bi-filetype-csv me-1"), _text(N_("Data (CSV)"))],
                 id=ids.DATA_CSV,
                 color="link",
                 size="sm",
-                className="py-0",
+                className=row_level,
             ),
             dbc.Button(
                 [
@@ -161,7 +163,7 @@ def toolbar() -> html.Div:
                 id=ids.DATA_XLSX,
                 color="link",
                 size="sm",
-                className="py-0",
+                className=row_level,
             ),
             dcc.Download(id=ids.FIGURE_DOWNLOAD),
             dcc.Download(id=ids.DATA_DOWNLOAD),

@@ -31,17 +31,15 @@ def _hover(frame: pd.DataFrame, lang: str) -> list[str]:
     """Country, region and exact numbers, in the language."""
     activities = gettext("Activities", lang)
     budget = gettext("Budget (US$)", lang)
+    # No budget column: a public deployment's frame (money is not served there).
+    money = frame["budget_usd"].fillna(0) if "budget_usd" in frame else [None] * len(frame)
     return [
         f"<b>{common.label('country', code, lang)}</b><br>"
         f"{common.label('region', region, lang) if region else gettext('No UNESCO region', lang)}"
         f"<br>{activities}: {format_number(n, lang)}"
-        f"<br>{budget}: {format_money(b, lang, compact=False)}"
+        + (f"<br>{budget}: {format_money(b, lang, compact=False)}" if b is not None else "")
         for code, region, n, b in zip(
-            frame["code"],
-            frame["region_code"],
-            frame["activities"],
-            frame["budget_usd"].fillna(0),
-            strict=True,
+            frame["code"], frame["region_code"], frame["activities"], money, strict=True
         )
     ]
 
@@ -192,6 +190,11 @@ def map_table(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
                 for r in frame["region_code"]
             ],
             gettext("Activities", lang): frame["activities"],
-            gettext("Budget (US$)", lang): frame["budget_usd"].fillna(0).round(0),
+            # not in a public deployment's frame
+            **(
+                {gettext("Budget (US$)", lang): frame["budget_usd"].fillna(0).round(0)}
+                if "budget_usd" in frame
+                else {}
+            ),
         }
     )

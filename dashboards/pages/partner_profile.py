@@ -17,7 +17,7 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import Input, Output, callback, dcc, html
 
-from dashboards import ids
+from dashboards import db, ids
 from dashboards import layout as ui
 from dashboards.figures import partners as figures
 from dashboards.filters import Filters, parse_lang
@@ -389,11 +389,24 @@ def activity_columns(lang: str) -> list[dict]:
     """The activity table's columns, headers in the language."""
     defs = []
     for field, header_msgid, extra in ACTIVITY_COLUMNS:
+        if field in ("budget_usd", "warnings") and db.is_public():
+            continue  # money and load warnings: not served by a public deployment
         col = {"field": field, "headerName": gettext(header_msgid, lang), **extra}
         if field == "budget_usd":
             col["valueFormatter"] = {"function": f"formatNumber(params.value, '{lang}')"}
         defs.append(col)
     return defs
+
+
+def _internal_cells(r, lang: str) -> dict:
+    """Budget and load warnings of a row, when the frame has them (not in public mode)."""
+    cells = {}
+    if hasattr(r, "budget_usd"):
+        cells["budget_usd"] = None if pd.isna(r.budget_usd) else float(r.budget_usd)
+    if hasattr(r, "warnings"):
+        # What the load flagged, in the UI language (data values as given), as text.
+        cells["warnings"] = _flags(r, lang)
+    return cells
 
 
 def activity_rows(frame: pd.DataFrame, lang: str) -> list[dict]:
@@ -416,9 +429,7 @@ def activity_rows(frame: pd.DataFrame, lang: str) -> list[dict]:
                 "places": places,
                 "years": years,
                 "status": r.status_name if isinstance(r.status_name, str) else (r.status or ""),
-                "budget_usd": None if pd.isna(r.budget_usd) else float(r.budget_usd),
-                # What the load flagged, in the UI language (data values as given), as text.
-                "warnings": _flags(r, lang),
+                **_internal_cells(r, lang),
             }
         )
     return out
@@ -472,7 +483,7 @@ def update_profile(search, partner_id):
     filters, _ = Filters.from_query(search)
     lang = parse_lang(search)
     acts = q.activities(partner_id, filters, lang)
-    budget = acts["budget_usd"].fillna(0).sum() if len(acts) else 0
+    budget = acts["budget_usd"].fillna(0).sum() if len(acts) and "budget_usd" in acts else 0
     count = count_text("activity", len(acts), lang)
     if budget:
         count = f"{count} · {format_money(budget, lang)}"

@@ -33,7 +33,8 @@ def totals(filters: Filters) -> dict:
     )
     return {
         "activities": int(row["activities"]),
-        "budget_usd": float(row["budget_usd"]),
+        # Absent in a public deployment (db.query drops money columns there).
+        **({"budget_usd": float(row["budget_usd"])} if "budget_usd" in row else {}),
         "countries": int(countries or 0),
         "partners": active_partners(filters),
     }
@@ -53,7 +54,7 @@ def period_totals(filters: Filters, periods: dict[str, tuple[int, int]]) -> dict
     n = range(len(names))
     # Only our own clause texts and the whitelisted predicate are put into these statements.
     facts_sql = ", ".join(
-        f"count(*) {clause} AS a{i}, sum(f.budget_usd) {clause} AS b{i}" for i in n
+        f"count(*) {clause} AS a{i}, sum(f.budget_usd) {clause} AS budget_usd{i}" for i in n
     )
     facts = db.query(
         f"SELECT {facts_sql} FROM activity_facts f WHERE {where}",  # noqa: S608
@@ -72,7 +73,12 @@ def period_totals(filters: Filters, periods: dict[str, tuple[int, int]]) -> dict
     return {
         name: {
             "activities": int(facts[f"a{i}"]),
-            "budget_usd": float(facts[f"b{i}"] if pd.notna(facts[f"b{i}"]) else 0),
+            # absent in a public deployment (db.query drops money columns there)
+            **(
+                {"budget_usd": float(facts[b] if pd.notna(facts[b]) else 0)}
+                if (b := f"budget_usd{i}") in facts
+                else {}
+            ),
             "countries": int(countries[f"c{i}"]),
             "partners": int(partners[f"p{i}"]),
         }

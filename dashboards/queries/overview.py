@@ -77,13 +77,13 @@ def _headlines(filters: Filters, lang: str, today: dt.date | None = None) -> dic
         note = gettext("No earlier period of the same length in the data to compare with.", lang)
     return {
         "activities": total["activities"],
-        "budget_usd": total["budget_usd"],
+        "budget_usd": total.get("budget_usd"),  # None: not served (public)
         "countries": total["countries"],
         "partners": int(partners["partners"].sum()) if len(partners) else 0,
         "activities_now": t_now["activities"],
         "activities_before": t_before["activities"] if t_before else None,
-        "budget_now": t_now["budget_usd"],
-        "budget_before": t_before["budget_usd"] if t_before else None,
+        "budget_now": t_now.get("budget_usd"),
+        "budget_before": t_before.get("budget_usd") if t_before else None,
         "countries_now": t_now["countries"],
         "countries_before": t_before["countries"] if t_before else None,
         "partners_now": t_now["partners"],

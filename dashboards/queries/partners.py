@@ -163,6 +163,7 @@ def activities(partner_id: str, filters: Filters, lang: str = "en") -> pd.DataFr
     """
     name = _name(lang)
     where, params = filters.where("f")
+    flagged = _NOT_FLAGGED if db.is_public() else _FLAGGED
     return db.query(
         f"""
         WITH mine AS (
@@ -198,18 +199,25 @@ def activities(partner_id: str, filters: Filters, lang: str = "en") -> pd.DataFr
         LEFT JOIN vocabularies vs ON vs.vocabulary = 'activity_status' AND vs.code = a.status
         LEFT JOIN activity_titles tt USING (activity_id)  -- IATI titles in the UI language
         -- What the load flagged on this row (end before start, budget outlier, ...).
-        LEFT JOIN (
+        {flagged}
+        ORDER BY a.year DESC NULLS LAST, a.start_date DESC NULLS LAST, a.activity_id
+        """,  # noqa: S608 - name column from _NAME; predicate from Filters (parameters)
+        [partner_id, *params],
+    )
+
+
+# Load warnings are internal (a public deployment has no load_warnings table: dashboards/policy.py).
+_FLAGGED = """LEFT JOIN (
             SELECT file, line, string_agg(reason, '; ' ORDER BY reason) AS warnings,
                    -- each reason's template and arguments, to show it in the UI language
                    to_json(list(struct_pack(reason := reason, template := reason_template,
                                             args := reason_args) ORDER BY reason))::VARCHAR
                        AS warnings_json
             FROM load_warnings GROUP BY ALL
-        ) w ON w.file = a.source_file AND w.line = a.source_line
-        ORDER BY a.year DESC NULLS LAST, a.start_date DESC NULLS LAST, a.activity_id
-        """,  # noqa: S608 - name column from _NAME; predicate from Filters (parameters)
-        [partner_id, *params],
-    )
+        ) w ON w.file = a.source_file AND w.line = a.source_line"""
+_NOT_FLAGGED = (
+    "LEFT JOIN (SELECT NULL::VARCHAR AS warnings, NULL::VARCHAR AS warnings_json) w ON false"
+)
 
 
 def activities_by_year(partner_id: str, filters: Filters) -> pd.DataFrame:

@@ -20,10 +20,37 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_app(warehouse: Path, log: Path) -> tuple[subprocess.Popen, str]:
-    """The app serving `warehouse`, once it answers: (process, base URL). Stop it with `stop`."""
-    port = free_port()
-    env = {**os.environ, "WAREHOUSE_PATH": str(warehouse), "PORT": str(port), "HOST": "127.0.0.1"}
+def mark_as_demo(warehouse: Path) -> None:
+    """Let the default ACCESS_MODE=demo serve a test warehouse (its fixtures are no one's data).
+
+    The app serves only demo data without sign-in (dashboards/auth.py); tests of real-world
+    shapes in the browser need everything visible, as in demo mode.
+    """
+    import duckdb
+
+    con = duckdb.connect(str(warehouse))
+    try:
+        con.execute("INSERT OR REPLACE INTO warehouse_meta VALUES ('demo', 'true')")
+    finally:
+        con.close()
+
+
+def start_app(warehouse: Path, log: Path, **settings: str) -> tuple[subprocess.Popen, str]:
+    """The app serving `warehouse`, once it answers: (process, base URL). Stop it with `stop`.
+
+    `settings`: more environment variables (e.g. ACCESS_MODE="public"); without ACCESS_MODE the
+    warehouse is marked as demo data, for the default demo mode.
+    """
+    port = int(settings.get("PORT") or free_port())
+    if "ACCESS_MODE" not in settings:
+        mark_as_demo(warehouse)
+    env = {
+        **os.environ,
+        "WAREHOUSE_PATH": str(warehouse),
+        "PORT": str(port),
+        "HOST": "127.0.0.1",
+        **settings,
+    }
     with open(log, "w") as out:
         proc = subprocess.Popen(
             [sys.executable, "app.py"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT

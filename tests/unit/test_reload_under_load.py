@@ -64,6 +64,7 @@ def test_no_response_mixes_two_loads(tmp_path):
         folder.mkdir()
         (folder / "partners.csv").write_text(PARTNERS.format(k=k))
         (folder / "activities.csv").write_text(ACTIVITIES)
+        (folder / ".demo-data").write_text("test data")  # served in the default demo mode
         inputs[k] = folder
     live = tmp_path / "warehouse.duckdb"
     load_directory(inputs[1], live)

@@ -1,0 +1,293 @@
+"""Access modes in a real browser: the public deployment shows no internal field anywhere; the
+internal one signs people in (local account), enforces roles and signs them out.
+
+Each mode is served by `python app.py` (real settings from the environment) on the demo
+warehouse; every response the browser receives is recorded and searched.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from app_server import free_port, start_app, stop
+from browser_helpers import open_page, settle
+
+pytestmark = pytest.mark.browser
+
+PUBLIC_PAGES = [
+    "/",
+    "/fields",
+    "/functional-areas",
+    "/regions",
+    "/partners",
+    "/partners/NGO-0001",
+    "/collective",
+    "/regions?lang=fr",
+]
+# What only internal fields carry: money (a currency, budget columns and headings), file names
+# and load history. (Notes may say in words how budgets are counted: no figure, no leak.)
+LEAKS = re.compile(
+    r"US\$|budget_usd|budget_share|Budget \(|\bdisbursed\b|source_file|source_line|\.csv\b|"
+    r"\.xlsx\b|etl_runs|rejected_rows|load_warnings|Flagged at load",
+    re.IGNORECASE,
+)
+COMPONENT_ID = re.compile(r'"id":\s*(?:"[^"]*"|\{[^{}]*\})')
+
+
+@pytest.fixture(scope="module")
+def public_app(demo_warehouse, tmp_path_factory):
+    """The app in ACCESS_MODE=public on the demo warehouse."""
+    folder = tmp_path_factory.mktemp("public")
+    proc, url = start_app(
+        demo_warehouse,
+        folder / "app.log",
+        ACCESS_MODE="public",
+        BACKGROUND_CACHE_DIR=str(folder / "bg"),
+    )
+    yield url
+    stop(proc)
+
+
+class Recorder:
+    """Every text response of the app a page receives (HTML, layout, callback answers)."""
+
+    def __init__(self, page):
+        self.bodies: list[tuple[str, str]] = []
+        self.failed: list[str] = []
+        page.on("response", self._keep)
+
+    def _keep(self, response):
+        url = response.url
+        if response.status >= 400 or '"error"' in (response.headers.get("content-type") or ""):
+            self.failed.append(f"HTTP {response.status} {url}")
+        if "/_dash-component-suites/" in url or "/assets/" in url:
+            return  # the app's code, not its data
+        try:
+            self.bodies.append((url, response.text()))
+        except Exception:  # a redirect or a body already gone: nothing to read
+            pass
+
+    def leaks(self) -> list[str]:
+        found = []
+        for url, text in self.bodies:
+            if url.split("?")[0].endswith("/_dash-dependencies"):
+                continue  # the callbacks' declarations: component names, no data
+            text = COMPONENT_ID.sub('"id":…', text)  # e.g. "data-rejected-grid": a name
+            for m in LEAKS.finditer(text):
+                found.append(f"{url}: …{text[max(0, m.start() - 60) : m.end() + 60]}…")
+        return found
+
+
+def _budget_values(warehouse) -> list[str]:
+    """Budget figures of the demo data as numbers a response would carry (JSON, no format)."""
+    import duckdb
+
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        rows = con.execute(
+            "SELECT DISTINCT budget_usd FROM activities WHERE budget_usd >= 100000 "
+            "ORDER BY budget_usd DESC LIMIT 20"
+        ).fetchall()
+        totals = con.execute(
+            "SELECT sum(budget_usd) FROM activities GROUP BY field_code"
+        ).fetchall()
+    finally:
+        con.close()
+    return [json.dumps(float(v)) for (v,) in rows + totals if v]
+
+
+def test_public_pages_callbacks_and_downloads_carry_no_internal_field(
+    browser, public_app, demo_warehouse
+):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    page = context.new_page()
+    recorder = Recorder(page)
+
+    class W:  # the shape browser_helpers expect
+        pass
+
+    watch = W()
+    watch.page, watch.base = page, public_app
+    watch.goto = lambda path: page.goto(public_app + path, wait_until="networkidle")
+    watch.wait_idle = lambda timeout=15000: page.wait_for_load_state("networkidle")
+    downloads = []
+    try:
+        for path in PUBLIC_PAGES:
+            open_page(watch, path)
+            # Every chart shown as a table, every figure download of the page.
+            for toggle in page.locator("[id*='chart-table-toggle']").all():
+                toggle.click()
+            settle(watch)
+            menus = page.locator(".chart-export-toggle").all()
+            for i in range(min(len(menus), 1)):
+                page.locator(".chart-export-toggle").nth(i).click()
+                with page.expect_download(timeout=60000) as info:
+                    page.locator(".dropdown-menu.show .dropdown-item", has_text="SVG").first.click()
+                downloads.append(info.value.path().read_bytes())
+                settle(watch)
+        # The menu offers no internal page; their addresses show "not found".
+        nav = [a.get_attribute("href") for a in page.locator(".navbar .nav-link").all()]
+        assert nav and not any(h.rstrip("/").endswith(("/spending", "/data")) for h in nav)
+        for path in ("/spending", "/data"):
+            open_page(watch, path)
+            assert "not found" in page.locator("#page-content h1").first.inner_text().lower()
+        # No row-level download, no pack is offered.
+        assert not page.locator("#export-data-csv:visible").count()
+        assert not page.locator("#export-pack-toggle:visible").count()
+    finally:
+        context.close()
+    assert len(recorder.bodies) > 50, "the crawl saw too few responses to prove anything"
+    # Everything the public app offers works (the /spending and /data visits answer 200 too).
+    assert not recorder.failed, recorder.failed[:10]
+    leaks = recorder.leaks()
+    assert not leaks, "\n".join(leaks[:10])
+    values = _budget_values(demo_warehouse)
+    assert values
+    everything = "".join(t for _, t in recorder.bodies)
+    shown = [v for v in values if v in everything]
+    assert not shown, f"budget values in public responses: {shown[:5]}"
+    assert downloads
+    for svg in downloads:
+        m = LEAKS.search(svg.decode("utf-8", "replace"))
+        assert m is None, f"a downloaded figure holds {m.group(0)!r}"
+
+
+# -- internal mode: sign-in through a real OIDC provider and with a local account -------------
+
+OIDC_DIR = Path(__file__).resolve().parents[1] / "oidc"
+SECRET = "k" * 40
+
+
+@pytest.fixture(scope="module")
+def internal_app(demo_warehouse, tmp_path_factory):
+    """The app in internal mode, signing in with the local provider (node oidc-provider) or a
+    local account (viewer 'lou')."""
+    if shutil.which("node") is None or not (OIDC_DIR / "node_modules" / "oidc-provider").is_dir():
+        pytest.fail("the OIDC provider is not installed: npm ci --prefix tests/oidc")
+    folder = tmp_path_factory.mktemp("internal")
+    app_port, idp_port = free_port(), free_port()
+    base = f"http://127.0.0.1:{app_port}"
+    idp_log = open(folder / "idp.log", "w")  # closed at the end
+    idp = subprocess.Popen(
+        ["node", "provider.js", str(idp_port), base + "/auth/oidc/callback"],
+        cwd=OIDC_DIR,
+        stdout=idp_log,
+        stderr=subprocess.STDOUT,
+    )
+    issuer = f"http://127.0.0.1:{idp_port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(issuer + "/.well-known/openid-configuration", timeout=2)
+            break
+        except OSError:
+            if time.monotonic() > deadline or idp.poll() is not None:
+                idp.kill()
+                raise RuntimeError((folder / "idp.log").read_text()) from None
+            time.sleep(0.2)
+    from dashboards import accounts
+
+    accounts.add(folder / "accounts.json", "lou", "local-password-1", "viewer")
+    proc, url = start_app(
+        demo_warehouse,
+        folder / "app.log",
+        PORT=str(app_port),
+        ACCESS_MODE="internal",
+        SECRET_KEY=SECRET,
+        SESSION_COOKIE_SECURE="0",
+        ACCOUNTS_PATH=str(folder / "accounts.json"),
+        AUDIT_LOG_PATH=str(folder / "audit.jsonl"),
+        OIDC_ISSUER=issuer,
+        OIDC_CLIENT_ID="unesco-ngo",
+        OIDC_CLIENT_SECRET="test-client-secret-not-for-production",
+        OIDC_ROLE_MAP="staff=viewer,ngo-analysts=analyst,ngo-admins=admin",
+        BACKGROUND_CACHE_DIR=str(folder / "bg"),
+    )
+    assert url == base
+    yield url
+    stop(proc)
+    idp.terminate()
+    idp.wait(timeout=10)
+    idp_log.close()
+
+
+def _oidc_sign_in(page, base: str, login: str) -> None:
+    page.goto(base + "/regions", wait_until="networkidle")
+    assert "/auth/login" in page.url
+    page.click("#oidc-sign-in")
+    page.fill("input[name=login]", login)
+    page.fill("input[name=password]", "any")
+    page.click("button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    if (
+        page.locator("button[autofocus], button[type=submit]").count()
+        and "/interaction/" in page.url
+    ):
+        page.click("button[type=submit]")  # the provider's consent step
+    page.wait_for_load_state("networkidle")
+
+
+def test_oidc_sign_in_gives_the_mapped_role_and_sign_out_ends_it(browser, internal_app):
+    context = browser.new_context()
+    page = context.new_page()
+    try:
+        _oidc_sign_in(page, internal_app, "analyst-amy")
+        assert page.url.startswith(internal_app + "/regions"), page.url
+        page.wait_for_selector("#page-content h1")
+        assert "Regions" in page.locator("#page-content h1").first.inner_text()
+        assert page.locator("#export-data-csv").is_visible()
+        # Sign out from the shell's link, then the app asks to sign in again.
+        page.click("#access-sign-out")
+        page.click("#sign-out")
+        page.wait_for_load_state("networkidle")
+        assert "/auth/login" in page.url
+        page.goto(internal_app + "/", wait_until="networkidle")
+        assert "/auth/login" in page.url
+    finally:
+        context.close()
+
+
+def test_oidc_user_without_a_role_is_refused(browser, internal_app):
+    context = browser.new_context()
+    page = context.new_page()
+    try:
+        _oidc_sign_in(page, internal_app, "nobody-ned")
+        assert "no role" in page.content()
+        page.goto(internal_app + "/", wait_until="networkidle")
+        assert "/auth/login" in page.url
+    finally:
+        context.close()
+
+
+def test_local_viewer_signs_in_and_cannot_download_rows(browser, internal_app):
+    context = browser.new_context(accept_downloads=True)
+    page = context.new_page()
+    refused = []
+    page.on(
+        "response",
+        lambda r: refused.append(r.status) if "_dash-update-component" in r.url else None,
+    )
+    try:
+        page.goto(internal_app + "/fields", wait_until="networkidle")
+        page.fill("#username", "lou")
+        page.fill("#password", "wrong-password")
+        page.click("#local-sign-in")
+        assert "Wrong user name or password" in page.content()
+        page.fill("#username", "lou")
+        page.fill("#password", "local-password-1")
+        page.click("#local-sign-in")
+        page.wait_for_selector("#page-content h1")
+        assert page.url.startswith(internal_app + "/fields")
+        assert 403 not in refused  # the renderer's requests carry the CSRF token
+        page.click("#export-data-csv")
+        page.wait_for_timeout(1500)
+        assert 403 in refused  # a viewer's row-level download is refused by the server
+    finally:
+        context.close()
