@@ -31,7 +31,6 @@ register(
         internal=True,  # money: absent from a public deployment
         description=N_("Budget (US$) per start year, stacked by primary field of competence."),
         measure="budget_usd",
-        internal=True,
     )
 )
 register(
@@ -91,6 +90,5 @@ register(
         internal=True,  # money: absent from a public deployment
         description=N_("Budget (US$) of the activities of each primary field of competence."),
         measure="budget_usd",
-        internal=True,
     )
 )

@@ -51,7 +51,6 @@ register(
         ),
         measure="budget_usd",
         overlap=N_("An activity's whole budget counts in each of its functional areas."),
-        internal=True,
     )
 )
 register(
@@ -138,6 +137,5 @@ register(
         ),
         measure="budget_usd",
         overlap=N_("An activity's whole budget counts in each of its functional areas."),
-        internal=True,
     )
 )

@@ -92,6 +92,5 @@ register(
             "Budget share (US$) per start year and UNESCO region, and budget of global activities."
         ),
         measure="budget_usd",
-        internal=True,
     )
 )

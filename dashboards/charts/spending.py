@@ -33,7 +33,6 @@ register(
             "year of the transactions, for the IATI activities matching the filters."
         ),
         measure="budget",
-        internal=True,
     )
 )
 register(
@@ -51,7 +50,6 @@ register(
             "US$ budget, disbursed and spent of IATI activities per primary field of competence."
         ),
         measure="budget",
-        internal=True,
     )
 )
 register(
@@ -72,6 +70,5 @@ register(
             "US$ budget, disbursed and spent of IATI activities per UNESCO region, by share."
         ),
         measure="budget",
-        internal=True,
     )
 )
