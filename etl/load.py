@@ -41,7 +41,7 @@ from etl.reference_check import (
 )
 
 # Bumped when the warehouse schema changes: the app refuses (or rebuilds the demo) an older file.
-ETL_VERSION = "3"
+ETL_VERSION = "4"
 SQL_DIR = Path(__file__).resolve().parent
 DEFAULT_DB = Path(os.environ.get("WAREHOUSE_PATH", "data/warehouse.duckdb"))
 
