@@ -209,3 +209,46 @@ CREATE TABLE possible_duplicates (
     reason VARCHAR NOT NULL,
     score DOUBLE                            -- rapidfuzz token_sort_ratio of the names, 0-100
 );
+
+-- Partnership lifecycle (issue 12) -------------------------------------------------------------
+-- Inputs status_events* and reports* (docs/data-contract.md); reference data governing_sessions
+-- and lifecycle_rules (data/reference/, PROVENANCE.md). Rules are evaluated by the dashboard
+-- (dashboards/queries/lifecycle.py) with `today` as a parameter, never at load.
+CREATE TABLE status_events (
+    partner_id VARCHAR NOT NULL,
+    event VARCHAR NOT NULL,                 -- application | admission | renewal | reclassification |
+                                            -- suspension | termination | withdrawal | review_deferred | other
+    event_as_given VARCHAR,                 -- the source's wording
+    status_after VARCHAR,                   -- partner_status code (NULL when the event does not change it)
+    event_date DATE,                        -- first day of the stated period
+    event_date_precision VARCHAR,           -- day | month | year
+    deciding_body VARCHAR,                  -- director_general | executive_board | NULL
+    decision_ref VARCHAR,                   -- as given, e.g. '218 EX/Decision 30'
+    source_file VARCHAR, source_line INTEGER,
+    status_after_as_given VARCHAR,          -- the status-after cell as written
+    deciding_body_as_given VARCHAR,         -- the deciding-body cell as written
+    session VARCHAR,                        -- Board session named by decision_ref ('218 EX'), else NULL
+    extra VARCHAR                           -- JSON of the row's cells outside the contract, or NULL
+);
+CREATE TABLE partner_reports (
+    partner_id VARCHAR NOT NULL,
+    kind VARCHAR NOT NULL,                  -- periodic | activity | financial | other
+    kind_as_given VARCHAR,
+    period_start DATE, period_end DATE,     -- period_end: last day of the stated period
+    due_date DATE, received_date DATE,      -- received NULL: not received
+    source_file VARCHAR, source_line INTEGER,
+    extra VARCHAR                           -- JSON of the row's cells outside the contract, or NULL
+);
+CREATE TABLE governing_sessions (
+    body VARCHAR NOT NULL,                  -- executive_board | ngo_conference | ngp_committee
+    session VARCHAR NOT NULL,               -- '221 EX', '13th'
+    number INTEGER,
+    start_date DATE, end_date DATE,
+    place VARCHAR,
+    status VARCHAR NOT NULL,                -- held | scheduled
+    source VARCHAR NOT NULL
+);
+CREATE TABLE lifecycle_rules (
+    rule VARCHAR NOT NULL,                  -- associate_renewal_years, request_cutoff_month_day, ...
+    value VARCHAR NOT NULL, unit VARCHAR, description VARCHAR, source VARCHAR NOT NULL
+);
