@@ -24,7 +24,14 @@ from dashboards.filters import Filters
 # Events that establish or renew the current status (the start of its period).
 ESTABLISHING = ("admission", "renewal", "reclassification")
 # Events shown as "status changes" (order of the legend).
-CHANGE_EVENTS = ("admission", "renewal", "reclassification", "suspension", "termination", "withdrawal")
+CHANGE_EVENTS = (
+    "admission",
+    "renewal",
+    "reclassification",
+    "suspension",
+    "termination",
+    "withdrawal",
+)
 # Rules read when the warehouse has no `lifecycle_rules` row for them: the 2011 Directives
 # (36 C/Res.108) and issue 12. Each use is reported (`Rules.assumed`), never silent.
 DEFAULT_RULES = {
@@ -128,11 +135,12 @@ def deciding_session(
     The last session starting on or before the due date (a status is renewed before it runs
     out); a session that starts before today, or whose request cut-off has passed, can no
     longer take it, so the next one that can does, and the review is late. A due date before
-    every known session gives the first session that can still take it (late).
+    every known session gives the first session that can still take it (late). A due date
+    after every known session has no session yet: the calendar does not reach it.
     """
-    if due is None:
-        return Assignment(None, None, False)
     ordered = sorted(sessions, key=lambda s: s.start)
+    if due is None or not ordered or ordered[-1].start < due:
+        return Assignment(None, None, False)
 
     def open_for(s: Session) -> bool:
         deadline = request_deadline(s, ordered, rules)
