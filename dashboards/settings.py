@@ -8,6 +8,7 @@ variable, rather than being guessed: `DEBUG=False` is off, `DEBUG=maybe` is an e
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 from typing import Annotated
@@ -49,8 +50,17 @@ class Settings(BaseSettings):
     query_max_rows: int = Field(100_000, ge=1)
     # Data downloads (CSV/Excel) may return more rows: an Excel sheet holds 1,048,576 (one header).
     export_max_rows: int = Field(1_048_575, ge=1)
+    # The monthly digest (issue 12): where `--send` mails it, and the day the lifecycle counts from.
+    smtp_host: str | None = None
+    smtp_port: int = Field(25, ge=1, le=65535)
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: Annotated[bool, NoDecode] = False
+    digest_from: str | None = None
+    digest_to: str | None = None  # comma-separated addresses
+    lifecycle_today: dt.date | None = None  # unset: the server's date
 
-    @field_validator("debug", mode="before")
+    @field_validator("debug", "smtp_starttls", mode="before")
     @classmethod
     def _strict_bool(cls, value: object) -> bool:
         if isinstance(value, bool):
@@ -62,7 +72,16 @@ class Settings(BaseSettings):
             return False
         raise ValueError(f"use one of 1/true/yes/on or 0/false/no/off, not {value!r}")
 
-    @field_validator("redis_url", mode="before")
+    @field_validator(
+        "redis_url",
+        "smtp_host",
+        "smtp_user",
+        "smtp_password",
+        "digest_from",
+        "digest_to",
+        "lifecycle_today",
+        mode="before",
+    )
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value

@@ -275,7 +275,10 @@ def by_field_and_status(frame: pd.DataFrame, lang: str) -> go.Figure:
 
 def partners_by_status(frame: pd.DataFrame, lang: str) -> go.Figure:
     """Partners by current status."""
-    return common.ranked_bars(frame, lang, "statuses", "partners")
+    fig = common.ranked_bars(frame, lang, "statuses", "partners")
+    if not frame.empty and frame["partners"].max() <= 8:
+        fig.update_xaxes(dtick=1)  # whole partners: no "0.5" or repeated "1" ticks
+    return fig
 
 
 # --- "show as table" frames -----------------------------------------------------------------
