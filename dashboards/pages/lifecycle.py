@@ -20,7 +20,7 @@ from dashboards.i18n import N_, format_date, format_partial_date, gettext
 from dashboards.pages.partners import grid_options
 from dashboards.queries import lifecycle as q
 
-dash.register_page(__name__, path="/lifecycle", title=N_("Lifecycle"), name="Lifecycle", order=7)
+dash.register_page(__name__, path="/lifecycle", title=N_("Lifecycle"), name="Lifecycle", order=7.5)
 
 REVIEWS_GRID = "lifecycle-reviews-grid"
 REPORTS_GRID = "lifecycle-reports-grid"
