@@ -151,10 +151,15 @@ def smtp_server():
             received.append(envelope.content)
             return "250 OK"
 
-    controller = Controller(Handler(), hostname="127.0.0.1", port=0)
+    import socket
+
+    with socket.socket() as probe:  # a free loopback port (aiosmtpd cannot be given port 0)
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
     controller.start()
     try:
-        yield controller.server.sockets[0].getsockname()[1], received
+        yield port, received
     finally:
         controller.stop()
 
