@@ -46,6 +46,11 @@ def at_risk(filters: Filters) -> pd.DataFrame:
     return q.no_cooperation_by_region(filters, today())
 
 
+def for_decision(filters: Filters) -> pd.DataFrame:
+    """Reviews the next Executive Board session decides (as of today)."""
+    return q.for_decision(filters, today())
+
+
 def since_previous_session(filters: Filters) -> pd.DataFrame:
     """Status events since the previous Executive Board session."""
     now = today()
@@ -72,6 +77,29 @@ register(
         description=N_(
             "Partners whose status must be reviewed, grouped by the Executive Board session that "
             "must decide it, overdue reviews first."
+        ),
+        measure="partners",
+        internal=True,
+        context=today,
+    )
+)
+register(
+    Chart(
+        page="lifecycle",
+        name="renewals_for_decision",
+        title=N_("Renewals for decision at the next Executive Board session"),
+        query=for_decision,
+        figure=fig.decision_list,
+        cross_filter="statuses",
+        note=N_(
+            "Partners whose status review the next Board session is to decide, overdue ones "
+            "included, with the days left to the date the status runs out. Filters applied: "
+            "partner status, type and region."
+        ),
+        table=fig.decision_table,
+        description=N_(
+            "The list of status reviews (renewals) for decision at the next session of the "
+            "Executive Board."
         ),
         measure="partners",
         internal=True,

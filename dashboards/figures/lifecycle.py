@@ -281,6 +281,62 @@ def partners_by_status(frame: pd.DataFrame, lang: str) -> go.Figure:
     return fig
 
 
+def decision_list(frame: pd.DataFrame, lang: str) -> go.Figure:
+    """The renewals the next session decides, as a table figure (for packs and the page)."""
+    if frame.empty:
+        return common.empty_figure(
+            lang, gettext("No review for the next Executive Board session", lang)
+        )
+    table = decision_table(frame, lang)
+    fig = go.Figure(
+        go.Table(
+            header={
+                "values": [f"<b>{common.plain(c)}</b>" for c in table.columns],
+                "align": "left",
+                "fill_color": "#e8eef4",
+            },
+            cells={
+                "values": [[common.plain(v) for v in table[c]] for c in table.columns],
+                "align": "left",
+                "height": 26,
+            },
+        )
+    )
+    # showlegend False: a table has no legend (and exports then skip their legend check).
+    fig.update_layout(height=max(260, 30 * len(table) + 120), showlegend=False)
+    return apply_theme(fig, lang)
+
+
+def decision_table(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Partner, status, review due (with the day assumed), deciding session, days left."""
+    from dashboards.i18n import format_date, format_partial_date
+
+    _ = lambda s, **kw: gettext(s, lang, **kw)  # noqa: E731
+    due = []
+    for day, assumed, precision in zip(
+        frame["review_due"], frame["assumed_day"], frame["decided_precision"], strict=True
+    ):
+        text = format_partial_date(day, precision, lang)
+        if assumed is not None and not pd.isna(assumed):
+            text += " " + _("(%(day)s assumed)", day=format_date(day, lang))
+        due.append(text)
+    return pd.DataFrame(
+        {
+            _("Partner"): frame["name"].astype(str).tolist(),
+            _("Status"): [status_name(c, lang) for c in frame["code"]],
+            _("Review due"): due,
+            _("Deciding session"): frame["session"].astype(str).tolist(),
+            _("Days left"): frame["days_left"].astype(int).tolist(),
+            _("State"): [
+                _("Overdue") if o else _("Decided after the due date") if late else _("On schedule")
+                for o, late in zip(
+                    frame["overdue"].astype(bool), frame["late"].astype(bool), strict=True
+                )
+            ],
+        }
+    )
+
+
 # --- "show as table" frames -----------------------------------------------------------------
 
 

@@ -137,6 +137,7 @@ def layout(lang: str = "en", **_params) -> list:
             className="small py-2 mb-2",
         ),
         dbc.Row([card("renewal_pipeline", 7), card("partners_by_status", 5)]),
+        dbc.Row([card("renewals_for_decision", 12)]),
         dbc.Row(
             _grid_card(
                 N_("Status reviews: time left"),

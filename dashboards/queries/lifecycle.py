@@ -377,6 +377,21 @@ def renewal_pipeline(filters: Filters, today: dt.date) -> pd.DataFrame:
     )
 
 
+def for_decision(filters: Filters, today: dt.date) -> pd.DataFrame:
+    """Reviews the next Board session must decide (its own and the overdue ones it takes).
+
+    Columns: code (status), partner_id, name, review_due, assumed_day, decided_precision,
+    session, days_left, overdue, partners (1 per row, what a summary counts).
+    """
+    frame = reviews(filters, today)
+    upcoming = [s for s in board_sessions() if s.start >= today]
+    if frame.empty or not upcoming:
+        return frame.iloc[0:0].assign(code=None, partners=None)
+    nxt = upcoming[0].session
+    chosen = frame[(frame["session"] == nxt)]
+    return chosen.assign(code=chosen["status"], partners=1).reset_index(drop=True)
+
+
 REPORT_STATES = ("received_on_time", "received_late", "late", "due")
 
 

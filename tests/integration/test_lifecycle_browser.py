@@ -15,6 +15,7 @@ pytestmark = pytest.mark.browser
 
 CHARTS = (
     "renewal_pipeline",
+    "renewals_for_decision",
     "partners_by_status",
     "reports_due",
     "status_changes",
