@@ -624,3 +624,23 @@ def send(digest: Digest, settings) -> list[str]:
             smtp.login(settings.smtp_user, settings.smtp_password or "")
         smtp.send_message(mail)
     return recipients
+
+
+def previous_month(today: dt.date) -> tuple[int, int]:
+    """The month before `today`'s (what the digest of the 1st of a month covers)."""
+    first = today.replace(day=1) - dt.timedelta(days=1)
+    return first.year, first.month
+
+
+def monthly_run(today: dt.date, settings, root: Path) -> list[Path]:
+    """The scheduled run: last month's digest in English and French under `root`, mailed when
+    SMTP is configured (Celery beat on the 1st of each month, or the cron line of
+    docs/deployment.md)."""
+    year, month = previous_month(today)
+    written: list[Path] = []
+    for lang in ("en", "fr"):
+        made = build(year, month, lang, settings.lifecycle_today or today)
+        written += write(made, root / f"{year:04d}-{month:02d}" / lang)
+        if settings.smtp_host:
+            send(made, settings)
+    return written
