@@ -28,6 +28,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
+import json
 import math
 import sys
 from collections.abc import Callable
@@ -56,6 +57,8 @@ KEYWORDS: dict[str, tuple[int, ...] | None] = {
     "gettext": None,
     "ngettext": (1, 2),
     "N_": None,
+    # etl/reasons.py: Reason("template %(name)s", name=…) — rejection and warning reasons.
+    "Reason": None,
 }
 
 MISSING = "—"  # shown for None / NaN in every format_* function
@@ -114,6 +117,35 @@ def ngettext(singular: str, plural: str, n: int, lang: str | None, **variables: 
     """The singular or plural translation for ``n``; ``%(num)s`` is filled with ``n``."""
     text = translations(lang).ngettext(singular, plural, n)
     return text % {"num": format_number(n, lang), **variables}
+
+
+def reason_text(text: object, template: object, args: object, lang: str | None) -> str:
+    """A stored rejection/warning reason in a language (etl/reasons.py), else its stored text.
+
+    `template` is the msgid (`reason_template`), `args` its JSON arguments (`reason_args`);
+    an argument that is itself {"template", "args"} is translated too, any other is a value
+    from the data and stays as given. A reason stored without a template (a warehouse built
+    before reasons had one) is shown as stored, in English.
+    """
+    stored = "" if text is None or (isinstance(text, float) and math.isnan(text)) else str(text)
+    if not isinstance(template, str) or not template:
+        return stored
+    try:
+        values = json.loads(args) if isinstance(args, str) and args else {}
+        return _reason(template, values if isinstance(values, dict) else {}, normalise_lang(lang))
+    except (ValueError, KeyError, TypeError):
+        return stored  # arguments that do not fit the template: the English text is still true
+
+
+def _reason(template: str, args: dict, lang: str) -> str:
+    values = {
+        k: _reason(v["template"], v.get("args") or {}, lang)
+        if isinstance(v, dict) and isinstance(v.get("template"), str)
+        else v
+        for k, v in args.items()
+    }
+    text = translations(lang).gettext(template)
+    return text % values if values else text
 
 
 def t(lang: str | None) -> Callable[..., str]:

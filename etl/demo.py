@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 from numpy.dtypes import StringDType
 
+from etl.demo_lifecycle import EVENT_COLUMNS, REPORT_COLUMNS, make_lifecycle
 from etl.reference import get_reference
 
 S = StringDType()
@@ -631,7 +632,10 @@ DELIBERATE_BAD_ROWS: list[dict[str, str]] = [
         "reason": "unknown partner",
         "severity": "error",
     },
-]
+    # Lifecycle (etl/demo_lifecycle.py; its TERMINATED partners are warned, not appended rows).
+    {"file": "status_events.csv", "key": "NGO-7777", "reason": "unknown partner", "severity": "error"},
+    {"file": "reports.csv", "key": "NGO-7777", "reason": "unknown partner", "severity": "error"},
+]  # fmt: skip
 
 
 @dataclass
@@ -1181,12 +1185,12 @@ def _with_rows(columns: dict[str, np.ndarray], rows: list[list[str]]) -> dict[st
 
 
 def write_demo(out_dir: Path, seed: int = 42, n_activities: int = 6000) -> dict[str, Path]:
-    """Write partners.csv, activities.csv and participation.csv into out_dir; return their paths."""
+    """Write partners, activities, participation, status_events and reports CSVs; return paths."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     # Independent streams so partners and participation do not depend on n_activities.
-    rng_partners, rng_participation, rng_activities = (
-        np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(3)
+    rng_partners, rng_participation, rng_activities, rng_lifecycle = (
+        np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(4)
     )
     pt = _make_partners(rng_partners)
     participation = _make_participation(rng_participation, pt)
@@ -1199,6 +1203,10 @@ def write_demo(out_dir: Path, seed: int = 42, n_activities: int = 6000) -> dict[
             {c: participation[c].to_numpy() for c in PARTICIPATION_COLUMNS}, bad_e
         ),
     }
+    # Lifecycle (issue 12, etl/demo_lifecycle.py): status events and reports of these partners.
+    events, reports = make_lifecycle(rng_lifecycle, pt.frame)
+    tables["status_events"] = {c: np.array([r[j] for r in events], dtype=S) for j, c in enumerate(EVENT_COLUMNS)}  # fmt: skip
+    tables["reports"] = {c: np.array([r[j] for r in reports], dtype=S) for j, c in enumerate(REPORT_COLUMNS)}  # fmt: skip
     paths = {}
     for name, columns in tables.items():
         paths[name] = out_dir / f"{name}.csv"

@@ -30,8 +30,24 @@ import python_calamine
 
 from etl.reference import fold
 
-KINDS = ("partners", "activities", "participation")
+KINDS = ("partners", "activities", "participation", "status_events", "reports")
 SUFFIXES = (".csv", ".xlsx", ".xlsm", ".xls", ".ods", ".txt", ".tsv")
+
+# How lifecycle files name the partner: its id, or its name (resolved like participation).
+_PARTNER_ALIASES = (
+    "partner",
+    "partenaire",
+    "id partenaire",
+    "partner id",
+    "ngo",
+    "ong",
+    "organisation",
+    "organization",
+    "partner name",
+    "nom du partenaire",
+    "name",
+    "nom",
+)
 
 # Contract columns per kind, with the spellings accepted in headers (compared with `fold`).
 COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
@@ -106,11 +122,72 @@ COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
         "event_date": ("date", "date de l'evenement", "session date"),
         "role": ("fonction", "capacity", "qualite"),
     },
+    # Partnership lifecycle (issue 12): status decisions, and the reports partners owe.
+    "status_events": {
+        "partner_id": _PARTNER_ALIASES,
+        "event": ("evenement", "event type", "type d'evenement", "type", "nature", "action"),
+        "status_after": (
+            "status after",
+            "new status",
+            "resulting status",
+            "statut apres",
+            "nouveau statut",
+            "statut",
+            "status",
+        ),
+        "event_date": (
+            "date",
+            "decision date",
+            "session date",
+            "date de la decision",
+            "date de l'evenement",
+            "date de la session",
+        ),
+        "deciding_body": (
+            "body",
+            "deciding body",
+            "decided by",
+            "organe",
+            "decide par",
+            "organe de decision",
+            "instance",
+        ),
+        "decision_ref": (
+            "decision",
+            "decision reference",
+            "decision number",
+            "reference",
+            "ref",
+            "reference de la decision",
+            "numero de decision",
+            "document",
+        ),
+    },
+    "reports": {
+        "partner_id": _PARTNER_ALIASES,
+        "kind": ("type", "report", "rapport", "report type", "type de rapport", "nature"),
+        "period": ("periode", "reporting period", "period covered", "periode couverte"),
+        "period_start": ("period from", "periode du", "debut de periode", "from"),
+        "period_end": ("period to", "periode au", "fin de periode", "to"),
+        "due_date": ("due", "due date", "deadline", "echeance", "date d'echeance", "date limite"),
+        "received_date": (
+            "received",
+            "received on",
+            "date received",
+            "submitted",
+            "recu",
+            "recu le",
+            "date de reception",
+            "soumis le",
+        ),
+    },
 }
 REQUIRED: dict[str, tuple[str, ...]] = {
     "partners": ("name",),  # partner_id is derived when absent (etl.matching)
     "activities": ("activity_id", "partner_ids", "title", "field"),
     "participation": ("partner_id", "mechanism"),
+    "status_events": ("partner_id", "event"),
+    "reports": ("partner_id", "kind"),
 }
 
 
@@ -118,6 +195,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
 # "hq_country_code", "code pays"), and the columns each may qualify: a year or a date only a
 # date column, a code or a name only a coded column (so "partner_name" never becomes an id).
 _DATE_COLUMNS = {"status_since", "relations_since", "start_date", "end_date", "event_date"}
+_DATE_COLUMNS |= {"period", "period_start", "period_end", "due_date", "received_date"}
 _CODED_COLUMNS = {
     "partner_type",
     "status",
@@ -132,6 +210,10 @@ _CODED_COLUMNS = {
     "countries",
     "mechanism",
     "role",
+    "event",
+    "status_after",
+    "deciding_body",
+    "kind",
 }
 _ID_COLUMNS = {"partner_id", "activity_id", "partner_ids"}
 _QUALIFIERS: dict[str, set[str]] = {

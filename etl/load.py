@@ -29,8 +29,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from etl import extract, iati, matching, validate
-from etl.reference import REFERENCE_DIR, Reference
+from etl import extract, iati, lifecycle, matching, reasons, validate
+from etl.reference import REFERENCE_DIR, Reference, lifecycle_frames
 from etl.reference_check import (
     Change,
     ReferenceInvalid,
@@ -73,6 +73,9 @@ DATASET_TABLES: dict[str, tuple[str, ...]] = {
         "activity_relations",
     ),
     "participation": ("participation",),
+    # Partnership lifecycle (issue 12, etl/lifecycle.py).
+    "status_events": ("status_events",),
+    "reports": ("partner_reports",),
 }
 DATASETS = tuple(DATASET_TABLES)
 # File kinds that fill a dataset of another name: IATI activity files (issue 10) fill activities,
@@ -272,14 +275,16 @@ def load_directory(
     )
     if not inputs and not iati_paths:
         raise LoadError(
-            f"no input file in {source} (expected names starting with partners, activities "
-            "or participation, as .csv or .xlsx, or an IATI activity file)"
+            f"no input file in {source} (expected names starting with partners, activities, "
+            "participation, status_events or reports, as .csv or .xlsx, or an IATI activity "
+            "file)"
         )
     reference_dir = Path(reference_dir)
     check_reference(reference_dir)  # raises ReferenceInvalid naming file, line and column
     changes = reference_changes(reference_dir)
     try:
         ref = Reference(reference_dir)
+        lifecycle_frames(reference_dir)  # issue 12: an unusable sessions or rules file stops here
     except (ValueError, KeyError) as e:  # the reference's own checks of the files it reads
         raise ReferenceInvalid(reference_dir, [problem_from_message(str(e))]) from None
     tables = [extract.read_table(path, kind) for kind, path in inputs]  # fails fast, loads nothing
@@ -369,11 +374,17 @@ def _load_locked(
             names, ambiguous = matching.resolve_partner_names(tables, pd.concat(loaded), id_map)
     else:
         known = prev.partner_ids() if prev is not None and "partners" in keep else set()
+        if known:  # lifecycle files name partners by name too: resolve against the kept ones
+            names, ambiguous = matching.resolve_partner_names(tables, prev.partners(), id_map)
     known |= {alias for alias, target in id_map.items() if target in known} | names.keys()
     for t in (t for t in tables if t.kind == "activities"):
         results.append(validate.validate_activities(t, ref, activity_seen, known))
     for t in (t for t in tables if t.kind == "participation"):
         results.append(validate.validate_participation(t, ref, known))
+    for t in (t for t in tables if t.kind == "status_events"):
+        results.append(lifecycle.validate_status_events(t, ref, known))
+    for t in (t for t in tables if t.kind == "reports"):
+        results.append(lifecycle.validate_reports(t, ref, known))
     matching.name_reference_warnings(results, names)
     matching.explain_ambiguous_names(results, ambiguous)
     matching.remap_partner_references(results, id_map | names)
@@ -684,6 +695,12 @@ def _exec(con: duckdb.DuckDBPyConnection, sql: str, params=None) -> None:
     con.execute(sql, list(params) if params is not None else None).fetchall()
 
 
+def _with_reason_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """Add `reason_template` and `reason_args` (etl/reasons.py) beside the English `reason`."""
+    templates, args = reasons.columns(frame["reason"])
+    return frame.assign(reason_template=templates, reason_args=args)
+
+
 def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
     """Append a DataFrame to a table, matching columns by name (one statement, vectorised)."""
     if frame.empty:
@@ -770,13 +787,17 @@ def _build(
             _insert(
                 con,
                 "rejected_rows",
-                rej[["run_id", "file", "line", "column_name", "value", "reason", "raw"]],
+                _with_reason_columns(
+                    rej[["run_id", "file", "line", "column_name", "value", "reason", "raw"]]
+                ),
             )
             warn = v.warnings.assign(run_id=run_id, file=name)
             _insert(
                 con,
                 "load_warnings",
-                warn[["run_id", "file", "line", "column_name", "value", "reason"]],
+                _with_reason_columns(
+                    warn[["run_id", "file", "line", "column_name", "value", "reason"]]
+                ),
             )
         if duplicates is not None and len(duplicates):  # partners of this run (etl/matching.py)
             _insert(con, "possible_duplicates", duplicates.assign(run_id=run_id))
@@ -813,6 +834,9 @@ def _build(
                 checked[dataset] = (rejected, before + warned)
             _exec(con, "DETACH prev")
         _refresh_regions(con, keep)
+        history_warned = lifecycle.rebuild_status_history(con, run_id)  # follows the events
+        for s in summaries:
+            s.warnings += history_warned.get(s.file, 0)
         con.execute((SQL_DIR / "derived.sql").read_text())
         totals = {
             k: sum(getattr(s, k) for s in summaries)
@@ -1008,6 +1032,32 @@ def _check_kept_against_partners(
             [[r[0] for r in lost]],
         )
         out["participation"] = (len(rej_rows), 0)
+    for dataset in sorted(keep & {"status_events", "reports"}):  # lifecycle rows, as participation
+        table = DATASET_TABLES[dataset][0]
+        lost = con.execute(
+            f"""
+            SELECT partner_id, source_file, source_line, to_json(t)::VARCHAR AS raw
+            FROM {table} t WHERE partner_id NOT IN (SELECT partner_id FROM partners)
+            ORDER BY source_file, source_line
+            """  # noqa: S608 - table names are ours
+        ).fetchall()
+        rej_rows = [
+            (
+                file,
+                line,
+                "partner_id",
+                pid,
+                reasons.Reason(
+                    "unknown partner (no longer loaded after the partners update of run %(run)s)",
+                    run=run_id,
+                ),
+                raw,
+            )
+            for pid, file, line, raw in lost
+        ]
+        _file_kept_outcomes(con, dataset, rej_rows, [])
+        _exec(con, f"DELETE FROM {table} WHERE partner_id NOT IN (SELECT partner_id FROM partners)")  # noqa: S608
+        out[dataset] = (len(rej_rows), 0)
     return out
 
 
@@ -1045,6 +1095,10 @@ KEPT_CODES: tuple[tuple[str, str, str, str, str | None, str, str], ...] = (
     ("activities", "activity_regions", "region_code", "regions", None, "activities", "activity_id"),
     ("participation", "participation", "mechanism", "vocabularies", "mechanism", "", ""),
     ("participation", "participation", "role", "vocabularies", "role", "", ""),
+    ("status_events", "status_events", "event", "vocabularies", "status_event", "", ""),
+    ("status_events", "status_events", "status_after", "vocabularies", "partner_status", "", ""),
+    ("status_events", "status_events", "deciding_body", "vocabularies", "deciding_body", "", ""),
+    ("reports", "partner_reports", "kind", "vocabularies", "report_kind", "", ""),
 )
 
 
@@ -1100,7 +1154,7 @@ def _file_kept_outcomes(con, dataset: str, rejected: list[tuple], warned: list[t
         if rows:
             frame = pd.DataFrame(rows, columns=cols)
             frame.insert(0, "run_id", frame["file"].map(files))
-            _insert(con, table, frame)
+            _insert(con, table, _with_reason_columns(frame))
     for file, run in files.items():
         n_rej = sum(1 for r in rejected if r[0] == file)
         n_warn = sum(1 for r in warned if r[0] == file)
@@ -1140,6 +1194,9 @@ def _refresh_regions(con: duckdb.DuckDBPyConnection, keep: set[str]) -> None:
 
 
 def _load_reference(con: duckdb.DuckDBPyConnection, ref: Reference) -> None:
+    for table, rows in lifecycle_frames(ref.directory).items():  # issue 12: sessions, rules
+        if rows:
+            _insert(con, table, pd.DataFrame(rows))
     for vocabulary, table in (
         ("field", "fields_of_competence"),
         ("area", "functional_areas"),

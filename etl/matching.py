@@ -24,10 +24,13 @@ import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz, process
 
+from etl.reasons import Reason
 from etl.reference import REFERENCE_DIR
 
 ALIASES_FILE = "partner_aliases.csv"
 DERIVED_PREFIX = "auto-"
+# File kinds whose rows name one partner in `partner_id` (its id, alias or name).
+PARTNER_ROW_KINDS = ("participation", "status_events", "reports")
 SIMILAR_NAME_SCORE = 95  # token_sort_ratio at or above which two names are probably one
 _BLOCK = 1000  # rows of names scored at once
 
@@ -393,12 +396,15 @@ def possible_duplicates(partners: pd.DataFrame) -> pd.DataFrame:
                     add(
                         i,
                         j,
-                        f"same acronym {p.at[i, 'acronym']!r}, countries not conflicting",
+                        Reason(
+                            "same acronym %(acronym)r, countries not conflicting",
+                            acronym=p.at[i, "acronym"],
+                        ),
                         score,
                     )
     for texts, reason in (
-        (translated, "names alike once common words are translated"),
-        (plain, "similar names"),
+        (translated, Reason("names alike once common words are translated")),
+        (plain, Reason("similar names")),
     ):
         # token_sort_ratio is ratio on sorted words: sort once here, so that cdist runs the
         # fast ratio (5,000 partners: ~1 s instead of ~25 s). In blocks of rows, so that memory
@@ -467,9 +473,11 @@ def finish_partners(results: list, reference_dir: Path = REFERENCE_DIR):
         wf, wl = m["winner"]
         for file, line in m["rows"]:
             if (file, line) != (wf, wl):
-                reason = (
-                    f"same partner as {wf}:{wl} (partner id {m['partner_id']!r}); merged into "
-                    "it, its status kept in the status history"
+                reason = Reason(
+                    "same partner as %(where)s (partner id %(id)r); merged into it, its status "
+                    "kept in the status history",
+                    where=f"{wf}:{wl}",
+                    id=m["partner_id"],
                 )
                 _add_warnings(by_file[file], [(line, "partner_id", m["partner_id"], reason)])
     frames = [v.records for v in partners if len(v.records)]
@@ -478,9 +486,12 @@ def finish_partners(results: list, reference_dir: Path = REFERENCE_DIR):
         possible_duplicates(records) if len(records) else pd.DataFrame(columns=DUPLICATE_COLUMNS)
     )
     for d in duplicates.itertuples(index=False):
-        reason = (
-            f"possible duplicate of {d.id_a!r} ({d.file_a}:{d.line_a}): {d.reason}, "
-            f"score {d.score:g}"
+        reason = Reason(
+            "possible duplicate of %(id)r (%(where)s): %(why)s, score %(score)s",
+            id=d.id_a,
+            where=f"{d.file_a}:{d.line_a}",
+            why=d.reason,
+            score=f"{d.score:g}",
         )
         _add_warnings(by_file[d.file_b], [(d.line_b, "name", d.name_b, reason)])
     id_map = {alias: target for alias, (target, _) in aliases.by_id.items()}
@@ -502,7 +513,7 @@ def remap_partner_references(results: list, id_map: dict[str, str]) -> None:
                 v.bridges["activity_partners"] = ap.drop_duplicates(
                     ["activity_id", "partner_id"], keep="first"
                 )
-        elif v.table.kind == "participation":
+        elif v.table.kind in PARTNER_ROW_KINDS:
             v.records["partner_id"] = v.records["partner_id"].replace(id_map)
 
 
@@ -528,7 +539,9 @@ def resolve_partner_names(
             by_acronym.setdefault(name_key(acronym), set()).add(pid)
     values: set[str] = set()
     for t in tables:
-        column = {"activities": "partner_ids", "participation": "partner_id"}.get(t.kind)
+        column = {"activities": "partner_ids"}.get(t.kind)
+        if t.kind in PARTNER_ROW_KINDS:
+            column = "partner_id"
         if column is None:
             continue
         for cell in t.frame[column].unique():
@@ -556,17 +569,22 @@ def explain_ambiguous_names(results: list, ambiguous: dict[str, list[str]]) -> N
     if not ambiguous:
         return
     for v in results:
-        if v.table.kind not in ("activities", "participation") or not len(v.rejected):
+        if v.table.kind not in ("activities", *PARTNER_ROW_KINDS) or not len(v.rejected):
             continue
         r = v.rejected
         hit = r["column_name"].isin(["partner_id", "partner_ids"]) & r["value"].isin(
             ambiguous.keys()
         )
-        r.loc[hit, "reason"] = [
-            f"partner name names several loaded partners ({', '.join(ambiguous[x])}): merge "
-            "them with partner_aliases.csv, or give the id"
+        reasons = r["reason"].astype(object)  # keeps the Reason objects (etl/reasons.py)
+        reasons[hit] = [
+            Reason(
+                "partner name names several loaded partners (%(ids)s): merge them with "
+                "partner_aliases.csv, or give the id",
+                ids=", ".join(ambiguous[x]),
+            )
             for x in r.loc[hit, "value"]
         ]
+        r["reason"] = reasons
 
 
 def name_reference_warnings(results: list, names: dict[str, str]) -> None:
@@ -574,7 +592,7 @@ def name_reference_warnings(results: list, names: dict[str, str]) -> None:
     if not names:
         return
     for v in results:
-        if v.table.kind == "participation":
+        if v.table.kind in PARTNER_ROW_KINDS:
             r = v.records
             hit = r["partner_id"].isin(names.keys())
             rows = [
@@ -582,7 +600,9 @@ def name_reference_warnings(results: list, names: dict[str, str]) -> None:
                     int(line),
                     "partner_id",
                     p,
-                    f"partner named {p!r}; read as partner id {names[p]!r}",
+                    Reason(
+                        "partner named %(name)r; read as partner id %(id)r", name=p, id=names[p]
+                    ),
                 )
                 for line, p in zip(r["source_line"][hit], r["partner_id"][hit], strict=True)
             ]
@@ -598,7 +618,9 @@ def name_reference_warnings(results: list, names: dict[str, str]) -> None:
                     int(line_of[a]),
                     "partner_ids",
                     p,
-                    f"partner named {p!r}; read as partner id {names[p]!r}",
+                    Reason(
+                        "partner named %(name)r; read as partner id %(id)r", name=p, id=names[p]
+                    ),
                 )
                 for a, p in zip(hit["activity_id"], hit["partner_id"], strict=True)
             ]

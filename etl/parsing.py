@@ -21,6 +21,8 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Literal
 
+from etl.reasons import Reason
+
 Precision = Literal["day", "month", "year"]
 YEAR_MIN, YEAR_MAX = 1900, 2100
 
@@ -100,11 +102,18 @@ def _month(word: str) -> int | None:
 
 def _date(year: int, month: int = 1, day: int = 1) -> dt.date | Bad:
     if not YEAR_MIN <= year <= YEAR_MAX:
-        return Bad(f"year {year} is out of range ({YEAR_MIN}–{YEAR_MAX})")
+        return Bad(
+            Reason(
+                "year %(year)s is out of range (%(min)s–%(max)s)",
+                year=year,
+                min=YEAR_MIN,
+                max=YEAR_MAX,
+            )
+        )
     try:
         return dt.date(year, month, day)
     except ValueError:
-        return Bad("no such date")
+        return Bad(Reason("no such date"))
 
 
 _ISO_TIME = re.compile(
@@ -146,13 +155,17 @@ def _single(text: str) -> When | Bad | None:
     if m:
         hour, minute, second = int(m["H"]), int(m["M"]), int(m["S"] or 0)
         if hour > 23 or minute > 59 or second > 59:
-            return Bad("no such time of day")
+            return Bad(Reason("no such time of day"))
         day = _date(int(m["y"]), int(m["m"]), int(m["d"]))
         if isinstance(day, Bad):
             return day
         # Midnight is how spreadsheets write a plain date; any other time is information cut.
         cut = hour or minute or second or m["tz"]
-        note = f"time of day ({text[11:]}) not kept, only the date" if cut else None
+        note = (
+            Reason("time of day (%(time)s) not kept, only the date", time=text[11:])
+            if cut
+            else None
+        )
         return When(day, "day", note=note)
     for pattern, precision in _SINGLE:
         m = pattern.match(text)
@@ -228,9 +241,16 @@ def _range_parts(a: str, b: str) -> When | Bad | None:
     elif isinstance(start, Bad):
         return start
     if end.last_day < start.start:
-        return Bad("the range ends before it starts")
+        return Bad(Reason("the range ends before it starts"))
     notes = [n for n in (start.note, end.note) if n]
-    return When(start.start, start.precision, end.start, end.precision, "; ".join(notes) or None)
+    note = (
+        notes[0]
+        if len(notes) == 1
+        else Reason("%(a)s; %(b)s", a=notes[0], b=notes[1])
+        if notes
+        else None
+    )
+    return When(start.start, start.precision, end.start, end.precision, note)
 
 
 def parse_when(text: str) -> When | Bad | None:
@@ -239,7 +259,7 @@ def parse_when(text: str) -> When | Bad | None:
     if not text:
         return None
     if non_ascii_digits(text):
-        return Bad("holds digits other than 0-9")
+        return Bad(Reason("holds digits other than 0-9"))
     # "2015-16": a year range written with a two-digit end (interpreted, so noted). "2011-12"
     # is ISO for December 2011, and people write bienniums that way too: noted either way.
     m = re.match(rf"^(?P<a>{_D}{{4}})\s*[-–—/]\s*(?P<b>{_D}{{2}})$", text)
@@ -251,7 +271,9 @@ def parse_when(text: str) -> When | Bad | None:
     found = _range(text)
     if found is not None:
         return found
-    return Bad("not a date (expected e.g. 2016-12-14, 14/12/2016, Dec 2016, 2016 or a range)")
+    return Bad(
+        Reason("not a date (expected e.g. 2016-12-14, 14/12/2016, Dec 2016, 2016 or a range)")
+    )
 
 
 def _short_year_range(a: int, b_text: str) -> When | Bad:
@@ -263,7 +285,14 @@ def _short_year_range(a: int, b_text: str) -> When | Bad:
         # Only "2011-12" (b is the next year's two digits) can also mean a biennium.
         biennium = b == (a + 1) % 100
         note = (
-            f"read as month {b_text} of {a}; write {a}-{a + 1} for two years" if biennium else None
+            Reason(
+                "read as month %(month)s of %(year)s; write %(year)s-%(next)s for two years",
+                month=b_text,
+                year=a,
+                next=a + 1,
+            )
+            if biennium
+            else None
         )
         return When(month, "month", note=note)
     end_year = a - a % 100 + b + (100 if a % 100 > b else 0)
@@ -272,7 +301,10 @@ def _short_year_range(a: int, b_text: str) -> When | Bad:
         return start
     if isinstance(end, Bad):
         return end
-    return When(start, "year", end, "year", f"'{a}-{b_text}' read as {a} to {end_year}")
+    note = Reason(
+        "'%(given)s' read as %(start)s to %(end)s", given=f"{a}-{b_text}", start=a, end=end_year
+    )
+    return When(start, "year", end, "year", note)
 
 
 def parse_amount(text: str) -> float | None:

@@ -11,6 +11,7 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
+from etl.reasons import Reason
 from etl.reference import REFERENCE_DIR, Reference, fold
 
 WORDINGS_FILE = "partner_status_wordings.csv"
@@ -63,9 +64,9 @@ def read_status(text: str, ref: Reference, wordings: dict[str, Wording]) -> Stat
     text = text.strip()
     if not fold(text):  # empty, or only punctuation such as "-" or "?"
         reason = (
-            "no status given; loaded as 'Status not stated'"
+            Reason("no status given; loaded as 'Status not stated'")
             if not text
-            else f"status {text!r} states nothing; loaded as 'Status not stated'"
+            else Reason("status %(text)r states nothing; loaded as 'Status not stated'", text=text)
         )
         return StatusReading(NOT_STATED, reason)
     code = ref.normalise("partner_status", text)
@@ -74,8 +75,16 @@ def read_status(text: str, ref: Reference, wordings: dict[str, Wording]) -> Stat
         code = w.status_code
         if w.interpretation:
             return StatusReading(
-                code, f"status {text!r} ({w.source}) read as {code}: an interpretation"
+                code,
+                Reason(
+                    "status %(text)r (%(source)s) read as %(code)s: an interpretation",
+                    text=text,
+                    source=w.source,
+                    code=code,
+                ),
             )
     if code == NOT_STATED:
-        return StatusReading(code, f"status given as {text!r}; loaded as 'Status not stated'")
+        return StatusReading(
+            code, Reason("status given as %(text)r; loaded as 'Status not stated'", text=text)
+        )
     return StatusReading(code)

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pycountry
 
+from etl.reasons import Reason
+
 REFERENCE_DIR = Path(__file__).resolve().parent.parent / "data" / "reference"
 
 # vocabulary name → file (files with one vocabulary each); `vocabularies.csv` holds the rest.
@@ -273,25 +275,32 @@ class Reference:
         for country_part, city_part in _place_splits(text):
             found = self._country_or_alias(country_part)
             if found is not None and found.iso3:
-                why = f"{city_part!r} read as the city and {country_part!r} as the country"
-                reason = f"{why}; {found.reason}" if found.reason else why
+                why = Reason(
+                    "%(city)r read as the city and %(country)r as the country",
+                    city=city_part,
+                    country=country_part,
+                )
+                reason = Reason("%(a)s; %(b)s", a=why, b=found.reason) if found.reason else why
                 return CountryMatch(found.iso3, city_part, reason)
             if found is not None:  # e.g. "Prague, Czechoslovakia": known, no successor
                 return CountryMatch(None, city_part, found.reason)
         return CountryMatch(
             None,
             None,
-            "unknown country: loaded without a country (text kept in hq_country_as_given)",
+            Reason("unknown country: loaded without a country (text kept in hq_country_as_given)"),
         )
 
     def _country_or_alias(self, text: str) -> CountryMatch | None:
         alias = self.country_aliases.get(fold(text))
         if alias is not None:
             if not alias.iso3:
-                return CountryMatch(None, None, f"{alias.note}: loaded without a country")
+                # The note is reference data (country_aliases.csv): shown as written there.
+                why = Reason("%(note)s: loaded without a country", note=alias.note)
+                return CountryMatch(None, None, why)
             if alias.interpretation:
                 name = self.country_by_iso3[alias.iso3].name_en
-                return CountryMatch(alias.iso3, None, f"read as {name}: {alias.note}")
+                why = Reason("read as %(name)s: %(note)s", name=name, note=alias.note)
+                return CountryMatch(alias.iso3, None, why)
             return CountryMatch(alias.iso3)
         iso3 = self.normalise("country", text)
         return CountryMatch(iso3) if iso3 else None
@@ -313,7 +322,12 @@ class Reference:
             code = self.normalise(vocabulary, parts[0])
             if code is not None:
                 return CodeMatch(
-                    code, f"read as {code!r} from the start of the text ({parts[0].strip()!r})"
+                    code,
+                    Reason(
+                        "read as %(code)r from the start of the text (%(head)r)",
+                        code=code,
+                        head=parts[0].strip(),
+                    ),
                 )
         return None
 
@@ -460,3 +474,89 @@ def _french_iso3166():
 def get_reference(directory: str | None = None) -> Reference:
     """The reference data (cached per directory)."""
     return Reference(Path(directory) if directory else REFERENCE_DIR)
+
+
+# -- lifecycle reference data (issue 12) --------------------------------------------------------
+
+SESSIONS_FILE = "governing_sessions.csv"
+RULES_FILE = "lifecycle_rules.csv"
+SESSION_BODIES = ("executive_board", "ngo_conference", "ngp_committee")
+SESSION_STATUSES = ("held", "scheduled")
+SESSION_COLUMNS = (
+    "body", "session", "number", "start_date", "end_date", "place", "status", "source",
+    "date_quality",
+)  # fmt: skip
+RULE_COLUMNS = ("rule", "value", "unit", "description", "source")
+# The Committee on Non-Governmental Partners meets during the Executive Board's ordinary
+# sessions: its rows are the Board rows marked `ngp_committee = yes`, with this source.
+NGP_SOURCE = (
+    "assumed: the Committee on Non-Governmental Partners meets during this Executive Board "
+    "session (governing_sessions.csv, column ngp_committee)"
+)
+
+
+def _iso_date(name: str, line: int, column: str, text: str):
+    """A YYYY-MM-DD cell as a date (None when empty); a ReferenceDataError names file:line."""
+    import datetime as dt
+
+    text = (text or "").strip()
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise ReferenceDataError(
+            f"{name}:{line}: {column} {text!r} is not a date (expected YYYY-MM-DD)"
+        ) from None
+
+
+def lifecycle_frames(directory: Path = REFERENCE_DIR) -> dict[str, list[dict]]:
+    """Rows of the warehouse tables governing_sessions and lifecycle_rules, from their files.
+
+    Both files are optional (an older reference folder has none: the tables stay empty). Values
+    are checked here, so an edited file that cannot be used stops the load naming file:line.
+    """
+    directory = Path(directory)
+    sessions: list[dict] = []
+    for line, r in enumerate(_read_optional(directory / SESSIONS_FILE), start=2):
+        body, status = r["body"].strip(), r["status"].strip()
+        if body not in SESSION_BODIES[:2]:
+            raise ReferenceDataError(
+                f"{SESSIONS_FILE}:{line}: body {body!r} is not executive_board or ngo_conference"
+            )
+        if status not in SESSION_STATUSES:
+            raise ReferenceDataError(
+                f"{SESSIONS_FILE}:{line}: status {status!r} is not held or scheduled"
+            )
+        number = (r.get("number") or "").strip()
+        if number and not number.isdigit():
+            raise ReferenceDataError(f"{SESSIONS_FILE}:{line}: number {number!r} is not a number")
+        start = _iso_date(SESSIONS_FILE, line, "start_date", r["start_date"])
+        end = _iso_date(SESSIONS_FILE, line, "end_date", r.get("end_date", ""))
+        if start and end and end < start:
+            raise ReferenceDataError(f"{SESSIONS_FILE}:{line}: end_date is before start_date")
+        row = {
+            "body": body,
+            "session": r["session"].strip(),
+            "number": int(number) if number else None,
+            "start_date": start,
+            "end_date": end,
+            "place": (r.get("place") or "").strip() or None,
+            "status": status,
+            "source": r["source"].strip(),
+            "date_quality": (r.get("date_quality") or "").strip() or None,
+        }
+        sessions.append(row)
+        if body == "executive_board" and (r.get("ngp_committee") or "").strip().lower() == "yes":
+            sessions.append(row | {"body": "ngp_committee", "source": NGP_SOURCE})
+    rules = [
+        {
+            "rule": r["rule"].strip(),
+            "value": r["value"].strip(),
+            "unit": (r.get("unit") or "").strip() or None,
+            "description": (r.get("description") or "").strip() or None,
+            "source": r["source"].strip(),
+        }
+        for r in _read_optional(directory / RULES_FILE)
+    ]
+    return {"governing_sessions": sessions, "lifecycle_rules": rules}

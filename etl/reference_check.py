@@ -144,13 +144,27 @@ SPECS: dict[str, _Spec] = {
     "partner_aliases.csv": _Spec(
         required=("alias", "canonical_id"), key=("alias",), names=("alias", "canonical_id")
     ),
+    # Lifecycle reference data (issue 12; etl/reference.py `lifecycle_frames`); optional.
+    "governing_sessions.csv": _Spec(
+        required=("body", "session", "start_date", "status", "source"),
+        key=("body", "session"),
+        codes=("body", "status"),
+        names=("body", "session", "status", "source"),
+    ),
+    "lifecycle_rules.csv": _Spec(
+        required=("rule", "value", "source"),
+        key=("rule",),
+        codes=("rule",),
+        names=("rule", "value", "source"),
+    ),
     BASELINE_FILE: _Spec(
         required=("iso3", "iso2", "name_en", "unesco_region", "source"),
         key=("iso3",),
         names=("iso3", "name_en"),
     ),
 }
-REQUIRED_FILES = tuple(name for name in SPECS if name not in (BASELINE_FILE, "partner_aliases.csv"))
+_OPTIONAL = (BASELINE_FILE, "partner_aliases.csv", "governing_sessions.csv", "lifecycle_rules.csv")
+REQUIRED_FILES = tuple(name for name in SPECS if name not in _OPTIONAL)
 
 
 def check_reference(directory: Path = REFERENCE_DIR) -> None:

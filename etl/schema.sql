@@ -119,11 +119,13 @@ CREATE TABLE etl_files (
 );
 CREATE TABLE rejected_rows (
     run_id VARCHAR NOT NULL, file VARCHAR NOT NULL, line INTEGER, column_name VARCHAR,
-    value VARCHAR, reason VARCHAR NOT NULL, raw VARCHAR
+    value VARCHAR, reason VARCHAR NOT NULL, raw VARCHAR,
+    reason_template VARCHAR, reason_args VARCHAR  -- etl/reasons.py: msgid + JSON, for the UI language
 );
 CREATE TABLE load_warnings (
     run_id VARCHAR NOT NULL, file VARCHAR NOT NULL, line INTEGER, column_name VARCHAR,
-    value VARCHAR, reason VARCHAR NOT NULL
+    value VARCHAR, reason VARCHAR NOT NULL,
+    reason_template VARCHAR, reason_args VARCHAR  -- etl/reasons.py: msgid + JSON, for the UI language
 );
 -- Which run gave each dataset of this file: a load may update one dataset and keep the others.
 CREATE TABLE etl_datasets (
@@ -246,7 +248,8 @@ CREATE TABLE governing_sessions (
     start_date DATE, end_date DATE,
     place VARCHAR,
     status VARCHAR NOT NULL,                -- held | scheduled
-    source VARCHAR NOT NULL
+    source VARCHAR NOT NULL,
+    date_quality VARCHAR                    -- published | recalled | estimated (PROVENANCE.md)
 );
 CREATE TABLE lifecycle_rules (
     rule VARCHAR NOT NULL,                  -- associate_renewal_years, request_cutoff_month_day, ...

@@ -21,6 +21,7 @@ from etl.extract import RawTable
 from etl.matching import ALIASES_FILE, derive_partner_id, load_aliases
 from etl.parsing import Bad, When, parse_amount, parse_when
 from etl.partner_status import NOT_STATED, load_wordings, read_status
+from etl.reasons import Reason
 from etl.reference import Reference, fold
 
 __all__ = ["parse_amount", "validate_activities", "validate_participation", "validate_partners"]
@@ -198,7 +199,11 @@ class Dates:
         self.last_day = parsed.take(lambda w: w.last_day if isinstance(w, When) else None)
         self.bad = parsed.mask(lambda w: isinstance(w, Bad))
         self.reason = parsed.take(
-            lambda w: f"malformed date: {w.reason}" if isinstance(w, Bad) else None
+            lambda w: (
+                Reason("malformed date: %(detail)s", detail=w.reason)
+                if isinstance(w, Bad)
+                else None
+            )
         )
         self.noted = parsed.mask(lambda w: isinstance(w, When) and w.note)
         self.note = parsed.take(lambda w: w.note if isinstance(w, When) else None)
@@ -249,10 +254,13 @@ def _multi_codes(ref: Reference, vocabulary: str, series: pd.Series):
     return both.map(lambda t: t[0]), both.map(lambda t: t[1])
 
 
-def _unknown_reason(what: str, unknown: pd.Series) -> Callable[[np.ndarray], list[str]]:
+def _unknown_reason(what: Reason, unknown: pd.Series) -> Callable[[np.ndarray], list[Reason]]:
     """Reasons naming the unknown parts, computed only for the rows that need one."""
     values = unknown.to_numpy(dtype=object)
-    return lambda mask: [f"unknown {what}: {', '.join(map(repr, parts))}" for parts in values[mask]]
+    return lambda mask: [
+        Reason("unknown %(what)s: %(values)s", what=what, values=", ".join(map(repr, parts)))
+        for parts in values[mask]
+    ]
 
 
 # -- per kind ----------------------------------------------------------------------------------
@@ -276,9 +284,11 @@ def _headquarters(ref: Reference, c: _Checks, f: pd.DataFrame) -> tuple[pd.Serie
         [
             None
             if r is None
-            else f"country cell: {r}; hq_city taken from it"
+            else Reason("country cell: %(detail)s; hq_city taken from it", detail=r)
             if take
-            else f"country cell: {r}; hq_city kept as given ({g!r})"
+            else Reason(
+                "country cell: %(detail)s; hq_city kept as given (%(city)r)", detail=r, city=g
+            )
             if fc is not None and fold(fc) != fold(g)
             else r
             for r, take, fc, g in zip(reason, take_city, found_city, given_city, strict=True)
@@ -297,9 +307,13 @@ def _headquarters(ref: Reference, c: _Checks, f: pd.DataFrame) -> tuple[pd.Serie
     c.warning(
         split,
         "hq_city",
-        in_city.take(lambda m: f"city cell: {m.reason}" if m and m.reason else None),
+        in_city.take(
+            lambda m: Reason("city cell: %(detail)s", detail=m.reason) if m and m.reason else None
+        ),
     )
-    c.warning(lone & ~split, "hq_city", "city given without a country: loaded without a country")
+    c.warning(
+        lone & ~split, "hq_city", Reason("city given without a country: loaded without a country")
+    )
     return country, city
 
 
@@ -312,7 +326,7 @@ def validate_partners(table: RawTable, ref: Reference, seen: dict[str, str]) -> 
     """
     f = table.frame
     c = _Checks(f)
-    c.reject(f["name"] == "", "name", "name is required")
+    c.reject(f["name"] == "", "name", Reason("name is required"))
 
     wordings = load_wordings(ref.directory)
     readings = PerValue(f["status"], lambda v: read_status(v, ref, wordings))
@@ -320,12 +334,14 @@ def validate_partners(table: RawTable, ref: Reference, seen: dict[str, str]) -> 
     c.reject(
         readings.mask(lambda r: r.code is None),
         "status",
-        "unknown status (expected consultative, associate, official relations, a wording of "
-        "partner_status_wordings.csv, or nothing)",
+        Reason(
+            "unknown status (expected consultative, associate, official relations, a wording of "
+            "partner_status_wordings.csv, or nothing)"
+        ),
     )
     c.warning(readings.mask(lambda r: r.warning), "status", readings.take(lambda r: r.warning))
     ptype, bad = _codes(ref, "partner_type", f["partner_type"])
-    c.reject(bad, "partner_type", "unknown partner type (expected NGO or foundation)")
+    c.reject(bad, "partner_type", Reason("unknown partner type (expected NGO or foundation)"))
     # A missing type follows from a stated status: by the 2011 Directives only NGOs hold
     # consultative or associate status (a consequence, not a guess: no warning). Official
     # relations is the foundations' status, but older NGO lists used the words too: warned.
@@ -335,20 +351,24 @@ def validate_partners(table: RawTable, ref: Reference, seen: dict[str, str]) -> 
     c.warning(
         no_type & (status == "official_relations").to_numpy(),
         "partner_type",
-        "no partner type given; taken as foundation from its status (official relations), "
-        "which before 2011 also named NGOs in formal relations",
+        Reason(
+            "no partner type given; taken as foundation from its status (official relations), "
+            "which before 2011 also named NGOs in formal relations"
+        ),
     )
     c.warning(
         no_type & from_status.isna().to_numpy() & status.notna().to_numpy(),
         "partner_type",
-        "no partner type given and no status to infer it from; loaded as 'Type not stated'",
+        Reason("no partner type given and no status to infer it from; loaded as 'Type not stated'"),
     )
     ptype = ptype.where(~no_type, from_status).fillna(NOT_STATED)
     c.warning(
         ((ptype == "ngo") & (status == "official_relations")).to_numpy() & ~no_type,
         "status",
-        "official relations is the status of foundations (before 2011, also UNESCO's wording "
-        "for NGOs in formal relations); kept as given",
+        Reason(
+            "official relations is the status of foundations (before 2011, also UNESCO's wording "
+            "for NGOs in formal relations); kept as given"
+        ),
     )
     prev_readings = PerValue(
         f["previous_status"], lambda v: read_status(v, ref, wordings) if v else None
@@ -357,7 +377,7 @@ def validate_partners(table: RawTable, ref: Reference, seen: dict[str, str]) -> 
     c.reject(
         prev_readings.mask(lambda r: r is not None and r.code is None),
         "previous_status",
-        "unknown previous status",
+        Reason("unknown previous status"),
     )
     c.warning(
         prev_readings.mask(
@@ -369,7 +389,9 @@ def validate_partners(table: RawTable, ref: Reference, seen: dict[str, str]) -> 
     prev = prev.where(prev != NOT_STATED, None)
     since_ = Dates(f["status_since"])
     since_.check(c, "status_since")
-    c.warning(since_.is_range, "status_since", "a range was given; its start is the status date")
+    c.warning(
+        since_.is_range, "status_since", Reason("a range was given; its start is the status date")
+    )
     since = since_.start
     country, city = _headquarters(ref, c, f)
     rel = Dates(f["relations_since"])
@@ -377,20 +399,22 @@ def validate_partners(table: RawTable, ref: Reference, seen: dict[str, str]) -> 
     c.warning(
         rel.is_range | rel.precision.isin(["day", "month"]).to_numpy(),
         "relations_since",
-        "relations_since is a year: only the (first) year is kept",
+        Reason("relations_since is a year: only the (first) year is kept"),
     )
     relations_year = rel.start.map(lambda d: d.year if isinstance(d, dt.date) else None)
     fields_, unknown = _multi_codes(ref, "field", f["fields"])
-    c.reject(unknown.map(bool), "fields", _unknown_reason("field of competence", unknown))
+    c.reject(unknown.map(bool), "fields", _unknown_reason(Reason("field of competence"), unknown))
     scope, bad = _codes(ref, "scope", f["scope"])
-    c.reject(bad, "scope", "unknown scope (expected international, regional, national or local)")
+    c.reject(
+        bad, "scope", Reason("unknown scope (expected international, regional, national or local)")
+    )
 
     web = f["website"]
     scheme_ok = _per_value(web, lambda w: not w or bool(re.match(r"^https?://[^\s]+$", w, re.I)))
     c.warning(
         ~scheme_ok.to_numpy(dtype=bool),
         "website",
-        "website is not an http(s) address; shown as text, not as a link",
+        Reason("website is not an http(s) address; shown as text, not as a link"),
     )
     late = (since.notna() & relations_year.notna()).to_numpy() & np.array(
         [
@@ -399,7 +423,7 @@ def validate_partners(table: RawTable, ref: Reference, seen: dict[str, str]) -> 
         ],
         dtype=bool,  # a file with a header and no rows gives an empty (float) array otherwise
     )
-    c.warning(late, "status_since", "status date is before official relations began")
+    c.warning(late, "status_since", Reason("status date is before official relations began"))
 
     # Ids: given, else derived from the name and headquarters country; then the alias file.
     given = f["partner_id"]
@@ -421,7 +445,14 @@ def validate_partners(table: RawTable, ref: Reference, seen: dict[str, str]) -> 
         "partner_id",
         pd.Series(
             [
-                f"partner id set to {h[0]!r} by {ALIASES_FILE} line {h[1]}" if h else None
+                Reason(
+                    "partner id set to %(id)r by %(file)s line %(line)s",
+                    id=h[0],
+                    file=ALIASES_FILE,
+                    line=h[1],
+                )
+                if h
+                else None
                 for h in hits
             ],
             index=f.index,
@@ -549,7 +580,9 @@ def _reject_duplicates(
             out = []
             for i in ids.to_numpy()[mask]:
                 at = seen.get(i) or f"{file}:{where_first.get(i)}"
-                out.append(f"duplicate {column} (first seen at {at})")
+                out.append(
+                    Reason("duplicate %(column)s (first seen at %(at)s)", column=column, at=at)
+                )
             return out
 
         c.reject(dup, column, reasons)
@@ -568,8 +601,8 @@ def validate_activities(
     """Check activity rows against the known partner ids."""
     f = table.frame
     c = _Checks(f)
-    c.reject(f["activity_id"] == "", "activity_id", "activity_id is required")
-    c.reject(f["title"] == "", "title", "title is required")
+    c.reject(f["activity_id"] == "", "activity_id", Reason("activity_id is required"))
+    c.reject(f["title"] == "", "title", Reason("title is required"))
 
     def parse_partners(text: str):
         parts = list(dict.fromkeys(_split_multi(text, lambda t: t in partners)))
@@ -579,41 +612,45 @@ def validate_activities(
 
     pp = PerValue(f["partner_ids"], parse_partners)
     known, unknown = pp.take(lambda t: t[0]), pp.take(lambda t: t[1])
-    c.reject(f["partner_ids"] == "", "partner_ids", "at least one partner id is required")
+    c.reject(f["partner_ids"] == "", "partner_ids", Reason("at least one partner id is required"))
     c.reject(
         pp.mask(lambda t: not t[0]),
         "partner_ids",
-        _unknown_reason("partner id (no known partner)", unknown),
+        _unknown_reason(Reason("partner id (no known partner)"), unknown),
     )
     c.warning(
         pp.mask(lambda t: t[0] and t[1]),
         "partner_ids",
-        _unknown_reason("partner id ignored", unknown),
+        _unknown_reason(Reason("partner id ignored"), unknown),
     )
     fieldc, bad = _codes(ref, "field", f["field"])
-    c.reject(f["field"] == "", "field", "field of competence is required")
-    c.reject(bad, "field", "unknown field of competence (expected ED, SC, SHS, CLT or CI)")
+    c.reject(f["field"] == "", "field", Reason("field of competence is required"))
+    c.reject(bad, "field", Reason("unknown field of competence (expected ED, SC, SHS, CLT or CI)"))
     modality, bad = _codes(ref, "modality", f["modality"])
-    c.reject(bad, "modality", "unknown modality (expected bilateral or collective)")
+    c.reject(bad, "modality", Reason("unknown modality (expected bilateral or collective)"))
     c.warning(
-        (f["modality"] == "").to_numpy() & c.ok, "modality", "no modality given; taken as bilateral"
+        (f["modality"] == "").to_numpy() & c.ok,
+        "modality",
+        Reason("no modality given; taken as bilateral"),
     )
     modality = modality.fillna("bilateral")
     areas, unknown_areas = _multi_codes(ref, "area", f["functional_areas"])
     c.reject(
         unknown_areas.map(bool),
         "functional_areas",
-        _unknown_reason("functional area", unknown_areas),
+        _unknown_reason(Reason("functional area"), unknown_areas),
     )
     places = PerValue(f["countries"], lambda v: _parse_locations(ref, v))
     c.reject(
         places.mask(lambda t: t[3]),
         "countries",
-        _unknown_reason("country or region", places.take(lambda t: t[3])),
+        _unknown_reason(Reason("country or region"), places.take(lambda t: t[3])),
     )
     start, start_p, end, end_p, end_last = _activity_dates(c, f)
     status, bad = _codes(ref, "activity_status", f["status"])
-    c.reject(bad, "status", "unknown status (expected planned, ongoing, completed or cancelled)")
+    c.reject(
+        bad, "status", Reason("unknown status (expected planned, ongoing, completed or cancelled)")
+    )
     # Plain numbers convert in one vectorised step; only the rest ("12 500,50") is parsed by hand.
     budget = pd.to_numeric(f["budget_usd"], errors="coerce").astype(float)
     odd = (budget.isna() & (f["budget_usd"] != "")).to_numpy()
@@ -623,13 +660,13 @@ def validate_activities(
     c.reject(
         budget.isna().to_numpy() & (f["budget_usd"] != "").to_numpy(),
         "budget_usd",
-        "budget is not a number",
+        Reason("budget is not a number"),
     )
-    c.reject((budget < 0).to_numpy(), "budget_usd", "budget is negative")
+    c.reject((budget < 0).to_numpy(), "budget_usd", Reason("budget is negative"))
     c.warning(
         (budget > BUDGET_OUTLIER_USD).to_numpy() & c.ok,
         "budget_usd",
-        "budget outlier (over US$50 million)",
+        Reason("budget outlier (over US$50 million)"),
     )
     # Compared period to period: an activity "2015-06-01 to 2015" ends within 2015, not before.
     both = start.notna() & end_last.notna()
@@ -638,7 +675,7 @@ def validate_activities(
         before[both.to_numpy()] = (
             pd.to_datetime(end_last[both]).to_numpy() < pd.to_datetime(start[both]).to_numpy()
         )
-    c.warning(before & c.ok, "end_date", "end date is before start date")
+    c.warning(before & c.ok, "end_date", Reason("end date is before start date"))
     _reject_duplicates(c, f, "activity_id", seen, table.path.name)
 
     ok = c.ok
@@ -694,12 +731,18 @@ def _activity_dates(c: _Checks, f: pd.DataFrame):
     fill_start = e.is_range & no_start
     for target, source in ((start, e.start), (start_p, e.precision)):
         target[fill_start] = source[fill_start]
-    c.warning(fill_end, "start_date", "start_date holds a range: its end is taken as the end date")
-    c.warning(s.is_range & ~no_end, "start_date", "start_date holds a range: end_date is kept")
     c.warning(
-        fill_start, "end_date", "end_date holds a range: its start is taken as the start date"
+        fill_end, "start_date", Reason("start_date holds a range: its end is taken as the end date")
     )
-    c.warning(e.is_range & ~no_start, "end_date", "end_date holds a range: its end is kept")
+    c.warning(
+        s.is_range & ~no_end, "start_date", Reason("start_date holds a range: end_date is kept")
+    )
+    c.warning(
+        fill_start,
+        "end_date",
+        Reason("end_date holds a range: its start is taken as the start date"),
+    )
+    c.warning(e.is_range & ~no_start, "end_date", Reason("end_date holds a range: its end is kept"))
     return start, start_p, end, end_p, end_last
 
 
@@ -789,7 +832,7 @@ def _activity_bridges(ref, rec, partners, areas, countries, regions) -> dict[str
 
 
 def _as_worded(
-    ref: Reference, c: _Checks, f: pd.DataFrame, vocabulary: str, what: str
+    ref: Reference, c: _Checks, f: pd.DataFrame, vocabulary: str, what: Reason
 ) -> pd.Series:
     """Codes for a column worded as sources word it; unknown wording loads as 'other', warned.
 
@@ -798,7 +841,11 @@ def _as_worded(
     read = PerValue(f[vocabulary], lambda v: ref.resolve_term(vocabulary, v))
     code = read.take(lambda m: m.code if m else None)
     unknown = (code.isna() & (f[vocabulary] != "")).to_numpy()
-    c.warning(unknown, vocabulary, f"{what} not in the reference: loaded as 'other', text kept")
+    c.warning(
+        unknown,
+        vocabulary,
+        Reason("%(what)s not in the reference: loaded as 'other', text kept", what=what),
+    )
     reason = read.take(lambda m: m.reason if m else None)
     c.warning(reason.notna().to_numpy(), vocabulary, reason)
     return code.where(~unknown, "other")
@@ -808,11 +855,11 @@ def validate_participation(table: RawTable, ref: Reference, partners: set[str]) 
     """Check participation rows against the known partner ids."""
     f = table.frame
     c = _Checks(f)
-    c.reject(f["partner_id"] == "", "partner_id", "partner_id is required")
-    c.reject(~f["partner_id"].isin(partners).to_numpy(), "partner_id", "unknown partner id")
-    c.reject(f["mechanism"] == "", "mechanism", "mechanism is required")
-    mech = _as_worded(ref, c, f, "mechanism", "collective mechanism")
-    role = _as_worded(ref, c, f, "role", "role")
+    c.reject(f["partner_id"] == "", "partner_id", Reason("partner_id is required"))
+    c.reject(~f["partner_id"].isin(partners).to_numpy(), "partner_id", Reason("unknown partner id"))
+    c.reject(f["mechanism"] == "", "mechanism", Reason("mechanism is required"))
+    mech = _as_worded(ref, c, f, "mechanism", Reason("collective mechanism"))
+    role = _as_worded(ref, c, f, "role", Reason("role"))
     when = Dates(f["event_date"])
     when.check(c, "event_date")
     date = when.start

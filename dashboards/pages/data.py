@@ -15,9 +15,10 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import Input, Output, State, callback, dcc, html
 
+from dashboards import ids
 from dashboards import layout as ui
 from dashboards.charts import PAGE_TITLES, PAGES, all_charts
-from dashboards.i18n import N_, format_datetime, format_number, gettext
+from dashboards.i18n import N_, format_datetime, format_number, gettext, reason_text
 from dashboards.pages._iati_data import iati_cards
 from dashboards.pages.partners import grid_options
 from dashboards.queries import data as q
@@ -292,8 +293,13 @@ def issues_card(
     )
 
 
-def issue_rows(kind: str, run_id: str | None, request: dict | None) -> dict:
-    """The grid's answer to one getRowsRequest: a block of rows and the (filtered) row count."""
+def issue_rows(
+    kind: str, run_id: str | None, request: dict | None, lang: str | None = "en"
+) -> dict:
+    """The grid's answer to one getRowsRequest: a block of rows and the (filtered) row count.
+
+    Reasons are shown in the UI language (their template translated, data values as given).
+    """
     if not run_id or not isinstance(request, dict):
         return {"rowData": [], "rowCount": 0}
     try:
@@ -306,6 +312,8 @@ def issue_rows(kind: str, run_id: str | None, request: dict | None) -> dict:
     frame, total = q.issue_page(kind, run_id, start, end, sort, filters)
     rows = frame.astype(object).where(frame.notna(), None).to_dict("records")
     for row in rows:
+        template, args = row.pop("reason_template", None), row.pop("reason_args", None)
+        row["reason"] = reason_text(row.get("reason"), template, args, lang)
         if row.get("line") is not None:
             row["line"] = int(row["line"])
     return {"rowData": rows, "rowCount": total}
@@ -315,22 +323,24 @@ def issue_rows(kind: str, run_id: str | None, request: dict | None) -> dict:
     Output(REJECTED, "getRowsResponse"),
     Input(REJECTED, "getRowsRequest"),
     State(RUN, "data"),
+    State(ids.LANG, "data"),
     prevent_initial_call=True,
 )
-def rejected_block(request, run_id):
+def rejected_block(request, run_id, lang):
     """One block of the rejected rows."""
-    return issue_rows("rejected", run_id, request)
+    return issue_rows("rejected", run_id, request, lang)
 
 
 @callback(
     Output(WARNINGS, "getRowsResponse"),
     Input(WARNINGS, "getRowsRequest"),
     State(RUN, "data"),
+    State(ids.LANG, "data"),
     prevent_initial_call=True,
 )
-def warnings_block(request, run_id):
+def warnings_block(request, run_id, lang):
     """One block of the load warnings."""
-    return issue_rows("warnings", run_id, request)
+    return issue_rows("warnings", run_id, request, lang)
 
 
 def definitions(lang: str) -> dbc.Card:

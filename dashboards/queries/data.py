@@ -95,6 +95,9 @@ ISSUE_TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
     "rejected": ("rejected_rows", ("file", "line", "column_name", "value", "reason", "raw")),
     "warnings": ("load_warnings", ("file", "line", "column_name", "value", "reason")),
 }
+# Selected beside the shown columns (not sortable or filterable): the reason's msgid and JSON
+# arguments, so the page renders it in the UI language (dashboards.i18n.reason_text).
+REASON_COLUMNS = ("reason_template", "reason_args")
 NUMBER_COLUMNS = frozenset({"line"})
 MAX_BLOCK = 500  # rows per request, whatever the client asks for
 TEXT_FILTERS = {
@@ -186,7 +189,10 @@ def issue_page(
     sort_model: list | None = None,
     filter_model: dict | None = None,
 ) -> tuple[pd.DataFrame, int]:
-    """One block of rejected rows or warnings (LIMIT/OFFSET as parameters) and the total count."""
+    """One block of rejected rows or warnings (LIMIT/OFFSET as parameters) and the total count.
+
+    Each row also has `reason_template` and `reason_args`, to show the reason in a language.
+    """
     table, columns = ISSUE_TABLES[kind]
     start = max(0, int(start))
     limit = max(0, min(int(end) - start, MAX_BLOCK))
@@ -199,7 +205,7 @@ def issue_page(
     order += ["file", "line", "column_name", "reason"]  # a stable order for OFFSET paging
     # identifiers from ISSUE_TABLES and fixed words only; every value is a parameter
     frame = db.query(
-        f"SELECT {', '.join(columns)} FROM {table} WHERE {where} "  # noqa: S608
+        f"SELECT {', '.join(columns + REASON_COLUMNS)} FROM {table} WHERE {where} "  # noqa: S608
         f"ORDER BY {', '.join(order)} LIMIT ? OFFSET ?",
         [*params, limit, start],
     )

@@ -11,7 +11,7 @@ from etl.demo import DELIBERATE_BAD_ROWS, write_demo
 from etl.reference import get_reference
 
 N = 3000
-FILES = ("partners", "activities", "participation")
+FILES = ("partners", "activities", "participation", "status_events", "reports")
 
 
 def _read(path: Path) -> pd.DataFrame:
@@ -49,7 +49,7 @@ def hq_region(good) -> dict[str, str | None]:
     }
 
 
-def test_returns_the_three_paths(demo):
+def test_returns_the_five_paths(demo):
     assert set(demo) == set(FILES)
     for name, path in demo.items():
         assert path.name == f"{name}.csv" and path.stat().st_size > 0
