@@ -122,6 +122,7 @@ def schedule_digest(celery_app, settings: Settings, job_args: tuple) -> None:
     def monthly_digest() -> list[str]:
         """Last month's digest, written and (with SMTP settings) mailed."""
         return job()
+
     celery_app.conf.timezone = "UTC"
     celery_app.conf.beat_schedule = {
         "monthly-digest": {

@@ -588,7 +588,9 @@ def message(digest: Digest, sender: str, recipients: list[str]) -> EmailMessage:
     cid = make_msgid(domain="digest.unesco.invalid")
     mail.add_alternative(to_html(digest, image_src=lambda _png: "cid:" + cid[1:-1]), subtype="html")
     if digest.chart_png:
-        mail.get_payload()[1].add_related(digest.chart_png, "image", "png", cid=cid)
+        html_part = mail.get_body(("html",))
+        if isinstance(html_part, EmailMessage):
+            html_part.add_related(digest.chart_png, "image", "png", cid=cid)
     stem = f"digest-{digest.year:04d}-{digest.month:02d}-{digest.lang}"
     mail.add_attachment(
         to_pdf(digest), maintype="application", subtype="pdf", filename=f"{stem}.pdf"

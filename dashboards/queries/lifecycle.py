@@ -136,9 +136,17 @@ def deciding_session(
     out); a session that starts before today, or whose request cut-off has passed, can no
     longer take it, so the next one that can does, and the review is late. A due date before
     every known session gives the first session that can still take it (late). A due date
-    after every known session has no session yet: the calendar does not reach it.
+    after every known session has no session yet: the calendar does not reach it. With the
+    rule request_decided_at = first_session_next_year, only the first session of each year
+    decides.
     """
     ordered = sorted(sessions, key=lambda s: s.start)
+    if rules.values.get("request_decided_at", "").strip() == "first_session_next_year":
+        # requests are decided at the Board's first session of a year only
+        firsts: dict[int, Session] = {}
+        for s in ordered:
+            firsts.setdefault(s.start.year, s)
+        ordered = list(firsts.values())
     if due is None or not ordered or ordered[-1].start < due:
         return Assignment(None, None, False)
 

@@ -161,8 +161,31 @@ def test_timeline_and_next_step(lifecycle_warehouse, use_warehouse):
     assert q.next_step("P3", TODAY) is None
 
 
-def test_rules_from_warehouse_and_assumed(lifecycle_warehouse, small, use_warehouse):
-    assert q.rules().assumed == tuple(q.DEFAULT_RULES)  # the small warehouse has no rules
+def test_rules_from_warehouse_and_assumed(lifecycle_warehouse, small, use_warehouse, tmp_path):
+    assert q.rules().integer("associate_renewal_years") == 8  # the reference data's rules
     use_warehouse(lifecycle_warehouse)
     got = q.rules()
     assert got.assumed == () and got.integer("consultative_review_years") == 8
+    import shutil
+
+    import duckdb
+
+    bare = tmp_path / "bare.duckdb"
+    shutil.copy(lifecycle_warehouse, bare)
+    con = duckdb.connect(str(bare))
+    con.execute("DELETE FROM lifecycle_rules")
+    con.close()
+    use_warehouse(bare)
+    got = q.rules()
+    assert got.assumed == tuple(q.DEFAULT_RULES)  # taken as defaults, and said so
+    assert got.integer("consultative_review_years") is None  # no default invented
+
+
+def test_first_session_only_rule():
+    rules = q.Rules({**RULES.values, "request_decided_at": "first_session_next_year"})
+    # due at the end of 2027: the autumn 225 EX no longer decides; the spring 224 EX does
+    got = q.deciding_session(D(2027, 12, 31), SESSIONS, rules, TODAY)
+    assert got.session.session == "224 EX" and got.deadline == D(2026, 11, 30)
+    # past the cut-off: the first session of the next year (226 EX), late
+    got = q.deciding_session(D(2027, 6, 1), SESSIONS, rules, D(2026, 12, 1))
+    assert got.session.session == "226 EX" and got.late
