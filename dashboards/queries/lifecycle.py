@@ -150,18 +150,35 @@ def deciding_session(
     if due is None or not ordered or ordered[-1].start < due:
         return Assignment(None, None, False)
 
+    # Each session's cut-off, computed once (reviews() calls this for every partner).
+    deadlines = _deadlines(ordered, rules)
+
     def open_for(s: Session) -> bool:
-        deadline = request_deadline(s, ordered, rules)
+        deadline = deadlines[s.session, s.start]
         return s.start >= today and (deadline is None or deadline >= today)
 
     before = [s for s in ordered if s.start <= due]
     target = before[-1] if before else None
     if target is not None and open_for(target):
-        return Assignment(target, request_deadline(target, ordered, rules), False)
+        return Assignment(target, deadlines[target.session, target.start], False)
     later = [s for s in ordered if open_for(s)]
     if not later:
         return Assignment(None, None, True)
-    return Assignment(later[0], request_deadline(later[0], ordered, rules), True)
+    return Assignment(later[0], deadlines[later[0].session, later[0].start], True)
+
+
+def _deadlines(ordered: list[Session], rules: Rules) -> dict[tuple[str, dt.date], dt.date | None]:
+    """Every session's request cut-off (only the first session of a year has one)."""
+    cutoff = rules.month_day("request_cutoff_month_day")
+    firsts: dict[int, dt.date] = {}
+    for s in ordered:
+        firsts[s.start.year] = min(firsts.get(s.start.year, s.start), s.start)
+    return {
+        (s.session, s.start): dt.date(s.start.year - 1, *cutoff)
+        if cutoff and firsts[s.start.year] == s.start
+        else None
+        for s in ordered
+    }
 
 
 def assumed_day(value: dt.date | None, precision: str | None) -> dt.date | None:
