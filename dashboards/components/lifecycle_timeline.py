@@ -29,7 +29,8 @@ def next_step_text(step: dict | None, lang: str) -> str:
     _ = lambda s, **kw: gettext(s, lang, **kw)  # noqa: E731
     if step is None:
         return _("Nothing due: no review date and no report outstanding.")
-    day = format_date(step["date"], lang)
+    # As precise as the source (a year-only admission gives a year-only review date).
+    day = format_partial_date(step["date"], step.get("precision") or "day", lang)
     if step["kind"] == "review":
         text = _("Status review due on %(day)s", day=day)
         if step.get("assumed_day") is not None:

@@ -663,6 +663,7 @@ def next_step(partner_id: str, today: dt.date) -> dict | None:
                 "deadline": r["request_deadline"],
                 "overdue": bool(r["overdue"]),
                 "assumed_day": r["assumed_day"],
+                "precision": r["decided_precision"],
             }
         )
     if _has_table("partner_reports"):
