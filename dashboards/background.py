@@ -92,6 +92,46 @@ class AppCeleryManager(_Pinning, export_web.SharedResultCeleryManager):
         super().__init__(celery_app, expire=expire)
 
 
+DIGEST_TASK = "dashboards.monthly_digest"
+
+
+class _MonthlyDigest:
+    """The monthly digest job: last month's digest beside the warehouse, in digests/."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+
+    def __call__(self) -> list[str]:
+        import datetime as dt
+
+        from dashboards.exports import digest
+
+        root = Path(self.settings.warehouse_path).parent / "digests"
+        today = dt.date.today()  # the job's date; the rules take it as a parameter
+        return [str(p) for p in digest.monthly_run(today, self.settings, root)]
+
+
+def schedule_digest(celery_app, settings: Settings, job_args: tuple) -> None:
+    """Register the digest task and run it at 06:00 UTC on the 1st of each month (Celery beat:
+    `celery -A app:celery_app beat`)."""
+    from celery.schedules import crontab
+
+    job = _pinned_job(_MonthlyDigest(settings), *job_args)
+
+    @celery_app.task(name=DIGEST_TASK)
+    def monthly_digest() -> list[str]:
+        """Last month's digest, written and (with SMTP settings) mailed."""
+        return job()
+
+    celery_app.conf.timezone = "UTC"
+    celery_app.conf.beat_schedule = {
+        "monthly-digest": {
+            "task": DIGEST_TASK,
+            "schedule": crontab(minute=0, hour=6, day_of_month=1),
+        }
+    }
+
+
 def make_manager(settings: Settings, limits: db.Limits):
     """The background-callback manager for an app with these settings."""
     job_args = (str(settings.warehouse_path), settings.duckdb_memory_limit, limits)
@@ -102,6 +142,7 @@ def make_manager(settings: Settings, limits: db.Limits):
             "unesco_dashboard", broker=settings.redis_url, backend=settings.redis_url
         )
         celery_app.conf.update(result_expires=3600, broker_connection_retry_on_startup=True)
+        schedule_digest(celery_app, settings, job_args)
         return AppCeleryManager(job_args, celery_app, expire=3600)
     import diskcache
 

@@ -34,6 +34,7 @@ NAV = (  # (path, msgid) in menu order
     ("/partners", N_("Partners")),
     ("/collective", N_("Collective cooperation")),
     ("/spending", N_("Spending")),  # IATI budgets and transactions (issue 10)
+    ("/lifecycle", N_("Lifecycle")),  # reviews, reports, status changes (issue 12)
     ("/data", N_("Data")),
 )
 

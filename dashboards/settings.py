@@ -8,6 +8,7 @@ variable, rather than being guessed: `DEBUG=False` is off, `DEBUG=maybe` is an e
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 from typing import Annotated, Literal
@@ -63,8 +64,17 @@ class Settings(BaseSettings):
     oidc_role_claim: str = "roles"  # the ID token / userinfo claim holding groups or roles
     # Claim value → role, e.g. "ngo-admins=admin,ngo-analysts=analyst,staff=viewer".
     oidc_role_map: str = ""
+    # The monthly digest (issue 12): where `--send` mails it, and the day the lifecycle counts from.
+    smtp_host: str | None = None
+    smtp_port: int = Field(25, ge=1, le=65535)
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: Annotated[bool, NoDecode] = False
+    digest_from: str | None = None
+    digest_to: str | None = None  # comma-separated addresses
+    lifecycle_today: dt.date | None = None  # unset: the server's date
 
-    @field_validator("debug", "session_cookie_secure", mode="before")
+    @field_validator("debug", "session_cookie_secure", "smtp_starttls", mode="before")
     @classmethod
     def _strict_bool(cls, value: object) -> bool:
         if isinstance(value, bool):
@@ -87,6 +97,12 @@ class Settings(BaseSettings):
         "oidc_issuer",
         "oidc_client_id",
         "oidc_client_secret",
+        "smtp_host",
+        "smtp_user",
+        "smtp_password",
+        "digest_from",
+        "digest_to",
+        "lifecycle_today",
         mode="before",
     )
     @classmethod

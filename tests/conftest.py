@@ -167,3 +167,20 @@ def build_display_warehouse(db: Path, source: Path | None = None) -> Path:
 def display_warehouse(tmp_path_factory) -> Path:
     """The `display/` fixture's warehouse: a status not stated, year- and month-only dates."""
     return build_display_warehouse(tmp_path_factory.mktemp("display") / "warehouse.duckdb")
+
+
+@pytest.fixture(scope="session")
+def lifecycle_warehouse(small_warehouse, tmp_path_factory) -> Path:
+    """The small warehouse plus `tests/fixtures/lifecycle/rows.sql` (events, reports, sessions)."""
+    import shutil
+
+    import duckdb
+
+    db = tmp_path_factory.mktemp("lifecycle") / "warehouse.duckdb"
+    shutil.copy(small_warehouse, db)
+    con = duckdb.connect(str(db))
+    try:
+        con.execute((FIXTURES / "lifecycle" / "rows.sql").read_text(encoding="utf-8"))
+    finally:
+        con.close()
+    return db

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 
 import pandas as pd
@@ -34,6 +34,7 @@ PAGE_TITLES = {
     "partners": N_("Partners"),
     "collective": N_("Collective cooperation"),
     "spending": N_("Spending"),  # IATI budgets and transactions (issue 10)
+    "lifecycle": N_("Lifecycle"),  # reviews, reports, status changes (issue 12)
     "data": N_("Data"),
 }
 PAGES = tuple(PAGE_TITLES)
@@ -66,6 +67,9 @@ class Chart:
     overlap: str | None = None
     # True: the chart shows money or internal records, absent from a public deployment.
     internal: bool = False
+    # What besides the filters the frame depends on (e.g. today's date for "time left"): part
+    # of the cache keys, so a frame computed yesterday is not served today.
+    context: Callable[[], Hashable] | None = None
 
     @property
     def key(self) -> str:
@@ -82,6 +86,7 @@ class Chart:
             "frame",
             _query_key(self.query),
             filters.cache_key(),
+            *((self.context(),) if self.context else ()),
             compute=lambda: self.query(filters),
         )
 
@@ -105,6 +110,7 @@ class Chart:
             lang,
             clock.first_incomplete_year(),  # which years are drawn as not over
             *((variant,) if variant else ()),
+            *((self.context(),) if self.context else ()),
             compute=lambda: self._screen_json(filters, lang, variant),
         )
 

@@ -6,6 +6,7 @@
     python -m dashboards.exports figure --page regions --list
     python -m dashboards.exports figure --page regions --chart NAME --format svg --out fig.svg
     python -m dashboards.exports data --filters "field=ED" --format xlsx --out data.xlsx
+    python -m dashboards.exports digest --month 2026-11 --lang fr --out digest/ [--send]
 
 Filter values that are not recognised are reported as notices on stderr and ignored (as on the
 web page); `--strict` makes them an error. Exit codes: 0 done, 1 the export failed (no warehouse,
@@ -59,6 +60,16 @@ def _parser() -> argparse.ArgumentParser:
 
     d = sub.add_parser("data", parents=[common], help="activities and partners as CSV or XLSX")
     d.add_argument("--format", default="xlsx", choices=("csv", "xlsx"))
+
+    g = sub.add_parser(
+        "digest",
+        parents=[common],
+        help="the monthly digest for partners: digest.html, digest.pdf, digest.xlsx in --out",
+    )
+    g.add_argument("--month", required=True, help="YYYY-MM")
+    g.add_argument(
+        "--send", action="store_true", help="also mail it (SMTP_* and DIGEST_* settings)"
+    )
     return parser
 
 
@@ -95,6 +106,8 @@ def run(args) -> int:
     if args.db:
         os.environ["WAREHOUSE_PATH"] = args.db
     started = time.perf_counter()
+    if args.command == "digest":
+        return _digest(args, started)
     if args.command == "figure":
         from dashboards.charts import charts_for
 
@@ -133,6 +146,32 @@ def run(args) -> int:
         out = Path(args.out or tables.filename(args.format, args.lang))
     _write(out, data)
     print(f"wrote {out} ({len(data):,} bytes, {time.perf_counter() - started:.1f} s)")
+    return EXIT_OK
+
+
+def _digest(args, started: float) -> int:
+    """Write (and with --send, mail) the digest of a month."""
+    from dashboards.charts.lifecycle import today
+    from dashboards.exports import digest
+    from dashboards.settings import load_settings
+
+    try:
+        year, month = digest.parse_month(args.month)
+    except ValueError as e:
+        raise UsageError(f"--month {args.month!r}: {e}") from None
+    settings = load_settings()
+    filters, _ = _filters(args)
+    made = digest.build(year, month, args.lang, settings.lifecycle_today or today(), filters)
+    out = Path(args.out or f"digest-{year:04d}-{month:02d}-{args.lang}")
+    for path in digest.write(made, out):
+        print(f"wrote {path} ({path.stat().st_size:,} bytes)")
+    if args.send:
+        try:
+            recipients = digest.send(made, settings)
+        except digest.NotConfigured as e:
+            raise UsageError(str(e)) from None
+        print(f"sent to {len(recipients)} recipient(s) through {settings.smtp_host}")
+    print(f"done in {time.perf_counter() - started:.1f} s")
     return EXIT_OK
 
 

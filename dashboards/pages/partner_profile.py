@@ -19,6 +19,7 @@ from dash import Input, Output, callback, dcc, html
 
 from dashboards import db, ids
 from dashboards import layout as ui
+from dashboards.components.lifecycle_timeline import lifecycle_card
 from dashboards.figures import partners as figures
 from dashboards.filters import Filters, parse_lang
 from dashboards.i18n import (
@@ -96,6 +97,7 @@ def layout(partner_id: str | None = None, lang: str = "en", **_params) -> list |
                     [
                         status_card(q.status_history(pid, lang), lang),
                         participation_card(q.participation(pid, lang), lang),
+                        lifecycle_card(pid, lang),  # issue 12: next due step and timeline
                     ],
                     lg=7,
                 ),

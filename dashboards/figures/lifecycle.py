@@ -1,0 +1,416 @@
+"""Figures of the Lifecycle page (pure: frame, lang → go.Figure; no Dash, no SQL).
+
+Statuses, regions and fields are named and coloured by their dimensions; status events and
+report states by the warehouse's vocabularies 'status_event' / 'report_state' when it has them,
+else by the English names below (translated), so a code is never shown bare when it is known.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from dashboards import vocab
+from dashboards.figures import common
+from dashboards.figures.theme import apply_theme, colour_for
+from dashboards.i18n import N_, format_number, gettext
+
+EVENT_NAMES = {
+    "application": N_("Application"),
+    "admission": N_("Admission"),
+    "renewal": N_("Renewal"),
+    "reclassification": N_("Reclassification"),
+    "suspension": N_("Suspension"),
+    "termination": N_("Termination"),
+    "withdrawal": N_("Withdrawal"),
+    "review_deferred": N_("Review deferred"),
+    "other": N_("Other"),
+}
+REPORT_STATES = {
+    "late": N_("Late (not received)"),
+    "due": N_("Due (not yet received)"),
+    "received_late": N_("Received late"),
+    "received_on_time": N_("Received on time"),
+}
+REPORT_KINDS = {
+    "periodic": N_("Periodic report"),
+    "activity": N_("Activity report"),
+    "financial": N_("Financial report"),
+    "other": N_("Other report"),
+}
+GROUPS = {"overdue": N_("Overdue"), "no_session": N_("No session scheduled yet")}
+# Okabe-Ito colours (distinct for colour-blind readers), fixed per code.
+EVENT_COLOURS = {
+    "admission": "#009E73",
+    "renewal": "#0072B2",
+    "reclassification": "#56B4E9",
+    "suspension": "#E69F00",
+    "termination": "#D55E00",
+    "withdrawal": "#CC79A7",
+    "review_deferred": "#999999",
+    "application": "#F0E442",
+}
+STATE_COLOURS = {
+    "late": "#D55E00",
+    "due": "#E69F00",
+    "received_late": "#56B4E9",
+    "received_on_time": "#009E73",
+}
+
+
+def _named(vocabulary: str, names: dict[str, str], code: object, lang: str) -> str:
+    text = "" if code is None or (isinstance(code, float) and pd.isna(code)) else str(code)
+    term = vocab.term(vocabulary, text)
+    if term is not None:
+        return term.name(lang)
+    return gettext(names[text], lang) if text in names else text
+
+
+def event_name(code: object, lang: str) -> str:
+    """Display name of a status event code."""
+    return _named("status_event", EVENT_NAMES, code, lang)
+
+
+def report_state_name(code: object, lang: str) -> str:
+    """Display name of a report state (late, due, received late / on time)."""
+    return _named("report_state", REPORT_STATES, code, lang)
+
+
+def report_kind_name(code: object, lang: str) -> str:
+    """Display name of a report kind."""
+    return _named("report_kind", REPORT_KINDS, code, lang)
+
+
+def group_name(code: object, lang: str) -> str:
+    """A pipeline group: 'Overdue', a Board session label (as given), or no session yet."""
+    return gettext(GROUPS[str(code)], lang) if str(code) in GROUPS else common.plain(code)
+
+
+def status_name(code: object, lang: str) -> str:
+    """Display name of a partner status."""
+    return common.label("statuses", str(code), lang)
+
+
+def _stacked(
+    frame: pd.DataFrame,
+    lang: str,
+    x: str,
+    stack: str,
+    measure: str,
+    x_name,
+    stack_name,
+    stack_colour,
+    horizontal: bool = False,
+    customdata: str = "stack",
+) -> go.Figure:
+    """Bars per category of `x`, stacked by `stack` (order of first appearance kept)."""
+    if frame.empty or pd.to_numeric(frame[measure]).fillna(0).sum() == 0:
+        return common.empty_figure(lang)
+    cats = list(dict.fromkeys(frame[x].tolist()))
+    labels = [x_name(c, lang) for c in cats]
+    traces = []
+    for code, part in frame.groupby(stack, sort=False, dropna=False):
+        values = dict(zip(part[x], part[measure], strict=True))
+        name = stack_name(code, lang)
+        ys = [float(values.get(c, 0) or 0) for c in cats]
+        traces.append(
+            go.Bar(
+                **(
+                    {"y": labels, "x": ys, "orientation": "h"}
+                    if horizontal
+                    else {"x": labels, "y": ys}
+                ),
+                name=name,
+                marker_color=stack_colour(code),
+                customdata=[[code if customdata == "stack" else c] for c in cats],
+                hovertext=[
+                    f"<b>{common.plain(lbl)}</b> · {common.plain(name)}<br>{format_number(v, lang)}"
+                    for lbl, v in zip(labels, ys, strict=True)
+                ],
+                hoverinfo="text",
+            )
+        )
+    fig = go.Figure(traces)
+    title = gettext(common.MEASURES.get(measure, measure.capitalize()), lang)
+    fig.update_layout(barmode="stack", legend_title_text=None, height=380)
+    if horizontal:
+        fig.update_layout(xaxis_title=title, height=max(300, 40 * len(cats) + 120))
+        fig.update_yaxes(autorange="reversed")
+        fig.update_xaxes(tickformat=",d", rangemode="tozero")
+    else:
+        fig.update_layout(yaxis_title=title)
+        fig.update_yaxes(tickformat=",d", rangemode="tozero")
+    if pd.to_numeric(frame[measure]).max() <= 8:
+        fig.update_xaxes(dtick=1) if horizontal else fig.update_yaxes(dtick=1)
+    return apply_theme(fig, lang)
+
+
+def pipeline(frame: pd.DataFrame, lang: str) -> go.Figure:
+    """Reviews to decide by deciding Board session (overdue first), stacked by status."""
+    return _stacked(
+        frame,
+        lang,
+        "group",
+        "code",
+        "partners",
+        group_name,
+        status_name,
+        lambda c: colour_for("statuses", c),
+    )
+
+
+def reports(frame: pd.DataFrame, lang: str) -> go.Figure:
+    """Reports per due year, stacked by state (late first)."""
+    if frame.empty:
+        return common.empty_figure(lang)
+    order = {c: i for i, c in enumerate(REPORT_STATES)}
+    data = frame.assign(_o=frame["code"].map(order).fillna(len(order))).sort_values(["_o", "year"])
+    data = data.assign(year=data["year"].astype(int)).sort_values(["_o", "year"])
+    years = sorted(data["year"].unique())
+    full = data.set_index(["code", "year"])["reports"]
+    rows = [
+        {"year": y, "code": c, "reports": int(full.get((c, y), 0))}
+        for c in dict.fromkeys(data["code"])
+        for y in years
+    ]
+    fig = _stacked(
+        pd.DataFrame(rows),
+        lang,
+        "year",
+        "code",
+        "reports",
+        lambda y, _lang: str(y),
+        report_state_name,
+        lambda c: STATE_COLOURS.get(str(c), "#999999"),
+    )
+    fig.update_layout(yaxis_title=gettext("Reports", lang))
+    return fig
+
+
+def status_changes(frame: pd.DataFrame, lang: str) -> go.Figure:
+    """Status changes per year, stacked by event (admissions, renewals, ...)."""
+    if frame.empty:
+        return common.empty_figure(lang)
+    per = frame.groupby(["year", "code"], as_index=False)["events"].sum()
+    per = per.assign(year=per["year"].astype(int))
+    years = list(range(int(per["year"].min()), int(per["year"].max()) + 1))
+    order = [c for c in EVENT_NAMES if c in set(per["code"])] + sorted(
+        set(per["code"]) - set(EVENT_NAMES)
+    )
+    cells = per.set_index(["code", "year"])["events"]
+    rows = [
+        {"year": y, "code": c, "events": int(cells.get((c, y), 0))} for c in order for y in years
+    ]
+    fig = _stacked(
+        pd.DataFrame(rows),
+        lang,
+        "year",
+        "code",
+        "events",
+        lambda y, _lang: str(y),
+        event_name,
+        lambda c: EVENT_COLOURS.get(str(c), "#999999"),
+    )
+    fig.update_layout(yaxis_title=gettext("Status events", lang))
+    return fig
+
+
+def changes_since(frame: pd.DataFrame, lang: str) -> go.Figure:
+    """Status events since the previous Board session, by event, stacked by status after."""
+    if frame.empty:
+        return common.empty_figure(
+            lang, gettext("No status change recorded since the previous session", lang)
+        )
+    data = frame.assign(status_after=frame["status_after"].fillna("none"))
+    fig = _stacked(
+        data,
+        lang,
+        "code",
+        "status_after",
+        "events",
+        event_name,
+        lambda c, lng: gettext("No change of status", lng) if c == "none" else status_name(c, lng),
+        lambda c: "#999999" if c == "none" else colour_for("statuses", c),
+        horizontal=True,
+    )
+    fig.update_layout(xaxis_title=gettext("Status events", lang))
+    return fig
+
+
+def by_region_and_status(frame: pd.DataFrame, lang: str) -> go.Figure:
+    """Partners per region of headquarters, stacked by status (a click filters the region)."""
+    return _stacked(
+        frame,
+        lang,
+        "code",
+        "status",
+        "partners",
+        lambda c, lng: (
+            common.label("regions", str(c), lng)
+            if c != "UNSPECIFIED"
+            else gettext("Not specified", lng)
+        ),
+        status_name,
+        lambda c: colour_for("statuses", c),
+        horizontal=True,
+        customdata="x",
+    )
+
+
+def by_field_and_status(frame: pd.DataFrame, lang: str) -> go.Figure:
+    """Partners per field of competence they list, stacked by status."""
+    return _stacked(
+        frame,
+        lang,
+        "code",
+        "status",
+        "partners",
+        lambda c, lng: common.label("fields", str(c), lng),
+        status_name,
+        lambda c: colour_for("statuses", c),
+        horizontal=True,
+        customdata="x",
+    )
+
+
+def partners_by_status(frame: pd.DataFrame, lang: str) -> go.Figure:
+    """Partners by current status."""
+    fig = common.ranked_bars(frame, lang, "statuses", "partners")
+    if not frame.empty and frame["partners"].max() <= 8:
+        fig.update_xaxes(dtick=1)  # whole partners: no "0.5" or repeated "1" ticks
+    return fig
+
+
+def decision_list(frame: pd.DataFrame, lang: str) -> go.Figure:
+    """The renewals the next session decides, as a table figure (for packs and the page)."""
+    if frame.empty:
+        return common.empty_figure(
+            lang, gettext("No review for the next Executive Board session", lang)
+        )
+    table = decision_table(frame, lang)
+    fig = go.Figure(
+        go.Table(
+            header={
+                "values": [f"<b>{common.plain(c)}</b>" for c in table.columns],
+                "align": "left",
+                "fill_color": "#e8eef4",
+            },
+            cells={
+                "values": [[common.plain(v) for v in table[c]] for c in table.columns],
+                "align": "left",
+                "height": 26,
+            },
+        )
+    )
+    # showlegend False: a table has no legend (and exports then skip their legend check).
+    fig.update_layout(height=max(260, 30 * len(table) + 120), showlegend=False)
+    return apply_theme(fig, lang)
+
+
+def decision_table(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Partner, status, review due (with the day assumed), deciding session, days left."""
+    from dashboards.i18n import format_date, format_partial_date
+
+    _ = lambda s, **kw: gettext(s, lang, **kw)  # noqa: E731
+    due = []
+    for day, assumed, precision in zip(
+        frame["review_due"], frame["assumed_day"], frame["decided_precision"], strict=True
+    ):
+        text = format_partial_date(day, precision, lang)
+        if assumed is not None and not pd.isna(assumed):
+            text += " " + _("(%(day)s assumed)", day=format_date(day, lang))
+        due.append(text)
+    return pd.DataFrame(
+        {
+            _("Partner"): frame["name"].astype(str).tolist(),
+            _("Status"): [status_name(c, lang) for c in frame["code"]],
+            _("Review due"): due,
+            _("Deciding session"): frame["session"].astype(str).tolist(),
+            _("Days left"): frame["days_left"].astype(int).tolist(),
+            _("State"): [
+                _("Overdue") if o else _("Decided after the due date") if late else _("On schedule")
+                for o, late in zip(
+                    frame["overdue"].astype(bool), frame["late"].astype(bool), strict=True
+                )
+            ],
+        }
+    )
+
+
+# --- "show as table" frames -----------------------------------------------------------------
+
+
+def pipeline_table(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Session, status, partners."""
+    _ = lambda s: gettext(s, lang)  # noqa: E731
+    return pd.DataFrame(
+        {
+            _("Deciding session"): [group_name(g, lang) for g in frame["group"]],
+            _("Status"): [status_name(c, lang) for c in frame["code"]],
+            _("Partners"): frame["partners"].astype(int).tolist(),
+        }
+    )
+
+
+def reports_table(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Year, state, reports."""
+    _ = lambda s: gettext(s, lang)  # noqa: E731
+    return pd.DataFrame(
+        {
+            _("Year due"): frame["year"].astype(int).tolist(),
+            _("State"): [report_state_name(c, lang) for c in frame["code"]],
+            _("Reports"): frame["reports"].astype(int).tolist(),
+        }
+    )
+
+
+def changes_table(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """(Year,) event, status after, events."""
+    _ = lambda s: gettext(s, lang)  # noqa: E731
+    out = {}
+    if "year" in frame.columns:
+        out[_("Year")] = frame["year"].astype(int).tolist()
+    out[_("Event")] = [event_name(c, lang) for c in frame["code"]]
+    out[_("Status after")] = [
+        "" if pd.isna(s) else status_name(s, lang) for s in frame["status_after"]
+    ]
+    out[_("Status events")] = frame["events"].astype(int).tolist()
+    return pd.DataFrame(out)
+
+
+def balance_table(frame: pd.DataFrame, lang: str, dimension: str) -> pd.DataFrame:
+    """Category (region or field), status, partners."""
+    _ = lambda s: gettext(s, lang)  # noqa: E731
+    heading = _("Region") if dimension == "regions" else _("Field of competence")
+    return pd.DataFrame(
+        {
+            heading: [
+                gettext("Not specified", lang)
+                if c == "UNSPECIFIED"
+                else common.label(dimension, str(c), lang)
+                for c in frame["code"]
+            ],
+            _("Status"): [status_name(s, lang) for s in frame["status"]],
+            _("Partners"): frame["partners"].astype(int).tolist(),
+        }
+    )
+
+
+def region_balance_table(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Region, status, partners."""
+    return balance_table(frame, lang, "regions")
+
+
+def field_balance_table(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Field, status, partners."""
+    return balance_table(frame, lang, "fields")
+
+
+def status_table(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Status, partners."""
+    return pd.DataFrame(
+        {
+            gettext("Status", lang): [status_name(c, lang) for c in frame["code"]],
+            gettext("Partners", lang): frame["partners"].astype(int).tolist(),
+        }
+    )
