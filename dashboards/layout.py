@@ -135,7 +135,7 @@ def filter_bar() -> html.Section:
                     multi=True,
                     clearable=True,
                     placeholder="All",
-                    labels=dropdown_labels("en"),
+                    labels=cast(Any, dropdown_labels("en")),  # dash types it as a TypedDict
                     style={"width": "100%"},
                 ),
             ],

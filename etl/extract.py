@@ -442,7 +442,7 @@ def _decode_mixed(data: bytes, default: str) -> tuple[str, str, list[tuple[int, 
         ln.decode("cp1252", errors="etl-cp1252-undefined") if i in bad else ln.decode("utf-8")
         for i, ln in enumerate(lines)
     )
-    notes = [
+    notes: list[tuple[int, str]] = [
         (i + 1, Reason("line is not UTF-8 like the rest of the file; read as Windows-1252"))
         for i in other
     ]

@@ -17,6 +17,7 @@ import datetime as dt
 import hashlib
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -402,7 +403,7 @@ def possible_duplicates(partners: pd.DataFrame) -> pd.DataFrame:
                         ),
                         score,
                     )
-    for texts, reason in (
+    for texts, alike in (
         (translated, Reason("names alike once common words are translated")),
         (plain, Reason("similar names")),
     ):
@@ -422,7 +423,7 @@ def possible_duplicates(partners: pd.DataFrame) -> pd.DataFrame:
             ii, jj = np.nonzero(scores)
             for i, j in zip((ii + start).tolist(), jj.tolist(), strict=True):
                 if j > i and texts[i] and texts[j] and no_conflict(i, j):
-                    add(i, j, reason, fuzz.token_sort_ratio(texts[i], texts[j]))
+                    add(i, j, alike, fuzz.token_sort_ratio(texts[i], texts[j]))
     out = []
     for (ia, ib), (reason, score) in sorted(found.items()):
         out.append(
@@ -449,7 +450,7 @@ class AliasFileError(Exception):
     """The alias file cannot be applied (names its file and line)."""
 
 
-def _add_warnings(v, rows: list[tuple[int, str, str, str]]) -> None:
+def _add_warnings(v, rows: Sequence[tuple[int, str, str, str]]) -> None:
     if not rows:
         return
     extra = pd.DataFrame(rows, columns=["line", "column_name", "value", "reason"])
