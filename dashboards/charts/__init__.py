@@ -62,6 +62,9 @@ class Chart:
     measure: str | None = None
     # True: the chart shows money or internal records, absent from a public deployment.
     internal: bool = False
+    # Filters keys ('years', 'fields', ...) the chart's query does NOT apply: exports then do
+    # not claim them in the chart's subtitle (they say they were not applied).
+    ignores: tuple[str, ...] = ()
 
     @property
     def key(self) -> str:
