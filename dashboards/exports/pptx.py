@@ -29,7 +29,9 @@ SLIDE_W, SLIDE_H = Inches(13.333), Inches(7.5)
 TITLE_SLIDE, TITLE_ONLY = 0, 5  # layout indexes in python-pptx's default template
 MARGIN = Inches(0.45)
 TITLE_TOP, TITLE_H = Inches(0.25), Inches(0.9)
-PICTURE_W = Inches(9.0)  # 16:9 → 5.06 in high; the summary takes the column at its right
+PICTURE_W = Inches(
+    9.3
+)  # 16:9 → 5.2 in high (its footnote has the source and as-of date); the summary takes the column at its right
 GAP = Inches(0.3)
 LANGUAGES = {"en": MSO_LANGUAGE_ID.ENGLISH_UK, "fr": MSO_LANGUAGE_ID.FRENCH}
 
@@ -147,12 +149,6 @@ def build_pptx(text: PackText, slides: Sequence[ChartSlide]) -> bytes:
             paragraph.text = item.summary
             paragraph.space_before = Pt(6)
             _style(paragraph, _summary_size(item.summary), INK, text.lang)
-        source = slide.shapes.add_textbox(
-            MARGIN, SLIDE_H - Inches(0.55), SLIDE_W - 2 * MARGIN, Inches(0.35)
-        )
-        source.name = "Source"
-        source.text_frame.text = text.source_line
-        _style(source.text_frame.paragraphs[0], 11, MUTED, text.lang)
         slide.notes_slide.notes_text_frame.text = item.notes
     out = io.BytesIO()
     prs.save(out)
