@@ -436,3 +436,24 @@ def test_cli_figure_and_briefing(small, tmp_path, capsys):
 def test_csv_download_says_it_is_a_zip():
     assert data.filename("csv", "fr").startswith("unesco-ngo-data-csv-fr-")
     assert data.filename("csv").endswith(".zip") and data.filename("xlsx").endswith(".xlsx")
+
+
+def test_chart_ignores_are_true(small):
+    """A filter a chart says it ignores leaves its frame unchanged (so not claiming it is right)."""
+    import dataclasses
+
+    from dashboards import dimensions, vocab
+    from dashboards.charts import all_charts
+
+    checked = 0
+    for chart in all_charts():
+        base = chart.query(Filters())
+        for key in chart.ignores:
+            if key == "years":
+                filtered = dataclasses.replace(Filters(), years=(2019, 2019))
+            else:
+                codes = vocab.codes(dimensions.get(key).vocabulary)
+                filtered = dataclasses.replace(Filters(), **{key: tuple(codes[:1])})
+            pd.testing.assert_frame_equal(chart.query(filtered), base, check_dtype=False)
+            checked += 1
+    assert checked >= 10  # the collective charts declare theirs
