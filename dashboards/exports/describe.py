@@ -16,6 +16,8 @@ from dashboards.i18n import N_, format_date, gettext
 SOURCE = N_("Source: UNESCO partner records")
 NO_FILTER = N_("All activities, all years")
 NO_FILTER_APPLIED = N_("No filter applied")
+# French typography puts a space before a semicolon (as the catalogue does before a colon).
+SEMICOLON = {"en": "; ", "fr": " ; "}
 
 
 def join_words(items: list[str], lang: str) -> str:
@@ -61,7 +63,11 @@ def filters_text(filters: Filters, lang: str, ignores: tuple[str, ...] = ()) -> 
     if not skipped:
         return " · ".join(applied) if applied else gettext(NO_FILTER, lang)
     # TRANSLATORS: after a chart's filters, those its data cannot be filtered by.
-    tail = gettext("not applied to this chart: %(filters)s", lang, filters="; ".join(skipped))
+    tail = gettext(
+        "not applied to this chart: %(filters)s",
+        lang,
+        filters=SEMICOLON.get(lang, "; ").join(skipped),
+    )
     return (
         " · ".join([*applied, tail]) if applied else gettext(NO_FILTER_APPLIED, lang) + " · " + tail
     )

@@ -162,7 +162,7 @@ def test_pdf_pack_pages_and_filter_text(small):
 
 
 WHAT_IT_SHOWS = {"en": "What it shows", "fr": "Ce que montre le graphique"}
-NOT_APPLIED = {"en": "not applied to this chart", "fr": "non appliqué à ce graphique"}
+NOT_APPLIED = {"en": "not applied to this chart", "fr": "non appliqués à ce graphique"}
 SCREEN_WORDS = ("click", "hover", "cliquez", "survol", "affichez le tableau", "show the table")
 
 
@@ -277,7 +277,7 @@ def test_subtitle_claims_only_the_filters_a_chart_applies(small):
     overview = figures.paper_figure(charts_for("overview")[0], filters)
     assert "not applied" not in overview.layout.title.subtitle.text
     only_field = describe.filters_text(_filters("field=ED"), "fr", ("fields",))
-    assert only_field == "Aucun filtre appliqué · non appliqué à ce graphique : Éducation"
+    assert only_field == "Aucun filtre appliqué · filtres non appliqués à ce graphique : Éducation"
 
 
 @pytest.mark.parametrize(
