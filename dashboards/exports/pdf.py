@@ -19,7 +19,7 @@ from xml.sax.saxutils import escape
 
 from pypdf import PdfReader, PdfWriter, Transformation
 from pypdf.constants import CatalogAttributes
-from pypdf.generic import NameObject, TextStringObject
+from pypdf.generic import BooleanObject, NameObject, TextStringObject
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
@@ -259,7 +259,8 @@ def build_pdf(text: PackText, charts: Sequence[ChartPage]) -> bytes:
     writer.add_metadata({"/Title": text.title, "/Subject": text.subtitle, "/Author": AUTHOR})
     # The document's language (read by screen readers) and its title shown in the window bar.
     writer.root_object[NameObject(CatalogAttributes.LANG)] = TextStringObject(text.lang)
-    writer.create_viewer_preferences().display_doctitle = True
+    preferences = writer.create_viewer_preferences()
+    preferences[NameObject("/DisplayDocTitle")] = BooleanObject(True)
     out = io.BytesIO()
     writer.compress_identical_objects()
     writer.write(out)

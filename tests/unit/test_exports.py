@@ -187,6 +187,7 @@ def test_pdf_pack_metadata_sections_and_paper_notes(small, lang):
     assert meta.author == "UNESCO NGO partnership analytics"
     assert meta.subject == describe.filters_text(filters, lang)
     assert reader.trailer["/Root"]["/Lang"] == lang
+    assert reader.trailer["/Root"]["/ViewerPreferences"]["/DisplayDocTitle"]
     charts = pack.pack_charts("collective")
     pages = _chart_pages(reader)
     assert len(pages) == len(charts)
