@@ -24,7 +24,6 @@ from dash import (
     Output,
     State,
     callback,
-    clientside_callback,
     ctx,
     dcc,
     html,
@@ -518,6 +517,9 @@ callback(
         (Output(ids.PACK_BUILD, "disabled"), True, False),
         (Output(ids.PACK_CANCEL, "disabled"), False, True),
         (Output(ids.PACK_PROGRESS, "animated"), True, False),
+        # The previous job's message is hidden while this one runs: the status shown is always
+        # the current job's (its steps in PACK_STEP, then its own result).
+        (Output(ids.PACK_STATUS, "className"), "small d-none", "small"),
     ],
     progress=[
         Output(ids.PACK_PROGRESS, "value"),
@@ -528,16 +530,6 @@ callback(
     cancel=[Input(ids.PACK_CANCEL, "n_clicks")],
     prevent_initial_call=True,
 )(pack_job)
-
-
-# A new pack request clears the previous job's message at once (in the browser), so the status
-# shown is always the current job's: its steps (PACK_STEP), then its own result.
-clientside_callback(
-    "function (n) { return ''; }",
-    Output(ids.PACK_STATUS, "children", allow_duplicate=True),
-    Input(ids.PACK_BUILD, "n_clicks"),
-    prevent_initial_call=True,
-)
 
 
 __all__ = ["background_manager", "chart_menu", "charts_for", "pack_panel", "toolbar"]
