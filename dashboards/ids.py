@@ -46,6 +46,7 @@ PACK_BUILD = "export-pack-build"
 PACK_CANCEL = "export-pack-cancel"
 PACK_PROGRESS = "export-pack-progress"
 PACK_STATUS = "export-pack-status"
+PACK_STEP = "export-pack-step"  # what the running pack job is doing (its progress text)
 PACK_DOWNLOAD = "export-pack-download"
 
 

@@ -70,6 +70,9 @@ class Chart:
     # What besides the filters the frame depends on (e.g. today's date for "time left"): part
     # of the cache keys, so a frame computed yesterday is not served today.
     context: Callable[[], Hashable] | None = None
+    # Filters keys ('years', 'fields', ...) the chart's query does NOT apply: exports then do
+    # not claim them in the chart's subtitle (they say they were not applied).
+    ignores: tuple[str, ...] = ()
 
     @property
     def key(self) -> str:

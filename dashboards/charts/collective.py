@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from functools import partial
 
+from dashboards import dimensions
 from dashboards.charts import Chart, register
 from dashboards.figures import collective as fig
 from dashboards.i18n import N_
 from dashboards.queries import collective as q
+
+# Activity filters (fields, areas, countries, modality, activity status) do not apply here.
+NOT_APPLIED = tuple(d.key for d in dimensions.FILTERS if d.key not in q.applied_dimensions())
 
 register(
     Chart(
@@ -15,6 +19,7 @@ register(
         name="conference_by_region",
         title=N_("International Conference of NGOs: participants by region"),
         query=q.conference_by_region,
+        ignores=NOT_APPLIED,
         figure=fig.conference_by_region,
         cross_filter="regions",
         note=N_(
@@ -37,6 +42,7 @@ register(
         name="conference_by_status",
         title=N_("International Conference of NGOs: participants by status"),
         query=q.conference_by_status,
+        ignores=NOT_APPLIED,
         figure=fig.conference_by_status,
         cross_filter="statuses",
         note=N_(
@@ -59,6 +65,7 @@ register(
         name="liaison_committee",
         title=N_("NGO-UNESCO Liaison Committee: composition per term"),
         query=q.liaison_committee,
+        ignores=tuple(d.key for d in dimensions.FILTERS),  # only the years apply
         figure=fig.liaison_committee,
         note=N_(
             "Members by status on the date of their election; above each bar, whether the term "
@@ -81,6 +88,7 @@ register(
             "Committee on Non-Governmental Partners: participants per Executive Board session"
         ),
         query=q.committee_ngp,
+        ignores=NOT_APPLIED,
         figure=fig.committee_ngp,
         cross_filter="statuses",
         note=N_(

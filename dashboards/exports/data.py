@@ -279,7 +279,7 @@ def to_xlsx(filters: Filters, lang: str = "en") -> bytes:
 
 
 def filename(fmt: str, lang: str = "en") -> str:
-    """'unesco-ngo-data-fr-2026-11-28.zip' / '.xlsx'."""
+    """'unesco-ngo-data-csv-fr-2026-11-28.zip' (CSV files in a ZIP) / 'unesco-ngo-data-….xlsx'."""
     suffix = f"-{lang}" if lang != "en" else ""
-    ext = "zip" if fmt == "csv" else fmt
-    return f"unesco-ngo-data{suffix}-{dt.date.today().isoformat()}.{ext}"
+    stem, ext = ("unesco-ngo-data-csv", "zip") if fmt == "csv" else ("unesco-ngo-data", fmt)
+    return f"{stem}{suffix}-{dt.date.today().isoformat()}.{ext}"

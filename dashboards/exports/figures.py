@@ -78,14 +78,15 @@ def paper_figure(
     """
     built = chart.build(filters, lang, variant) if variant else chart.build(filters, lang)
     fig = go.Figure(copy.deepcopy(built.to_dict()))
-    notes = [gettext(chart.note, lang)] if chart.note else []
+    notes = [describe.paper_text(gettext(chart.note, lang), lang)] if chart.note else []
+    notes = [n for n in notes if n]
     disclaimer = gettext(MAP_DISCLAIMER, lang)
     if is_map(fig) and not any(disclaimer in (a.text or "") for a in fig.layout.annotations):
         notes.append(disclaimer)
     return decorate(
         fig,
         title=gettext(chart.title, lang) if with_title else None,
-        subtitle=describe.filters_text(filters, lang),
+        subtitle=describe.filters_text(filters, lang, chart.ignores),
         notes=notes,
         lang=lang,
         width=width,

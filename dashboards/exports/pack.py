@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from dashboards.charts import PAGE_TITLES, PAGES, Chart, all_charts, charts_for
+from dashboards.charts import PAGE_TITLES, PAGES, Chart, _query_key, all_charts, charts_for
 from dashboards.exports import describe, figures, summary
 from dashboards.exports.pdf import ChartPage, PackText, build_pdf
 from dashboards.exports.pptx import ChartSlide, build_pptx
@@ -32,13 +32,31 @@ class NoCharts(ValueError):
 
 
 def pack_charts(page: str) -> list[Chart]:
-    """The charts of a page in display order, or of every page ('all') in menu order."""
+    """The charts of a page in display order, or of every page ('all') in menu order.
+
+    A chart shown on two pages (the same query drawn the same way, e.g. activities over time on
+    the Overview and on Fields of competence) is in a pack once, where it first appears.
+    """
     if page == ALL:
         order = {p: i for i, p in enumerate(PAGES)}
-        return sorted(all_charts(), key=lambda c: order[c.page])  # stable: display order kept
-    if page not in PAGES:
+        charts = sorted(all_charts(), key=lambda c: order[c.page])  # stable: display order kept
+    elif page not in PAGES:
         raise KeyError(page)
-    return charts_for(page)
+    else:
+        charts = charts_for(page)
+    seen: set = set()
+    unique = []
+    for chart in charts:
+        drawing = _drawing(chart)
+        if drawing not in seen:
+            seen.add(drawing)
+            unique.append(chart)
+    return unique
+
+
+def _drawing(chart: Chart) -> tuple:
+    """What a chart shows: its query, its figure builder and the filters it ignores."""
+    return (_query_key(chart.query), _query_key(chart.figure), chart.ignores)
 
 
 def pack_title(page: str, lang: str) -> str:
@@ -82,7 +100,12 @@ def build_pack(
     has_map = False
     for done, chart in enumerate(charts, start=1):
         name = gettext(chart.title, lang)
-        text = summary.summarise(chart, chart.frame(filters), lang)
+        definition = gettext(chart.description, lang) if chart.description else ""
+        note = describe.paper_text(gettext(chart.note, lang), lang) if chart.note else ""
+        # A chart whose frame has nothing to sum (a list of members) is described by its
+        # definition rather than left with an empty "What it shows".
+        text = summary.summarise(chart, chart.frame(filters), lang) or definition
+        chart_filters = describe.filters_text(filters, lang, chart.ignores)
         if fmt == "pdf":
             fig = figures.paper_figure(chart, filters, lang, width=W, height=H)
             has_map = has_map or figures.is_map(fig)
@@ -91,8 +114,8 @@ def build_pack(
                     title=name,
                     figure_pdf=figures.export(fig, "pdf"),
                     summary=text,
-                    definition=gettext(chart.description, lang) if chart.description else "",
-                    note=gettext(chart.note, lang) if chart.note else "",
+                    definition=definition,
+                    note=note,
                 )
             )
         else:
@@ -101,31 +124,33 @@ def build_pack(
                 p
                 for p in (
                     text,
-                    gettext(chart.note, lang) if chart.note else "",
-                    gettext("Filters: %(filters)s", lang, filters=subtitle),
+                    note,
+                    gettext("Filters: %(filters)s", lang, filters=chart_filters),
                     footer,
                 )
                 if p
             )
             png = figures.export(fig, "png", scale=figures.PACK_PNG_SCALE)
-            slides.append(ChartSlide(name, png, notes))
+            alt = gettext(
+                "Chart: %(title)s (%(filters)s). %(summary)s",
+                lang,
+                title=name,
+                filters=chart_filters,
+                summary=text,
+            )
+            slides.append(ChartSlide(name, png, notes, summary=text, alt_text=alt.strip()))
         report(done, total, name)
-    if fmt == "pdf":
-        data = build_pdf(
-            PackText(
-                title=title,
-                subtitle=subtitle,
-                generated=describe.generated_text(lang),
-                as_of=describe.as_of_text(lang),
-                source_line=footer,
-                lang=lang,
-                notices=notice_text(notices, lang),
-                map_disclaimer=gettext(figures.MAP_DISCLAIMER, lang) if has_map else None,
-            ),
-            pages,
-        )
-    else:
-        data = build_pptx(title, subtitle, slides)
+    words = PackText(
+        title=title,
+        subtitle=subtitle,
+        generated=describe.generated_text(lang),
+        as_of=describe.as_of_text(lang),
+        source_line=footer,
+        lang=lang,
+        notices=notice_text(notices, lang),
+        map_disclaimer=gettext(figures.MAP_DISCLAIMER, lang) if has_map else None,
+    )
+    data = build_pdf(words, pages) if fmt == "pdf" else build_pptx(words, slides)
     report(total, total, gettext("Done", lang))
     return data
 

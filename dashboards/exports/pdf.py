@@ -18,6 +18,8 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 from pypdf import PdfReader, PdfWriter, Transformation
+from pypdf.constants import CatalogAttributes
+from pypdf.generic import BooleanObject, NameObject, TextStringObject
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
@@ -29,6 +31,7 @@ from reportlab.platypus import Frame, Paragraph, Spacer
 from dashboards.figures.theme import INK, MUTED, UN_BLUE
 from dashboards.i18n import gettext
 
+AUTHOR = "UNESCO NGO partnership analytics"
 PAGE_W, PAGE_H = landscape(A4)  # 842 × 595 pt
 MARGIN = 36
 FIG_W = PAGE_W - 2 * MARGIN - 30
@@ -165,8 +168,8 @@ def build_pdf(text: PackText, charts: Sequence[ChartPage]) -> bytes:
     )
     c.setTitle(text.title)
     c.setSubject(text.subtitle)
-    c.setAuthor("UNESCO")
-    c.setCreator("UNESCO · NGO partnership dashboard")
+    c.setAuthor(AUTHOR)
+    c.setCreator(AUTHOR)
 
     # Cover (one page unless the contents are very long: page numbers assume one) -----------
     cover_pages_guess = 1
@@ -206,8 +209,9 @@ def build_pdf(text: PackText, charts: Sequence[ChartPage]) -> bytes:
         c.drawString(MARGIN, PAGE_H - 24, f"{text.title} · {i}/{len(charts)}")
         c.setStrokeColor(colors.HexColor("#E6E9EC"))
         c.line(MARGIN, FIG_TOP - FIG_H - 8, PAGE_W - MARGIN, FIG_TOP - FIG_H - 8)
-        summary = [_p(_("What it shows"), st["h3"]), _p(page.summary, st["body"])]
-        _flow(c, summary, MARGIN, 30, PAGE_W - 2 * MARGIN, FIG_TOP - FIG_H - 14 - 30)
+        if page.summary:  # never an empty "What it shows"
+            summary = [_p(_("What it shows"), st["h3"]), _p(page.summary, st["body"])]
+            _flow(c, summary, MARGIN, 30, PAGE_W - 2 * MARGIN, FIG_TOP - FIG_H - 14 - 30)
         c.showPage()
 
     # Closing page: definitions and sources -------------------------------------------------------
@@ -252,7 +256,11 @@ def build_pdf(text: PackText, charts: Sequence[ChartPage]) -> bytes:
         target.merge_transformed_page(
             figure, Transformation().scale(scale, scale).translate(x, y), over=True
         )
-    writer.add_metadata({"/Title": text.title, "/Subject": text.subtitle, "/Author": "UNESCO"})
+    writer.add_metadata({"/Title": text.title, "/Subject": text.subtitle, "/Author": AUTHOR})
+    # The document's language (read by screen readers) and its title shown in the window bar.
+    writer.root_object[NameObject(CatalogAttributes.LANG)] = TextStringObject(text.lang)
+    preferences = writer.create_viewer_preferences()
+    preferences[NameObject("/DisplayDocTitle")] = BooleanObject(True)
     out = io.BytesIO()
     writer.compress_identical_objects()
     writer.write(out)

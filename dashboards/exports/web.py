@@ -149,7 +149,7 @@ def toolbar() -> html.Div:
                 className=row_level,
             ),
             dbc.Button(
-                [html.I(className="bi bi-filetype-csv me-1"), _text(N_("Data (CSV)"))],
+                [html.I(className="bi bi-file-earmark-zip me-1"), _text(N_("Data (CSV, ZIP)"))],
                 id=ids.DATA_CSV,
                 color="link",
                 size="sm",
@@ -224,6 +224,7 @@ def pack_panel() -> dbc.Collapse:
                     style={"width": "220px", "height": "1.1rem"},
                     className="me-3",
                 ),
+                html.Div(id=ids.PACK_STEP, className="small text-muted me-2", **_ARIA_LIVE),
                 html.Div(
                     id=ids.PACK_STATUS,
                     className="small",
@@ -443,7 +444,23 @@ def _pack_identity(n_clicks, pathname, search, fmt, scope):
 
 
 def _pack_queued(position, n_clicks, pathname, search, *_):
-    return [0, gettext("Waiting: %(n)s ahead", parse_lang(search), n=position)]
+    return [0, "", gettext("Waiting: %(n)s ahead", parse_lang(search), n=position)]
+
+
+def pack_step(done: int, total: int, label: str, lang: str) -> list:
+    """The progress outputs of a pack job after a step: bar value, bar label, step text.
+
+    `total` counts the charts and the final assembly; `label` is the chart just drawn.
+    """
+    charts = total - 1
+    if done >= total:
+        return [100, "", ""]
+    if done == 0:
+        return [0, "", gettext("Starting…", lang)]
+    text = gettext(
+        "Chart %(done)s of %(total)s drawn: %(name)s", lang, done=done, total=charts, name=label
+    )
+    return [round(100 * done / total), f"{done}/{charts}", text]
 
 
 @jobs.job(
@@ -472,7 +489,7 @@ def pack_job(set_progress, n_clicks, pathname, search, fmt, scope):
 
     def report(done: int, total: int, label: str) -> None:
         # set_progress also stops the job here when it was cancelled or ran out of time
-        set_progress((round(100 * done / total), f"{done}/{total - 1}" if done < total else ""))
+        set_progress(pack_step(done, total, label, lang))
 
     try:
         started = time.perf_counter()
@@ -502,9 +519,16 @@ callback(
         (Output(ids.PACK_BUILD, "disabled"), True, False),
         (Output(ids.PACK_CANCEL, "disabled"), False, True),
         (Output(ids.PACK_PROGRESS, "animated"), True, False),
+        # The previous job's message is hidden while this one runs: the status shown is always
+        # the current job's (its steps in PACK_STEP, then its own result).
+        (Output(ids.PACK_STATUS, "className"), "small d-none", "small"),
     ],
-    progress=[Output(ids.PACK_PROGRESS, "value"), Output(ids.PACK_PROGRESS, "label")],
-    progress_default=[0, ""],
+    progress=[
+        Output(ids.PACK_PROGRESS, "value"),
+        Output(ids.PACK_PROGRESS, "label"),
+        Output(ids.PACK_STEP, "children"),
+    ],
+    progress_default=[0, "", ""],
     cancel=[Input(ids.PACK_CANCEL, "n_clicks")],
     prevent_initial_call=True,
 )(pack_job)

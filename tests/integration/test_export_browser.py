@@ -100,3 +100,68 @@ def test_briefing_pack_can_be_cancelled(watch):
     # The page stays usable: a filter change still updates the charts.
     watch.goto("/?field=ED")
     assert page.locator(".chart-card").count() >= 1
+
+
+# Records every value the pack's progress bar shows and every text of its status, as they change.
+RECORD = """() => {
+  window.__pack = {values: [], status: [], steps: []};
+  const bar = document.querySelector('#export-pack-progress .progress-bar')
+    || document.querySelector('#export-pack-progress');
+  const value = () => Number(bar.getAttribute('aria-valuenow') || 0);
+  new MutationObserver(() => window.__pack.values.push(value()))
+    .observe(bar, {attributes: true, attributeFilter: ['aria-valuenow', 'style']});
+  const status = document.getElementById('export-pack-status');
+  new MutationObserver(() => window.__pack.status.push(status.innerText))
+    .observe(status, {childList: true, subtree: true, characterData: true});
+  const step = document.getElementById('export-pack-step');
+  new MutationObserver(() => window.__pack.steps.push(step.innerText))
+    .observe(step, {childList: true, subtree: true, characterData: true});
+}"""
+
+
+def test_pack_progress_moves_and_status_is_the_current_jobs(watch):
+    watch.goto("/?lang=en")
+    before = len(watch.errors)
+    page = watch.page
+    assert "Data (CSV, ZIP)" in page.locator("#export-data-csv").inner_text()
+    page.locator("#export-pack-toggle").click()
+    panel = page.locator("#export-pack-panel")
+    panel.get_by_text("PDF", exact=True).click()
+    panel.get_by_text("All pages").click()
+    page.evaluate(RECORD)
+    content, first = _download(
+        page, lambda: page.locator("#export-pack-build").click(), timeout=180_000
+    )
+    assert first.endswith(".pdf") and content[:4] == b"%PDF"
+    page.wait_for_function(
+        "() => document.getElementById('export-pack-status').innerText.includes('Ready')"
+    )
+    seen = page.evaluate("window.__pack")
+    moving = [v for v in seen["values"] if 0 < v < 100]
+    # The bar moved through several intermediate values, never backwards, during the job.
+    assert len(set(moving)) >= 2, seen["values"]
+    assert moving == sorted(moving), seen["values"]
+    assert any("Chart " in s and " of " in s for s in seen["steps"]), seen["steps"]
+
+    # A second job (another format): its status never shows the first job's message.
+    panel.get_by_text("PowerPoint").click()
+    panel.get_by_text("This page").click()
+    content, second = _download(
+        page,
+        lambda: (
+            page.locator("#export-pack-build").click(),
+            # while the new job runs, the first job's message is not shown
+            page.wait_for_function(
+                "() => document.getElementById('export-pack-build').disabled"
+                " && document.getElementById('export-pack-status').offsetParent === null"
+            ),
+        ),
+        timeout=180_000,
+    )
+    assert second.endswith(".pptx") and content[:2] == b"PK"
+    page.wait_for_function(
+        "() => document.getElementById('export-pack-status').innerText.includes('.pptx')"
+    )
+    status = page.locator("#export-pack-status")
+    assert status.is_visible() and first not in status.inner_text()
+    assert not watch.errors[before:], watch.errors[before:]

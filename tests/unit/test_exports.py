@@ -161,21 +161,150 @@ def test_pdf_pack_pages_and_filter_text(small):
     assert seen[0][0] == 0 and seen[-1][0] == seen[-1][1] == len(charts) + 1
 
 
+WHAT_IT_SHOWS = {"en": "What it shows", "fr": "Ce que montre le graphique"}
+NOT_APPLIED = {"en": "not applied to this chart", "fr": "non appliqués à ce graphique"}
+SCREEN_WORDS = ("click", "hover", "cliquez", "survol", "affichez le tableau", "show the table")
+
+
+def _chart_pages(reader) -> list[str]:
+    """The text of the chart pages of a pack (their header ends with 'i/n')."""
+    import re
+
+    texts = [p.extract_text() for p in reader.pages]
+    return [t for t in texts if re.search(r" · \d+/\d+$", t.splitlines()[0])]
+
+
 @needs_browser
-def test_pptx_pack_slides_and_notes(small):
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_pdf_pack_metadata_sections_and_paper_notes(small, lang):
+    from pypdf import PdfReader
+
+    filters = _filters("field=ED&years=2018-2024&status=associate")
+    content = pack.build_pack("pdf", "collective", filters, lang)
+    reader = PdfReader(io.BytesIO(content))
+    meta = reader.metadata
+    assert meta.title == pack.pack_title("collective", lang)
+    assert meta.author == "UNESCO NGO partnership analytics"
+    assert meta.subject == describe.filters_text(filters, lang)
+    assert reader.trailer["/Root"]["/Lang"] == lang
+    assert reader.trailer["/Root"]["/ViewerPreferences"]["/DisplayDocTitle"]
+    charts = pack.pack_charts("collective")
+    pages = _chart_pages(reader)
+    assert len(pages) == len(charts)
+    for text in pages:
+        lines = [line.strip() for line in text.splitlines()]
+        # "What it shows" is never an empty section: a line of summary follows it.
+        assert WHAT_IT_SHOWS[lang] in lines
+        after = lines[lines.index(WHAT_IT_SHOWS[lang]) + 1]
+        assert len(after) > 20 and not after.startswith(("Data as of", "Données au"))
+        # The field filter does not apply to collective charts: named as not applied.
+        assert NOT_APPLIED[lang] in text
+    for page in reader.pages:
+        text = page.extract_text().lower()
+        assert not any(w in text for w in SCREEN_WORDS), text
+
+
+@needs_browser
+def test_pdf_pack_of_all_pages_has_each_chart_once(small):
+    from pypdf import PdfReader
+
+    charts = pack.pack_charts("all")
+    titles = [c.title for c in charts]
+    assert "fields.activities_by_year" not in {c.key for c in charts}  # same as the overview's
+    reader = PdfReader(io.BytesIO(pack.build_pack("pdf", "all", Filters(), "en")))
+    pages = _chart_pages(reader)
+    assert len(pages) == len(charts)
+    shown = [next(t for t in titles if t in text.splitlines()) for text in pages]
+    assert sorted(shown) == sorted(titles) and len(set(shown)) == len(shown)
+    for text in pages:
+        assert not any(w in text.lower() for w in SCREEN_WORDS)
+
+
+def test_pack_charts_drop_a_chart_shown_on_two_pages(small):
+    every = pack.pack_charts("all")
+    drawings = [(c.query, c.figure, c.ignores) for c in every]
+    assert len({repr(d) for d in drawings}) == len(every)
+    assert [c.key for c in pack.pack_charts("fields")][0] == "fields.activities_by_year"
+
+
+@needs_browser
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_pptx_pack_cover_summary_on_slide_and_alt_text(small, lang):
     from pptx import Presentation
 
-    charts = charts_for("overview")
-    content = pack.build_pack("pptx", "overview", _filters(), "fr")
+    filters = _filters()
+    charts = pack.pack_charts("overview")
+    content = pack.build_pack("pptx", "overview", filters, lang)
     deck = Presentation(io.BytesIO(content))
-    assert len(deck.slides) == len(charts)
-    for slide in deck.slides:
-        assert slide.shapes.title.text
+    assert deck.core_properties.author == "UNESCO NGO partnership analytics"
+    assert deck.core_properties.language == lang
+    assert len(deck.slides) == len(charts) + 1  # the cover, then one per chart
+    cover = " ".join(s.text_frame.text for s in deck.slides[0].shapes if s.has_text_frame)
+    assert pack.pack_title("overview", lang) in cover
+    assert describe.filters_text(filters, lang) in cover
+    assert describe.as_of_text(lang) in cover and describe.as_of_text(lang)
+    assert ("Generated on" if lang == "en" else "Produit le") in cover
+    for chart, slide in zip(charts, list(deck.slides)[1:], strict=True):
+        from dashboards.i18n import gettext
+
+        assert slide.shapes.title.text == gettext(chart.title, lang)
+        expected = summary.summarise(chart, chart.frame(filters), lang)
+        texts = [s.text_frame.text for s in slide.shapes if s.has_text_frame]
+        assert expected and any(expected in t for t in texts)  # on the slide itself
         notes = slide.notes_slide.notes_text_frame.text
-        assert "Afrique et États arabes" in notes
-        assert "Données au" in notes
+        assert expected in notes
+        assert ("Afrique et États arabes" if lang == "fr" else "Africa and Arab States") in notes
         pictures = [s for s in slide.shapes if s.shape_type == 13]
         assert len(pictures) == 1
+        descr = pictures[0]._element.nvPicPr.cNvPr.get("descr")
+        assert descr and gettext(chart.title, lang) in descr and expected in descr
+    for slide in deck.slides:
+        for shape in slide.shapes:
+            if shape.shape_type == 13:
+                assert shape._element.nvPicPr.cNvPr.get("descr")
+
+
+def test_subtitle_claims_only_the_filters_a_chart_applies(small):
+    from dashboards.charts import get_chart
+
+    filters = _filters()
+    conference = figures.paper_figure(get_chart("collective", "conference_by_region"), filters)
+    applied, _, rest = conference.layout.title.subtitle.text.partition(" · not applied")
+    assert "Africa and Arab States" in applied and "2018–2024" in applied
+    assert "Education" not in applied and "Education" in rest
+    liaison = figures.paper_figure(get_chart("collective", "liaison_committee"), filters)
+    head = liaison.layout.title.subtitle.text.split(" · ")[0]
+    assert head == "2018–2024"  # only the years apply
+    overview = figures.paper_figure(charts_for("overview")[0], filters)
+    assert "not applied" not in overview.layout.title.subtitle.text
+    only_field = describe.filters_text(_filters("field=ED"), "fr", ("fields",))
+    assert only_field == "Aucun filtre appliqué · filtres non appliqués à ce graphique : Éducation"
+
+
+@pytest.mark.parametrize(
+    "lang, text, expected",
+    [
+        ("en", "Counted once. Click a cell to filter by both.", "Counted once."),
+        (
+            "en",
+            "Small states may be too small to see: show the table. Click a country.",
+            "Small states may be too small to see.",
+        ),
+        ("fr", "Compté une fois. Cliquez sur une case pour filtrer.", "Compté une fois."),
+        ("en", "Nothing to do on screen here.", "Nothing to do on screen here."),
+    ],
+)
+def test_paper_text_drops_screen_instructions(lang, text, expected):
+    assert describe.paper_text(text, lang) == expected
+
+
+def test_pack_step_progress_values():
+    from dashboards.exports import web
+
+    assert web.pack_step(0, 5, "", "en") == [0, "", "Starting…"]
+    assert web.pack_step(2, 5, "Activities", "en") == [40, "2/4", "Chart 2 of 4 drawn: Activities"]
+    assert web.pack_step(2, 5, "Activités", "fr")[2] == "Graphique 2 sur 4 tracé : Activités"
+    assert web.pack_step(5, 5, "Done", "en") == [100, "", ""]
 
 
 def test_pack_rejects_unknown_page_and_format(small):
@@ -303,3 +432,29 @@ def test_cli_figure_and_briefing(small, tmp_path, capsys):
     reader = PdfReader(pdf)
     assert len(reader.pages) == len(charts_for("overview")) + 2
     assert "Afrique · 2020–2024" in reader.pages[0].extract_text()
+
+
+def test_csv_download_says_it_is_a_zip():
+    assert data.filename("csv", "fr").startswith("unesco-ngo-data-csv-fr-")
+    assert data.filename("csv").endswith(".zip") and data.filename("xlsx").endswith(".xlsx")
+
+
+def test_chart_ignores_are_true(small):
+    """A filter a chart says it ignores leaves its frame unchanged (so not claiming it is right)."""
+    import dataclasses
+
+    from dashboards import dimensions, vocab
+    from dashboards.charts import all_charts
+
+    checked = 0
+    for chart in all_charts():
+        base = chart.query(Filters())
+        for key in chart.ignores:
+            if key == "years":
+                filtered = dataclasses.replace(Filters(), years=(2019, 2019))
+            else:
+                codes = vocab.codes(dimensions.get(key).vocabulary)
+                filtered = dataclasses.replace(Filters(), **{key: tuple(codes[:1])})
+            pd.testing.assert_frame_equal(chart.query(filtered), base, check_dtype=False)
+            checked += 1
+    assert checked >= 10  # the collective charts declare theirs
