@@ -18,6 +18,7 @@ import copy
 import json
 import logging
 import re
+import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -93,6 +94,19 @@ def match_page(pathname: str) -> tuple[dict | None, dict]:
         if m:
             return page, m.groupdict()
     return None, {}
+
+
+def page_exists(pathname: str) -> bool:
+    """Whether a path shows a real page (HTTP 200) or the 'not found' page (HTTP 404).
+
+    A page with path variables may define `exists(**variables) -> bool` (a partner profile of
+    an unknown id is not found); the registered /404 page itself is not a page.
+    """
+    page, variables = match_page(pathname)
+    if page is None or page["module"].endswith("not_found_404"):
+        return False
+    exists = getattr(sys.modules.get(page["module"]), "exists", None)
+    return bool(exists(**variables)) if callable(exists) else True
 
 
 def render_page(pathname: str, lang: str) -> tuple[object, str, bool]:
@@ -326,6 +340,14 @@ def toggle_more(_n, is_open):
 # ---------------------------------------------------------------------------------------------
 
 _DOC_TITLE_JS = "function(t) { if (t) { document.title = t; } return ''; }"
+# The document's language follows the UI's (the server sets it on the first answer already).
+_DOC_LANG_JS = """
+function(lang) {
+    const code = lang === 'fr' ? 'fr' : 'en';
+    document.documentElement.setAttribute('lang', code);
+    return code;
+}
+"""
 
 # Page links and language links keep the current filters; page links carry the URL prefix.
 _LINKS_JS = """
@@ -407,6 +429,9 @@ def register_callbacks(app: dash.Dash) -> None:
     )(localise)
     app.clientside_callback(
         _DOC_TITLE_JS, Output(ids.DOC_TITLE_SINK, "children"), Input(ids.DOC_TITLE, "data")
+    )
+    app.clientside_callback(
+        _DOC_LANG_JS, Output(ids.DOC_TITLE_SINK, "lang"), Input(ids.LANG, "data")
     )
     app.clientside_callback(
         _LINKS_JS % json.dumps(app.get_relative_path("/")),

@@ -67,6 +67,12 @@ def title(partner_id: str | None = None, lang: str = "en", **_) -> str:
     return partner["name"] if partner else gettext("Partner not found", lang)
 
 
+def exists(partner_id: str | None = None, **_) -> bool:
+    """Whether the partner is in the warehouse (an unknown id answers HTTP 404)."""
+    pid = unquote(partner_id or "")
+    return bool(pid) and q.profile(pid) is not None
+
+
 dash.register_page(
     __name__,
     path_template="/partners/<partner_id>",
