@@ -374,6 +374,10 @@ MODEBAR_REMOVE = (
 )
 
 
+SHOW_TABLE = N_("Show as table")
+HIDE_TABLE = N_("Hide table")
+
+
 def graph_config(lang: str) -> dict:
     """The config of every chart's dcc.Graph: lean toolbar shown on hover, in the UI language."""
     return {
@@ -398,7 +402,7 @@ def dom_id(component_id: dict | str) -> str:
 
 def table_toggle(lang: str, is_open: bool = False) -> list:
     """The children of a card's table button: "Show as table" or "Hide table"."""
-    label = gettext("Hide table" if is_open else "Show as table", lang)
+    label = gettext(HIDE_TABLE if is_open else SHOW_TABLE, lang)
     return [html.I(className="bi bi-table me-1", **aria(hidden="true")), label]
 
 

@@ -395,8 +395,8 @@ def _figure_card(graph_id: str, heading: str, width: int, lang: str = "en") -> d
                         gettext(label, lang), id=_part(graph_id, "dl-" + fmt), n_clicks=0
                     )
                     for fmt, label in (
-                        ("png", N_("Image (PNG)")),
-                        ("svg", N_("Vector image (SVG)")),
+                        ("png", N_("PNG image")),
+                        ("svg", N_("SVG (vector)")),
                         ("csv", N_("Data (CSV)")),
                     )
                 ],
