@@ -18,6 +18,7 @@ import copy
 import json
 import logging
 import re
+import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -93,6 +94,19 @@ def match_page(pathname: str) -> tuple[dict | None, dict]:
         if m:
             return page, m.groupdict()
     return None, {}
+
+
+def page_exists(pathname: str) -> bool:
+    """Whether a path shows a real page (HTTP 200) or the 'not found' page (HTTP 404).
+
+    A page with path variables may define `exists(**variables) -> bool` (a partner profile of
+    an unknown id is not found); the registered /404 page itself is not a page.
+    """
+    page, variables = match_page(pathname)
+    if page is None or page["module"].endswith("not_found_404"):
+        return False
+    exists = getattr(sys.modules.get(page["module"]), "exists", None)
+    return bool(exists(**variables)) if callable(exists) else True
 
 
 def render_page(pathname: str, lang: str) -> tuple[object, str, bool]:
@@ -303,25 +317,26 @@ def limit_message(error: db.QueryLimitExceeded, lang: str) -> str:
 
 
 def toggle_table(n_clicks, search, is_open):
-    """Show a chart's data as a table (computed only while open)."""
+    """Show a chart's data as a table (computed only while open); the button says which."""
     search = _text(search)
+    lang = parse_lang(search)
     key = ctx.outputs_list[0]["id"]["key"]
     opening = ctx.triggered_id != ids.URL and not is_open
     if ctx.triggered_id == ids.URL and not is_open:
-        return no_update, no_update
+        return no_update, no_update, no_update, no_update
     if not opening and ctx.triggered_id != ids.URL:
-        return False, None
+        return False, None, layout.table_toggle(lang, False), "false"
     chart = REGISTRY.get(key)
     if chart is None:
-        return no_update, no_update
+        return no_update, no_update, no_update, no_update
     filters, _ = Filters.from_query(search)
-    lang = parse_lang(search)
     try:
         frame = chart.frame(filters)
     except db.QueryLimitExceeded as e:
-        return True, limit_notice(limit_message(e, lang))
-    table = chart.table(frame, lang) if chart.table else frame
-    return True, layout.data_table(table, lang)
+        table = limit_notice(limit_message(e, lang))
+    else:
+        table = layout.data_table(chart.table(frame, lang) if chart.table else frame, lang)
+    return True, table, layout.table_toggle(lang, True), "true"
 
 
 def toggle_more(_n, is_open):
@@ -334,6 +349,41 @@ def toggle_more(_n, is_open):
 # ---------------------------------------------------------------------------------------------
 
 _DOC_TITLE_JS = "function(t) { if (t) { document.title = t; } return ''; }"
+# The document's language follows the UI's (the server sets it on the first answer already).
+# A disclosure button (navigation on a phone, the filter panel): open/closed, and aria-expanded.
+# The navigation also closes when the page changes (a link in it was followed).
+_DISCLOSURE_JS = """
+function(n, _path, isOpen) {
+    const ctx = dash_clientside.callback_context;
+    const clicked = ctx.triggered.some(t => t.prop_id.endsWith('.n_clicks'));
+    const open = clicked ? !isOpen : false;
+    return [open, open ? 'true' : 'false'];
+}
+"""
+# Typed years <-> the slider: a box applies on Enter or on leaving it (debounce); the value is
+# kept inside the data's range and the range kept in order; the slider moving rewrites the boxes.
+_YEAR_BOXES_JS = """
+function(first, last, value, lo, hi) {
+    const nu = dash_clientside.no_update;
+    const trig = (dash_clientside.callback_context.triggered || []).map(t => t.prop_id);
+    const cur = Array.isArray(value) && value.length === 2 ? value : [lo, hi];
+    const typed = trig.some(p => p.startsWith(%(from)s + '.') || p.startsWith(%(to)s + '.'));
+    if (!typed) { return [nu, cur[0], cur[1]]; }
+    const num = (v, d) => { const x = parseInt(v, 10); return isNaN(x) ? d : x; };
+    const clamp = x => Math.min(Math.max(x, lo), hi);
+    let a = clamp(num(first, cur[0])), b = clamp(num(last, cur[1]));
+    if (a > b) { if (trig.some(p => p.startsWith(%(from)s + '.'))) { b = a; } else { a = b; } }
+    const same = a === cur[0] && b === cur[1];
+    return [same ? nu : [a, b], a, b];
+}
+"""
+_DOC_LANG_JS = """
+function(lang) {
+    const code = lang === 'fr' ? 'fr' : 'en';
+    document.documentElement.setAttribute('lang', code);
+    return code;
+}
+"""
 
 # Page links and language links keep the current filters; page links carry the URL prefix.
 _LINKS_JS = """
@@ -350,7 +400,7 @@ function(search, pathname, navIds, langIds) {
     });
     const current = lang === 'fr' ? 'fr' : 'en';
     const classes = langIds.map(id => 'lang-link link-light px-1' +
-        (id.lang === current ? ' fw-bold text-decoration-underline' : ' opacity-75'));
+        (id.lang === current ? ' fw-bold text-decoration-underline' : ''));
     return [nav, langs, classes];
 }
 """
@@ -419,6 +469,39 @@ def register_callbacks(app: dash.Dash) -> None:
         _DOC_TITLE_JS, Output(ids.DOC_TITLE_SINK, "children"), Input(ids.DOC_TITLE, "data")
     )
     app.clientside_callback(
+        _DOC_LANG_JS, Output(ids.DOC_TITLE_SINK, "lang"), Input(ids.LANG, "data")
+    )
+    app.clientside_callback(
+        _DISCLOSURE_JS,
+        Output(ids.NAV_COLLAPSE, "is_open"),
+        Output(ids.NAV_TOGGLE, "aria-expanded"),
+        Input(ids.NAV_TOGGLE, "n_clicks"),
+        Input(ids.URL, "pathname"),
+        State(ids.NAV_COLLAPSE, "is_open"),
+        prevent_initial_call=True,
+    )
+    app.clientside_callback(
+        _DISCLOSURE_JS,
+        Output(ids.FILTERS_PANEL, "is_open"),
+        Output(ids.FILTERS_TOGGLE, "aria-expanded"),
+        Input(ids.FILTERS_TOGGLE, "n_clicks"),
+        Input(ids.URL, "pathname"),
+        State(ids.FILTERS_PANEL, "is_open"),
+        prevent_initial_call=True,
+    )
+    app.clientside_callback(
+        _YEAR_BOXES_JS % {"from": json.dumps(ids.YEAR_FROM), "to": json.dumps(ids.YEAR_TO)},
+        Output(ids.YEARS, "value", allow_duplicate=True),
+        Output(ids.YEAR_FROM, "value"),
+        Output(ids.YEAR_TO, "value"),
+        Input(ids.YEAR_FROM, "value"),
+        Input(ids.YEAR_TO, "value"),
+        Input(ids.YEARS, "value"),
+        State(ids.YEARS, "min"),
+        State(ids.YEARS, "max"),
+        prevent_initial_call="initial_duplicate",
+    )
+    app.clientside_callback(
         _LINKS_JS % json.dumps(app.get_relative_path("/")),
         Output({"type": "nav-link", "path": ALL}, "href"),
         Output({"type": "lang-link", "lang": ALL}, "href"),
@@ -455,6 +538,8 @@ def register_callbacks(app: dash.Dash) -> None:
     app.callback(
         Output({"type": ids.CHART_TABLE_COLLAPSE, "key": MATCH}, "is_open"),
         Output({"type": ids.CHART_TABLE, "key": MATCH}, "children"),
+        Output({"type": ids.CHART_TABLE_TOGGLE, "key": MATCH}, "children"),
+        Output({"type": ids.CHART_TABLE_TOGGLE, "key": MATCH}, "aria-expanded"),
         Input({"type": ids.CHART_TABLE_TOGGLE, "key": MATCH}, "n_clicks"),
         Input(ids.URL, "search"),
         State({"type": ids.CHART_TABLE_COLLAPSE, "key": MATCH}, "is_open"),

@@ -16,6 +16,14 @@ MORE_FILTERS_TOGGLE = "filter-more-toggle"
 DOC_TITLE = "doc-title"
 DOC_TITLE_SINK = "doc-title-sink"
 RENDERED = "rendered-page"  # the (path, language) the page area shows
+# Accessible and responsive shell (issue 11): skip link, phone navigation and filter panel.
+SKIP_LINK = "skip-link"
+NAV_TOGGLE = "nav-toggle"
+NAV_COLLAPSE = "nav-collapse"
+FILTERS_TOGGLE = "filters-toggle"
+FILTERS_PANEL = "filters-panel"
+YEAR_FROM = "filter-year-from"  # typed years: applied on Enter or leaving the box
+YEAR_TO = "filter-year-to"
 
 # One dropdown per filter of the dimension registry: "filter-areas", "filter-activity-statuses".
 DROPDOWN = {key: "filter-" + key.replace("_", "-") for key in FILTER_KEYS}

@@ -6,6 +6,7 @@ builds HTML strings.
 
 from __future__ import annotations
 
+import json
 from typing import Any, cast
 
 import dash
@@ -85,30 +86,53 @@ def shell() -> html.Div:
         role="group",
         **aria(label="Language / Langue"),
     )
+    brand = dbc.NavbarBrand(
+        [
+            html.I(className="bi bi-globe2 me-2", **aria(hidden="true")),
+            html.Span("UNESCO · NGO partnership", id=label_id("UNESCO · NGO partnership")),
+        ],
+        href=dash.get_relative_path("/"),
+    )
+    # A plain button, not dbc.NavbarToggler: it carries aria-expanded / aria-controls.
+    toggler = html.Button(
+        [
+            html.Span(className="navbar-toggler-icon", **aria(hidden="true")),
+            html.Span(N_("Menu"), id=label_id("Menu"), className="visually-hidden"),
+        ],
+        id=ids.NAV_TOGGLE,
+        type="button",
+        className="navbar-toggler",
+        **aria(controls=ids.NAV_COLLAPSE, expanded="false"),
+    )
     head = html.Header(
         dbc.Navbar(
             dbc.Container(
                 [
-                    dbc.NavbarBrand(
-                        [
-                            html.I(className="bi bi-globe2 me-2"),
-                            html.Span(
-                                "UNESCO · NGO partnership", id=label_id("UNESCO · NGO partnership")
-                            ),
-                        ],
-                        href=dash.get_relative_path("/"),
+                    brand,
+                    toggler,
+                    dbc.Collapse(
+                        [dbc.Nav(links, navbar=True, className="me-auto"), lang_switch],
+                        id=ids.NAV_COLLAPSE,
+                        is_open=False,
+                        navbar=True,
                     ),
-                    dbc.Nav(links, navbar=True, className="me-auto flex-wrap"),
-                    lang_switch,
                 ],
                 fluid=True,
             ),
             color="primary",
             dark=True,
-            className="py-1",
+            expand="lg",
+            className="py-1 app-nav",
         )
     )
-    return html.Div([head, filter_bar(), html.Main(id=ids.PAGE, className="container-fluid pb-4")])
+    skip = html.A(
+        html.Span(N_("Skip to main content"), id=label_id("Skip to main content")),
+        id=ids.SKIP_LINK,
+        href="#" + ids.PAGE,
+        className="skip-link",
+    )
+    main = html.Main(id=ids.PAGE, className="container-fluid pb-4", tabIndex="-1")
+    return html.Div([skip, head, filter_bar(), main])
 
 
 def _options(dim: str, lang: str) -> list[dict]:
@@ -159,42 +183,39 @@ def filter_bar() -> html.Section:
                 allowCross=False,
                 tooltip={"placement": "bottom"},
                 updatemode="mouseup",
+                allow_direct_input=False,  # its boxes have no label: ours below do
+            ),
+            html.Div(
+                [
+                    year_box(ids.YEAR_FROM, N_("First year"), lo),
+                    year_box(ids.YEAR_TO, N_("Last year"), hi),
+                ],
+                className="year-boxes d-flex gap-2",
             ),
         ],
         md=3,
     )
+    panel_toggle = html.Button(
+        [
+            html.I(className="bi bi-funnel me-1", **aria(hidden="true")),
+            html.Span(N_("Filters"), id=label_id("Filters", "toggle")),
+        ],
+        id=ids.FILTERS_TOGGLE,
+        type="button",
+        className="btn btn-outline-primary btn-sm filters-toggle",
+        **aria(controls=ids.FILTERS_PANEL, expanded="false"),
+    )
     return html.Section(
         [
-            dbc.Row(
-                [
-                    slider,
-                    *(dropdown(d.key, d.bar_width) for d in dimensions.bar("primary")),
-                ],
-                className="g-2 align-items-end",
-            ),
+            panel_toggle,
             dbc.Collapse(
-                dbc.Row(
-                    [
-                        *(dropdown(d.key, d.bar_width) for d in dimensions.bar("secondary")),
-                        flagged_switch(),
-                    ],
-                    className="g-2 mt-1 align-items-end",
-                ),
-                id=ids.MORE_FILTERS,
+                filter_panel(slider, dropdown),
+                id=ids.FILTERS_PANEL,
                 is_open=False,
+                className="filters-panel",
             ),
             html.Div(
                 [
-                    dbc.Button(
-                        [
-                            html.I(className="bi bi-sliders me-1"),
-                            html.Span(N_("More filters"), id=label_id("More filters")),
-                        ],
-                        id=ids.MORE_FILTERS_TOGGLE,
-                        color="link",
-                        size="sm",
-                        className="px-0 me-3",
-                    ),
                     html.Div(
                         id=ids.CHIPS, className="d-inline-flex flex-wrap gap-1 align-items-center"
                     ),
@@ -207,7 +228,7 @@ def filter_bar() -> html.Section:
                     ),
                     export_web.toolbar(),
                 ],
-                className="d-flex align-items-center mt-1",
+                className="d-flex flex-wrap align-items-center mt-1",
             ),
             export_web.pack_panel(),
             export_web.status_area(),
@@ -216,6 +237,58 @@ def filter_bar() -> html.Section:
         id=ids.FILTER_BAR,
         className="filter-bar container-fluid py-2",
         **aria(label="Filters"),
+    )
+
+
+def filter_panel(slider: dbc.Col, dropdown) -> list:
+    """The filter controls (on a phone they open in a panel, on a wider screen always shown)."""
+    return [
+        dbc.Row(
+            [
+                slider,
+                *(dropdown(d.key, d.bar_width) for d in dimensions.bar("primary")),
+            ],
+            className="g-2 align-items-end",
+        ),
+        dbc.Collapse(
+            dbc.Row(
+                [
+                    *(dropdown(d.key, d.bar_width) for d in dimensions.bar("secondary")),
+                    flagged_switch(),
+                ],
+                className="g-2 mt-1 align-items-end",
+            ),
+            id=ids.MORE_FILTERS,
+            is_open=False,
+        ),
+        dbc.Button(
+            [
+                html.I(className="bi bi-sliders me-1", **aria(hidden="true")),
+                html.Span(N_("More filters"), id=label_id("More filters")),
+            ],
+            id=ids.MORE_FILTERS_TOGGLE,
+            color="link",
+            size="sm",
+            className="px-0 me-3",
+        ),
+    ]
+
+
+def year_box(box_id: str, label: str, value: int) -> html.Div:
+    """A typed year (first or last of the range), labelled; applied on Enter or on leaving it."""
+    return html.Div(
+        [
+            dbc.Label(label, id=label_id(label), html_for=box_id, className="visually-hidden"),
+            dcc.Input(
+                id=box_id,
+                type="number",
+                value=value,
+                step=1,
+                debounce=True,
+                inputMode="numeric",
+                className="form-control form-control-sm year-box",
+            ),
+        ]
     )
 
 
@@ -323,32 +396,105 @@ def notices(items: list[Notice], lang: str):
     )
 
 
-def chart_card(chart: Chart, lang: str, width: int = 6, controls=None) -> dbc.Col:
+# Plotly's toolbar, lean: no upload to an online service, no logo, no image button (the card's
+# Download menu makes PNG/SVG/PDF), no selection tools nobody filters with. Zoom, pan and
+# reset stay (geo maps: zoom in/out and reset). assets/a11y.js makes what is left one tab stop.
+MODEBAR_REMOVE = (
+    "toImage",
+    "sendChartToCloud",
+    "sendDataToCloud",
+    "editInChartStudio",
+    "select2d",
+    "lasso2d",
+    "autoScale2d",
+    "zoomIn2d",
+    "zoomOut2d",
+    "hoverClosestCartesian",
+    "hoverCompareCartesian",
+    "toggleSpikelines",
+    "hoverClosestGeo",
+    "hoverClosestPie",
+)
+
+
+SHOW_TABLE = N_("Show as table")
+HIDE_TABLE = N_("Hide table")
+
+
+def graph_config(lang: str) -> dict:
+    """The config of every chart's dcc.Graph: lean toolbar shown on hover, in the UI language."""
+    return {
+        "displaylogo": False,
+        "displayModeBar": "hover",
+        "modeBarButtonsToRemove": list(MODEBAR_REMOVE),
+        "showSendToCloud": False,
+        "showEditInChartStudio": False,
+        "showLink": False,
+        "responsive": True,
+        "topojsonURL": dash.get_asset_url("topojson/"),
+        "locale": lang,
+    }
+
+
+def dom_id(component_id: dict | str) -> str:
+    """The id a component gets in the page (Dash writes a dict id as sorted, compact JSON)."""
+    if isinstance(component_id, str):
+        return component_id
+    return json.dumps(component_id, sort_keys=True, separators=(",", ":"))
+
+
+def table_toggle(lang: str, is_open: bool = False) -> list:
+    """The children of a card's table button: "Show as table" or "Hide table"."""
+    label = gettext(HIDE_TABLE if is_open else SHOW_TABLE, lang)
+    return [html.I(className="bi bi-table me-1", **aria(hidden="true")), label]
+
+
+def loading_graph(graph: dcc.Graph, lang: str) -> dcc.Loading:
+    """A graph behind a fixed-height skeleton while its figure is on its way (no jumping card)."""
+    return dcc.Loading(
+        graph,
+        delay_show=300,
+        show_initially=True,
+        custom_spinner=html.Div(
+            html.Span(gettext("Loading the chart…", lang), className="visually-hidden"),
+            className="chart-skeleton",
+            role="status",
+        ),
+        parent_className="chart-loading",
+    )
+
+
+def chart_card(
+    chart: Chart,
+    lang: str,
+    width: int = 6,
+    controls=None,
+) -> dbc.Col:
     """A card with a chart's title, the graph, what is counted, and a table alternative.
 
     `controls` (optional components, e.g. a chart-variant switch) sit above the graph.
     """
     _ = lambda s: gettext(s, lang)  # noqa: E731
     title = _(chart.title)
+    title_id = "title-" + chart.key.replace(".", "-")
     graph = dcc.Graph(
         id=ids.chart(ids.CHART_GRAPH, chart.key),
         config={
-            "displaylogo": False,
-            "responsive": True,
+            **graph_config(lang),
             "toImageButtonOptions": {"format": "png", "scale": 2, "filename": chart.key},
-            "topojsonURL": dash.get_asset_url("topojson/"),
-            "locale": lang,
         },
-        style={"minHeight": "300px"},
+        className="chart-graph",
     )
+    toggle_id = ids.chart(ids.CHART_TABLE_TOGGLE, chart.key)
+    collapse_id = ids.chart(ids.CHART_TABLE_COLLAPSE, chart.key)
     actions = html.Div(
         [
-            dbc.Button(
-                [html.I(className="bi bi-table me-1"), _("Show as table")],
-                id=ids.chart(ids.CHART_TABLE_TOGGLE, chart.key),
-                color="link",
-                size="sm",
-                className="p-0",
+            html.Button(
+                table_toggle(lang),
+                id=toggle_id,
+                type="button",
+                className="btn btn-link btn-sm p-0",
+                **aria(controls=dom_id(collapse_id), expanded="false"),
             ),
             html.Div(
                 export_web.chart_menu(chart, lang),
@@ -360,16 +506,12 @@ def chart_card(chart: Chart, lang: str, width: int = 6, controls=None) -> dbc.Co
     )
     body = [
         controls,
-        html.Figure(
-            [dcc.Loading(graph, delay_show=400, type="dot")],
-            role="img",
-            className="mb-1",
-            **aria(label=title),
-        ),
+        # A figure named by the card's title (not role=img: the toolbar inside is interactive).
+        html.Figure(loading_graph(graph, lang), className="mb-1", **aria(labelledby=title_id)),
         html.P(_(chart.note), className="chart-note small text-muted mb-1") if chart.note else None,
         dbc.Collapse(
             html.Div(id=ids.chart(ids.CHART_TABLE, chart.key), className="table-responsive"),
-            id=ids.chart(ids.CHART_TABLE_COLLAPSE, chart.key),
+            id=collapse_id,
             is_open=False,
         ),
     ]
@@ -377,7 +519,7 @@ def chart_card(chart: Chart, lang: str, width: int = 6, controls=None) -> dbc.Co
         dbc.Card(
             [
                 dbc.CardHeader(
-                    [html.H2(title, className="h6 mb-0 chart-title"), actions],
+                    [html.H2(title, id=title_id, className="h6 mb-0 chart-title"), actions],
                     className="d-flex justify-content-between align-items-center",
                 ),
                 dbc.CardBody(body),

@@ -354,6 +354,29 @@ def validation_layout(app: dash.Dash) -> html.Div:
 # ---------------------------------------------------------------------------------------------
 
 
+def page_answer(app: dash.Dash, response: Response) -> None:
+    """The index page as it should answer: its language on <html>, 404 for an unknown page.
+
+    The page is still rendered (the router shows 'not found' with a way back); only the status
+    says so, for crawlers, link checkers and monitoring. The language is the address's `lang`
+    (the `lang` clientside callback keeps it right when the user switches).
+    """
+    from dashboards.callbacks import page_exists
+    from dashboards.filters import parse_lang
+
+    lang = parse_lang(request.query_string.decode("utf-8", "replace"))
+    html_text = response.get_data(as_text=True)
+    response.set_data(re.sub(r"<html(?=[\s>])", f'<html lang="{lang}"', html_text, count=1))
+    prefix = app.config.routes_pathname_prefix
+    path = request.path[len(prefix) - 1 :] if request.path.startswith(prefix) else request.path
+    try:
+        known = page_exists(path)
+    except db.QueryLimitExceeded:
+        known = True  # cannot tell now: the page says what happened
+    if not known:
+        response.status_code = 404
+
+
 @contextlib.contextmanager
 def serving(flask_app) -> Iterator[None]:
     """Run code outside a request as the app's requests run: its warehouse (pinned), its cache.
@@ -456,6 +479,19 @@ def install(app: dash.Dash, settings: Any, warehouse: db.Warehouse, results: cac
         session_cookie_secure=False,
     )
     Compress(server)
+
+    # Registered after Compress: Flask runs after-request hooks last-registered first, so this
+    # one sees the page before it is compressed.
+    page_endpoints = {
+        app.config.routes_pathname_prefix,
+        app.config.routes_pathname_prefix + "<path:path>",
+    }
+
+    @server.after_request
+    def _page_answer(response: Response) -> Response:
+        if request.endpoint in page_endpoints and response.status_code == 200:
+            page_answer(app, response)
+        return response
 
     hashed = {"done": False}
 

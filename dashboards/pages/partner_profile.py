@@ -15,11 +15,13 @@ import dash
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 import pandas as pd
-from dash import Input, Output, callback, dcc, html
+from dash import Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
 
 from dashboards import db, ids
 from dashboards import layout as ui
 from dashboards.components.lifecycle_timeline import lifecycle_card
+from dashboards.exports.data import neutralise_frame
+from dashboards.figures import common
 from dashboards.figures import partners as figures
 from dashboards.filters import Filters, parse_lang
 from dashboards.i18n import (
@@ -68,6 +70,12 @@ def title(partner_id: str | None = None, lang: str = "en", **_) -> str:
     except Exception:  # no warehouse: the page itself says so
         partner = None
     return partner["name"] if partner else gettext("Partner not found", lang)
+
+
+def exists(partner_id: str | None = None, **_) -> bool:
+    """Whether the partner is in the warehouse (an unknown id answers HTTP 404)."""
+    pid = unquote(partner_id or "")
+    return bool(pid) and q.profile(pid) is not None
 
 
 dash.register_page(
@@ -122,6 +130,7 @@ def layout(partner_id: str | None = None, lang: str = "en", **_params) -> list |
                 _figure_card(BY_REGION, _("Activities by UNESCO region reached"), 5, lang),
             ]
         ),
+        dcc.Download(id=DOWNLOAD),
         dbc.Card(
             [
                 dbc.CardHeader(html.H3(_("List of activities"), className="h6 mb-0")),
@@ -358,26 +367,82 @@ def _date(value, precision, lang: str) -> str:
     return format_partial_date(value, precision, lang)
 
 
+# The profile's two charts: graph id → (query, dimension its bars name, cross-filter dimension).
+PROFILE_CHARTS = {
+    BY_YEAR: (q.activities_by_year, "field", "fields"),
+    BY_REGION: (q.activities_by_region, "region", "regions"),
+}
+DOWNLOAD = "profile-download"  # dcc.Download of a chart's data (CSV)
+
+
+def _part(graph_id: str, part: str) -> str:
+    return f"{graph_id}-{part}"
+
+
 def _figure_card(graph_id: str, heading: str, width: int, lang: str = "en") -> dbc.Col:
+    """A chart card as on the other pages: table alternative, download, click to filter."""
+    title_id = _part(graph_id, "title")
+    collapse = _part(graph_id, "table-collapse")
+    actions = html.Div(
+        [
+            html.Button(
+                ui.table_toggle(lang),
+                id=_part(graph_id, "table-toggle"),
+                type="button",
+                className="btn btn-link btn-sm p-0",
+                **ui.aria(controls=collapse, expanded="false"),
+            ),
+            dbc.DropdownMenu(
+                [
+                    dbc.DropdownMenuItem(
+                        gettext(label, lang), id=_part(graph_id, "dl-" + fmt), n_clicks=0
+                    )
+                    for fmt, label in (
+                        ("png", N_("PNG image")),
+                        ("svg", N_("SVG (vector)")),
+                        ("csv", N_("Data (CSV)")),
+                    )
+                ],
+                label=gettext("Download", lang),
+                size="sm",
+                color="link",
+                align_end=True,
+                toggle_class_name="p-0 chart-export-toggle",
+                toggle_style={"fontSize": "0.875rem"},
+                class_name="d-inline-block ms-2",
+            ),
+        ],
+        className="chart-actions",
+    )
+    graph = dcc.Graph(
+        id=graph_id,
+        config={**ui.graph_config(lang), "toImageButtonOptions": {"filename": graph_id}},
+        className="chart-graph",
+    )
     return dbc.Col(
         dbc.Card(
             [
-                dbc.CardHeader(html.H3(heading, className="h6 mb-0")),
+                dbc.CardHeader(
+                    [html.H3(heading, id=title_id, className="h6 mb-0 chart-title"), actions],
+                    className="d-flex justify-content-between align-items-center",
+                ),
                 dbc.CardBody(
-                    html.Figure(
-                        dcc.Loading(
-                            dcc.Graph(
-                                id=graph_id,
-                                config={"displaylogo": False, "responsive": True, "locale": lang},
-                                style={"minHeight": "300px"},
-                            ),
-                            delay_show=400,
-                            type="dot",
+                    [
+                        html.Figure(
+                            ui.loading_graph(graph, lang),
+                            className="mb-0",
+                            **ui.aria(labelledby=title_id),
                         ),
-                        role="img",
-                        className="mb-0",
-                        **ui.aria(label=heading),
-                    )
+                        html.P(
+                            gettext("Click a bar to filter by it.", lang),
+                            className="chart-note small text-muted mb-1",
+                        ),
+                        dbc.Collapse(
+                            html.Div(id=_part(graph_id, "table"), className="table-responsive"),
+                            id=collapse,
+                            is_open=False,
+                        ),
+                    ]
                 ),
             ],
             className="chart-card h-100",
@@ -385,6 +450,14 @@ def _figure_card(graph_id: str, heading: str, width: int, lang: str = "en") -> d
         lg=width,
         className="mb-3",
     )
+
+
+def chart_table(graph_id: str, partner_id: str, search: str) -> pd.DataFrame:
+    """A profile chart's data as its table shows it (names, translated headers)."""
+    query, dimension, _dim = PROFILE_CHARTS[graph_id]
+    filters, _ = Filters.from_query(search)
+    frame = query(partner_id, filters)
+    return common.table_frame(frame, parse_lang(search), dimension=dimension)
 
 
 def activity_columns(lang: str) -> list[dict]:
@@ -503,3 +576,99 @@ def back_href(search):
     """The way back to the directory keeps the filters and the language."""
     filters, _ = Filters.from_query(search)
     return dash.get_relative_path("/partners") + filters.to_query(parse_lang(search))
+
+
+def _table_callback(graph_id: str) -> None:
+    @callback(
+        Output(_part(graph_id, "table-collapse"), "is_open"),
+        Output(_part(graph_id, "table"), "children"),
+        Output(_part(graph_id, "table-toggle"), "children"),
+        Output(_part(graph_id, "table-toggle"), "aria-expanded"),
+        Input(_part(graph_id, "table-toggle"), "n_clicks"),
+        Input(ids.URL, "search"),
+        State(_part(graph_id, "table-collapse"), "is_open"),
+        State(PARTNER, "data"),
+        prevent_initial_call=True,
+    )
+    def toggle(_n, search, is_open, partner_id):
+        """Show the chart's data as a table (computed only while open); the button says which."""
+        search = search if isinstance(search, str) else ""
+        lang = parse_lang(search)
+        if ctx.triggered_id == ids.URL and not is_open:
+            return no_update, no_update, no_update, no_update
+        if ctx.triggered_id != ids.URL and is_open:
+            return False, None, ui.table_toggle(lang, False), "false"
+        table = ui.data_table(chart_table(graph_id, str(partner_id or ""), search), lang)
+        return True, table, ui.table_toggle(lang, True), "true"
+
+
+_IMAGE_JS = """
+function(n, partner) {
+    if (!n) { return window.dash_clientside.no_update; }
+    const gd = document.getElementById(GRAPH).querySelector('.js-plotly-plot');
+    const name = String(partner || 'partner').replace(/[^A-Za-z0-9_-]+/g, '_') + '-' + GRAPH;
+    window.Plotly.downloadImage(gd, {format: FORMAT, filename: name, scale: 2});
+    return window.dash_clientside.no_update;
+}
+"""
+
+
+def _download_callbacks(graph_id: str) -> None:
+    # Images are drawn by plotly.js in the browser (no server, no upload anywhere).
+    for fmt in ("png", "svg"):
+        clientside_callback(
+            _IMAGE_JS.replace("GRAPH", json.dumps(graph_id)).replace("FORMAT", json.dumps(fmt)),
+            Output(_part(graph_id, "dl-" + fmt), "className"),
+            Input(_part(graph_id, "dl-" + fmt), "n_clicks"),
+            State(PARTNER, "data"),
+            prevent_initial_call=True,
+        )
+
+
+for _graph_id in PROFILE_CHARTS:
+    _table_callback(_graph_id)
+    _download_callbacks(_graph_id)
+
+
+@callback(
+    Output(DOWNLOAD, "data"),
+    Input(_part(BY_YEAR, "dl-csv"), "n_clicks"),
+    Input(_part(BY_REGION, "dl-csv"), "n_clicks"),
+    State(ids.URL, "search"),
+    State(PARTNER, "data"),
+    prevent_initial_call=True,
+)
+def download_csv(_a, _b, search, partner_id):
+    """A profile chart's data as CSV (text cells neutralised against spreadsheet formulas)."""
+    if not ctx.triggered or not ctx.triggered[0]["value"]:
+        return no_update
+    graph_id = BY_YEAR if ctx.triggered_id == _part(BY_YEAR, "dl-csv") else BY_REGION
+    search = search if isinstance(search, str) else ""
+    frame = neutralise_frame(chart_table(graph_id, str(partner_id or ""), search))
+    name = f"{partner_id}-{graph_id.removeprefix('profile-')}.csv"
+    return dcc.send_data_frame(frame.to_csv, name, index=False)
+
+
+@callback(
+    Output(ids.URL, "search", allow_duplicate=True),
+    Input(BY_YEAR, "clickData"),
+    Input(BY_REGION, "clickData"),
+    State(ids.URL, "search"),
+    prevent_initial_call=True,
+)
+def cross_filter(by_year, by_region, search):
+    """A click on a bar filters by its field or region, as on the other pages (again: clears)."""
+    click = by_year if ctx.triggered_id == BY_YEAR else by_region
+    if not isinstance(click, dict) or not click.get("points"):
+        return no_update
+    custom = click["points"][0].get("customdata")
+    code = custom[0] if isinstance(custom, list) and custom else custom
+    if not isinstance(code, str):
+        return no_update
+    search = search if isinstance(search, str) else ""
+    filters, _ = Filters.from_query(search)
+    dim = PROFILE_CHARTS[str(ctx.triggered_id)][2]
+    changed = filters.toggle(dim, code)
+    if changed == filters:
+        return no_update
+    return changed.to_query(parse_lang(search)) or ""

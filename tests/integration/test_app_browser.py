@@ -17,7 +17,7 @@ import urllib.request
 
 import pytest
 
-from tests.integration.browser_helpers import assert_clean, open_page, settle
+from tests.integration.browser_helpers import allow_document_404, assert_clean, open_page, settle
 from tests.integration.conftest import ROOT, PageWatch, _free_port
 
 pytestmark = pytest.mark.browser
@@ -143,6 +143,7 @@ def test_every_page_and_link_under_the_prefix(ngo):
     assert page.evaluate("window.__csp") == []
     # A full navigation (page.goto) aborts callbacks still in flight: the test's doing, not the app's.
     ngo.errors = [e for e in ngo.errors if "net::ERR_ABORTED" not in e]
+    allow_document_404(ngo, "/ngo/no-such-page")  # unknown pages answer 404 on purpose
     assert_clean(ngo)
 
 

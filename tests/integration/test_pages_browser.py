@@ -9,7 +9,15 @@ import json
 import re
 
 import pytest
-from browser_helpers import assert_clean, chips, graph, graph_id, open_page, settle
+from browser_helpers import (
+    allow_document_404,
+    assert_clean,
+    chips,
+    graph,
+    graph_id,
+    open_page,
+    settle,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -59,6 +67,7 @@ def test_page_loads_cleanly(watch, path):
 
 def test_unknown_path_shows_not_found_with_a_way_back(watch):
     open_page(watch, "/no/such/page?field=ED")
+    allow_document_404(watch, "/no/such/page")
     page = watch.page
     assert page.locator("#page-content h1").inner_text() == "Page not found"
     assert page.title() == "Page not found · UNESCO"
@@ -74,6 +83,7 @@ def test_unknown_path_shows_not_found_with_a_way_back(watch):
 
 def test_not_found_in_french(watch):
     open_page(watch, "/nope?lang=fr")
+    allow_document_404(watch, "/nope")
     page = watch.page
     assert page.locator("#page-content h1").inner_text() == "Page introuvable"
     assert_clean(watch)
