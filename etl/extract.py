@@ -662,7 +662,7 @@ def read_table(path: Path, kind: str, limits: Limits | None = None) -> RawTable:
     broken = [
         (
             issue.line,
-            None if issue.column is None else keys[issue.column],
+            None if issue.column is None else _key_at(keys, issue.column),
             issue.value,
             issue.reason,
             _row_json(issue.cells, keys, width, limits.max_cell_chars),
@@ -786,6 +786,11 @@ def _header_notes(kind: str, header: list[str], mapping: dict[int, str], line: i
                 )
             )
     return notes
+
+
+def _key_at(keys: list[str], i: int) -> str:
+    """The JSON key of cell position i; 'column N' past the grid (a ragged row's extra cell)."""
+    return keys[i] if i < len(keys) else f"column {i + 1}"
 
 
 def _keys(header: list[str], n: int) -> list[str]:
