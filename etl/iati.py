@@ -563,7 +563,7 @@ def read_file(
     )
 
 
-# Large files are read by two processes (this one and a forked child) on machines with two
+# Large files are read by two processes (this one and a spawned child) on machines with two
 # cores or more: this one maps the first activities, the child the rest (it parses the first
 # ones too but only skips them) and sends its DataFrame chunks back through a pipe. Both apply
 # the same per-activity code, so the result is the serial one; a file whose two halves share an
@@ -613,13 +613,6 @@ def _read_range(path: Path, m: _Mapper, file_lang, start: int = 0, stop: int | N
     return encoding
 
 
-def _may_fork() -> bool:
-    """Whether this process may fork a reading child: not when it runs other threads."""
-    import threading
-
-    return threading.active_count() == 1  # forking a threaded process (a web server) is unsafe
-
-
 def _count_activities(path: Path) -> int:
     """About how many iati-activity elements a file holds (a byte count, to split the work)."""
     n = 0
@@ -630,20 +623,20 @@ def _count_activities(path: Path) -> int:
 
 
 def _read_parallel(path: Path, m: _Mapper, file_lang) -> str | None:
-    """Read a large file with a forked child mapping its second part; None if not done so."""
+    """Read a large file with a spawned child mapping its second part; None if not done so."""
     import multiprocessing as mp
     import os
     import threading
 
-    if (os.cpu_count() or 1) < 2 or "fork" not in mp.get_all_start_methods():
-        return None
-    if not _may_fork():
+    if (os.cpu_count() or 1) < 2:
         return None
     total = _count_activities(path)
     if total < PARALLEL_MIN:
         return None
     split = int(total * _FIRST_SHARE)
-    ctx = mp.get_context("fork")
+    # Spawned, not forked: a fork copies DuckDB's and other libraries' threads and locks in an
+    # unknown state (a forked child segfaulted in the test process); a fresh interpreter does not.
+    ctx = mp.get_context("spawn")
     receive, send = ctx.Pipe(duplex=False)
     child_m = _Mapper.like(m)
     child = ctx.Process(target=_child, args=(path, child_m, file_lang, split, send), daemon=True)
@@ -690,7 +683,7 @@ def _read_parallel(path: Path, m: _Mapper, file_lang) -> str | None:
 
 
 def _child(path: Path, m: _Mapper, file_lang, start: int, send) -> None:
-    """In the forked child: map activities from `start` on, send chunks, then the rest."""
+    """In the spawned child: map activities from `start` on, send chunks, then the rest."""
     import os
 
     try:

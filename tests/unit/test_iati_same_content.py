@@ -110,7 +110,6 @@ def test_the_fast_path_fills_every_table_as_the_element_path_did(
 ):
     # "two": files of 1,000 activities or more are read by two processes (etl.iati._read_parallel).
     monkeypatch.setattr(iati, "PARALLEL_MIN", 1000 if processes == "two" else 10**9)
-    monkeypatch.setattr(iati, "_may_fork", lambda: True)  # pytest may run other threads
     parallel = []
     read_parallel = iati._read_parallel
 
@@ -139,7 +138,6 @@ def _two_part_file(tmp: Path, tail: str) -> Path:
 
 
 def test_two_parts_sharing_an_id_are_read_again_as_one(tmp_path, monkeypatch):
-    monkeypatch.setattr(iati, "_may_fork", lambda: True)
     first = "XM-DAC-41304-BENCH-0000003"  # in the first process's part
     dup = (
         f'<iati-activity xml:lang="en"><iati-identifier>{first}</iati-identifier>'
@@ -165,7 +163,6 @@ def test_two_parts_sharing_an_id_are_read_again_as_one(tmp_path, monkeypatch):
 
 
 def test_broken_xml_in_the_second_part_stops_the_load_as_before(tmp_path, monkeypatch):
-    monkeypatch.setattr(iati, "_may_fork", lambda: True)
     src = _two_part_file(tmp_path, "<iati-activity><oops></iati-activity>\n")
     messages = []
     for minimum in (10**9, 1000):
@@ -179,7 +176,6 @@ def test_broken_xml_in_the_second_part_stops_the_load_as_before(tmp_path, monkey
 
 
 def test_a_large_file_with_a_doctype_is_refused_when_read_by_two_processes(tmp_path, monkeypatch):
-    monkeypatch.setattr(iati, "_may_fork", lambda: True)
     monkeypatch.setattr(iati, "PARALLEL_MIN", 1000)
     src = _bench_folder(tmp_path)
     xml = src / "bench-activities.xml"
@@ -192,33 +188,3 @@ def test_a_large_file_with_a_doctype_is_refused_when_read_by_two_processes(tmp_p
     with pytest.raises(iati.IatiError, match="declares a DOCTYPE"):
         load_directory(src, tmp_path / "w.duckdb")
     assert not (tmp_path / "w.duckdb").exists()
-
-
-def test_a_process_running_threads_reads_with_one_process(tmp_path, monkeypatch):
-    import threading
-
-    monkeypatch.setattr(iati, "PARALLEL_MIN", 1000)
-    stop = threading.Event()
-    other = threading.Thread(target=stop.wait, daemon=True)
-    other.start()
-    try:
-        assert iati._may_fork() is False
-        src = _bench_folder(tmp_path)
-        ref = Reference(iati.REFERENCE_DIR)
-        m = iati._Mapper("bench-activities.xml", "2.03", ref, iati.IatiReference(), {}, {}, 0)
-        assert iati._read_parallel(src / "bench-activities.xml", m, None) is None
-        assert m.rows_in == 0  # nothing read yet: the caller reads the file itself
-    finally:
-        stop.set()
-        other.join()
-
-
-if __name__ == "__main__" and "--write" in sys.argv:
-    import tempfile
-
-    for name, make in CASES.items():
-        with tempfile.TemporaryDirectory() as d:
-            db = Path(d) / "w.duckdb"
-            load_directory(make(Path(d)), db)
-            (GOLDEN / f"{name}.json").write_text(json.dumps(digest(db), indent=1) + "\n")
-            print(name, "written")
