@@ -8,7 +8,6 @@ variable, rather than being guessed: `DEBUG=False` is off, `DEBUG=maybe` is an e
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from pathlib import Path
 from typing import Annotated, Literal
@@ -64,7 +63,7 @@ class Settings(BaseSettings):
     oidc_role_claim: str = "roles"  # the ID token / userinfo claim holding groups or roles
     # Claim value → role, e.g. "ngo-admins=admin,ngo-analysts=analyst,staff=viewer".
     oidc_role_map: str = ""
-    # The monthly digest (issue 12): where `--send` mails it, and the day the lifecycle counts from.
+    # The monthly digest (issue 12): where `--send` mails it.
     smtp_host: str | None = None
     smtp_port: int = Field(25, ge=1, le=65535)
     smtp_user: str | None = None
@@ -72,7 +71,6 @@ class Settings(BaseSettings):
     smtp_starttls: Annotated[bool, NoDecode] = False
     digest_from: str | None = None
     digest_to: str | None = None  # comma-separated addresses
-    lifecycle_today: dt.date | None = None  # unset: the server's date
 
     @field_validator("debug", "session_cookie_secure", "smtp_starttls", mode="before")
     @classmethod
@@ -102,7 +100,6 @@ class Settings(BaseSettings):
         "smtp_password",
         "digest_from",
         "digest_to",
-        "lifecycle_today",
         mode="before",
     )
     @classmethod

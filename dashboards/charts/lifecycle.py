@@ -1,34 +1,19 @@
 """Charts of the Lifecycle page: reviews to decide, reports, status changes, risks, balances.
 
-The rules count from `today()`: the server's date, or `LIFECYCLE_TODAY` (an ISO date) to brief
-as of another day. It is each chart's `context`, so cached frames change with the day.
+The rules count from `today()` (`dashboards.clock`: the calendar's date, or `DASHBOARD_TODAY`, an
+ISO date, to brief as of another day). It is each chart's `context`, so cached frames change with the day.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import os
-
 import pandas as pd
 
 from dashboards.charts import Chart, register
+from dashboards.clock import today
 from dashboards.figures import lifecycle as fig
 from dashboards.filters import Filters
 from dashboards.i18n import N_
 from dashboards.queries import lifecycle as q
-
-
-def today() -> dt.date:
-    """The day the lifecycle rules count from (`LIFECYCLE_TODAY`, else the server's date)."""
-    text = os.environ.get("LIFECYCLE_TODAY", "").strip()
-    if text:
-        try:
-            return dt.date.fromisoformat(text)
-        except ValueError:
-            raise ValueError(
-                f"LIFECYCLE_TODAY must be a date such as 2026-11-15, not {text!r}"
-            ) from None
-    return dt.date.today()
 
 
 def pipeline(filters: Filters) -> pd.DataFrame:

@@ -161,7 +161,7 @@ def _digest(args, started: float) -> int:
         raise UsageError(f"--month {args.month!r}: {e}") from None
     settings = load_settings()
     filters, _ = _filters(args)
-    made = digest.build(year, month, args.lang, settings.lifecycle_today or today(), filters)
+    made = digest.build(year, month, args.lang, today(), filters)
     out = Path(args.out or f"digest-{year:04d}-{month:02d}-{args.lang}")
     for path in digest.write(made, out):
         print(f"wrote {path} ({path.stat().st_size:,} bytes)")

@@ -641,7 +641,7 @@ def monthly_run(today: dt.date, settings, root: Path) -> list[Path]:
     year, month = previous_month(today)
     written: list[Path] = []
     for lang in ("en", "fr"):
-        made = build(year, month, lang, settings.lifecycle_today or today)
+        made = build(year, month, lang, today)
         written += write(made, root / f"{year:04d}-{month:02d}" / lang)
         if settings.smtp_host:
             send(made, settings)

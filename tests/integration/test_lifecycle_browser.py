@@ -39,15 +39,15 @@ id => [...document.querySelectorAll('#' + id + ' .ag-center-cols-container .ag-r
 @pytest.fixture(scope="module")
 def lifecycle_app(lifecycle_warehouse, tmp_path_factory):
     """The app on the lifecycle fixture, counting time left from 15 Nov 2026."""
-    old = os.environ.get("LIFECYCLE_TODAY")
-    os.environ["LIFECYCLE_TODAY"] = "2026-11-15"
+    old = os.environ.get("DASHBOARD_TODAY")
+    os.environ["DASHBOARD_TODAY"] = "2026-11-15"
     try:
         proc, url = start_app(lifecycle_warehouse, tmp_path_factory.mktemp("lc") / "app.log")
     finally:
         if old is None:
-            os.environ.pop("LIFECYCLE_TODAY", None)
+            os.environ.pop("DASHBOARD_TODAY", None)
         else:
-            os.environ["LIFECYCLE_TODAY"] = old
+            os.environ["DASHBOARD_TODAY"] = old
     yield url
     stop(proc)
 

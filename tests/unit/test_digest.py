@@ -22,7 +22,7 @@ TODAY = dt.date(2026, 11, 15)
 @pytest.fixture
 def run(monkeypatch, capsys, lifecycle_warehouse):
     """Run the exports CLI on the lifecycle fixture as of 15 Nov 2026."""
-    monkeypatch.setenv("LIFECYCLE_TODAY", TODAY.isoformat())
+    monkeypatch.setenv("DASHBOARD_TODAY", TODAY.isoformat())
     monkeypatch.delenv("EXPORT_DEBUG", raising=False)
 
     def go(*args: str, db: Path = lifecycle_warehouse) -> tuple[int, str, str]:

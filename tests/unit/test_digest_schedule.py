@@ -27,7 +27,7 @@ def test_previous_month():
 
 def test_monthly_run_writes_both_languages(lifecycle_warehouse, use_warehouse, tmp_path):
     use_warehouse(lifecycle_warehouse)
-    settings = load_settings(smtp_host=None, lifecycle_today=None)
+    settings = load_settings(smtp_host=None)
     written = digest.monthly_run(dt.date(2026, 11, 1), settings, tmp_path)
     names = sorted(str(p.relative_to(tmp_path)) for p in written)
     assert names == [

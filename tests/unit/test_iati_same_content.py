@@ -25,7 +25,6 @@ if str(ROOT) not in sys.path:
 from bench.iati import generate  # noqa: E402
 from etl import iati  # noqa: E402
 from etl.load import DATASET_TABLES, load_directory  # noqa: E402
-from etl.reference import Reference  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures" / "iati"
 GOLDEN = FIXTURES / "golden"

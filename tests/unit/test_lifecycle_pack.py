@@ -25,7 +25,7 @@ PACK_CHARTS = {
 @pytest.fixture
 def run(monkeypatch, capsys, lifecycle_warehouse):
     """The exports CLI on the lifecycle fixture as of 15 Nov 2026."""
-    monkeypatch.setenv("LIFECYCLE_TODAY", "2026-11-15")
+    monkeypatch.setenv("DASHBOARD_TODAY", "2026-11-15")
 
     def go(*args: str) -> tuple[int, str, str]:
         capsys.readouterr()
