@@ -19,8 +19,10 @@ import csv
 import datetime as dt
 import math
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -734,7 +736,7 @@ class _Mapper:
         self.sector_names = iref.codelists.get("Sector", {})
         self.org_types = iref.codelists.get("OrganisationType", {})
         self.status_names = iref.codelists.get("ActivityStatus", {})
-        self.sink = None  # in the reading child: where flushed chunks go
+        self.sink: Callable[[Any], Any] | None = None  # in the reading child: where chunks go
         self.tx_sets: dict[frozenset, frozenset] = {}
         self.seen_at_start, self.infos_at_start = len(seen), len(infos)
 

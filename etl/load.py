@@ -375,7 +375,7 @@ def _load_locked(
             names, ambiguous = matching.resolve_partner_names(tables, pd.concat(loaded), id_map)
     else:
         known = prev.partner_ids() if prev is not None and "partners" in keep else set()
-        if known:  # lifecycle files name partners by name too: resolve against the kept ones
+        if known and prev is not None:  # lifecycle files name partners: resolve against kept
             names, ambiguous = matching.resolve_partner_names(tables, prev.partners(), id_map)
     known |= {alias for alias, target in id_map.items() if target in known} | names.keys()
     for t in (t for t in tables if t.kind == "activities"):

@@ -475,7 +475,7 @@ def activity_columns(lang: str) -> list[dict]:
 
 def _internal_cells(r, lang: str) -> dict:
     """Budget and load warnings of a row, when the frame has them (not in public mode)."""
-    cells = {}
+    cells: dict[str, float | str | None] = {}
     if hasattr(r, "budget_usd"):
         cells["budget_usd"] = None if pd.isna(r.budget_usd) else float(r.budget_usd)
     if hasattr(r, "warnings"):
