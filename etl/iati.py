@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import math
+import os
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -570,7 +571,9 @@ def read_file(
 # ones too but only skips them) and sends its DataFrame chunks back through a pipe. Both apply
 # the same per-activity code, so the result is the serial one; a file whose two halves share an
 # activity id (the duplicate rule needs the first half's ids) is read again serially.
-PARALLEL_MIN = 20_000  # estimated activities below which a file is read by one process
+# Estimated activities below which a file is read by one process (ETL_IATI_PARALLEL_MIN; a
+# number larger than any file turns the second process off).
+PARALLEL_MIN = int(os.environ.get("ETL_IATI_PARALLEL_MIN", "20000"))
 _FIRST_SHARE = 0.54  # the first process's share (the child also parses what it skips)
 
 
