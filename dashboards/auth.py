@@ -144,9 +144,11 @@ def require_role(role: str) -> Callable:
 CALLBACK_ROLES: dict[str, str] = {
     ids.DATA_DOWNLOAD: "analyst",  # the activities and partners behind a view
     ids.PACK_DOWNLOAD: "analyst",  # briefing packs (PDF/PPTX)
+    "lifecycle-digest-download": "admin",  # the monthly digest (dashboards/pages/lifecycle.py)
 }
 # Downloads open to every viewer: one chart's image, of the aggregated figure on the screen.
-VIEWER_DOWNLOADS = frozenset({ids.FIGURE_DOWNLOAD, ids.CHART_DOWNLOAD})
+# "profile-download": a partner profile chart's aggregated table (dashboards/pages/partner_profile).
+VIEWER_DOWNLOADS = frozenset({ids.FIGURE_DOWNLOAD, ids.CHART_DOWNLOAD, "profile-download"})
 # Pages a public deployment does not offer (menus, router: "page not found"): all of their
 # content is internal (money; load history, file names, rejected and warned rows).
 PUBLIC_HIDDEN_PATHS = frozenset({"/spending", "/data"})

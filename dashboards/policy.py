@@ -56,6 +56,11 @@ PUBLIC_TABLES = frozenset(
         "iati_codelists",
         "v_latest_run",
         "budget_years",  # its years say when an IATI activity ran; its money is NULL
+        # Status decisions are published (Executive Board decisions) and so are the Board's
+        # calendar and the Directives' rules; the reports a partner owes are internal.
+        "status_events",
+        "governing_sessions",
+        "lifecycle_rules",
     }
 )
 # Columns never served publicly, whatever the table: money, the input file and line a row came
@@ -64,6 +69,10 @@ INTERNAL_COLUMN = re.compile(
     r"^(budget.*|.*_usd|value|currency|value_date|source_file|source_line|file|line|"
     r"file_[ab]|line_[ab]|extra|raw|source_dir|run_id|rows_in|loaded|rejected|warnings)$"
 )
+
+# Columns the pattern above names but that are not internal in their table: a lifecycle rule's
+# `value` is a period or a date from the Directives, not money.
+PUBLIC_COLUMNS = frozenset({("lifecycle_rules", "value")})
 
 
 # Frame columns `db.query` drops in public mode: the internal columns and what queries name
@@ -91,7 +100,9 @@ def public_view_sql(catalog: str, table: str, columns: list[tuple[str, str]]) ->
     if table not in PUBLIC_TABLES or not columns:
         return None
     cols = ", ".join(
-        f"CAST(NULL AS {kind}) AS {_ident(name)}" if INTERNAL_COLUMN.match(name) else _ident(name)
+        f"CAST(NULL AS {kind}) AS {_ident(name)}"
+        if INTERNAL_COLUMN.match(name) and (table, name) not in PUBLIC_COLUMNS
+        else _ident(name)
         for name, kind in columns
     )
     return (

@@ -334,7 +334,7 @@ def validation_layout(app: dash.Dash) -> html.Div:
         try:
             layouts.append(render_page(path, "en")[0])
         except Exception as e:  # a page that cannot render now still renders later
-            logging.getLogger(__name__).warning("validation layout: %s: %s", path, e)
+            logging.getLogger(__name__).warning("validation layout: %s: %s", path, e, exc_info=True)
     # Components a page shows only for some data (the Data page's grids appear when there are
     # rejected rows): each page module lists them in VALIDATION_COMPONENTS.
     for page in dash.page_registry.values():

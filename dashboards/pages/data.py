@@ -54,7 +54,7 @@ ISSUE_COLUMNS: tuple[tuple[str, str, dict], ...] = (
 
 # The grids exist only when there are rows to page through: the app's validation layout
 # (dashboards/server.py) still needs their ids to check the paging callbacks.
-VALIDATION_COMPONENTS = [dag.AgGrid(id=REJECTED), dag.AgGrid(id=WARNINGS)]
+VALIDATION_COMPONENTS = [dag.AgGrid(id=REJECTED), dag.AgGrid(id=WARNINGS), dcc.Store(id=RUN)]
 
 
 def layout(lang: str = "en", **_params) -> list:

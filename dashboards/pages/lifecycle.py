@@ -10,7 +10,7 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import Input, Output, State, callback, dcc, html
 
-from dashboards import ids
+from dashboards import db, ids
 from dashboards import layout as ui
 from dashboards.charts import get_chart
 from dashboards.charts.lifecycle import today
@@ -108,10 +108,35 @@ def _grid_card(title: str, grid_id: str, columns, lang: str, text: str) -> dbc.C
     )
 
 
+# Components only an internal deployment shows (public mode leaves them out): listed so Dash
+# still checks their callbacks (dashboards/server.py validation_layout).
+VALIDATION_COMPONENTS = [
+    dag.AgGrid(id=REVIEWS_GRID),
+    dag.AgGrid(id=REPORTS_GRID),
+    dag.AgGrid(id=RISK_GRID),
+    dcc.Input(id=DIGEST_MONTH),
+    html.Button(id=DIGEST_BUTTON),
+    dcc.Download(id=DIGEST_DOWNLOAD),
+    html.Div(id=DIGEST_STATUS),
+]
+
+
 def layout(lang: str = "en", **_params) -> list:
     """Reviews to decide (with a table of time left), reports, changes, risks, balances."""
     _ = lambda s, **kw: gettext(s, lang, **kw)  # noqa: E731
-    card = lambda name, width: ui.chart_card(get_chart("lifecycle", name), lang, width)  # noqa: E731
+    # A public deployment (ACCESS_MODE=public) shows the published decisions only: no review
+    # pipeline, reports, risk lists or digest (internal; their tables are not served there).
+    internal = not db.is_public()
+
+    def card(name: str, width: int):
+        try:
+            return ui.chart_card(get_chart("lifecycle", name), lang, width)
+        except KeyError:  # an internal chart, not offered publicly
+            return None
+
+    def only_internal(*items):
+        return list(items) if internal else []
+
     this_month = today().strftime("%Y-%m")
     return [
         ui.page_title(
@@ -137,44 +162,50 @@ def layout(lang: str = "en", **_params) -> list:
             className="small py-2 mb-2",
         ),
         dbc.Row([card("renewal_pipeline", 7), card("partners_by_status", 5)]),
-        dbc.Row([card("renewals_for_decision", 12)]),
-        dbc.Row(
-            _grid_card(
-                N_("Status reviews: time left"),
-                REVIEWS_GRID,
-                REVIEW_COLUMNS,
-                lang,
-                N_(
-                    "One row per partner whose status has a review date. A date the source gave "
-                    "as a month or a year is counted from its first day, and the table says so."
-                ),
+        *only_internal(dbc.Row([card("renewals_for_decision", 12)])),
+        *only_internal(
+            dbc.Row(
+                _grid_card(
+                    N_("Status reviews: time left"),
+                    REVIEWS_GRID,
+                    REVIEW_COLUMNS,
+                    lang,
+                    N_(
+                        "One row per partner whose status has a review date. A date the source gave "
+                        "as a month or a year is counted from its first day, and the table says so."
+                    ),
+                )
             )
         ),
         dbc.Row([card("reports_due", 6), card("status_changes", 6)]),
-        dbc.Row(
-            _grid_card(
-                N_("Reports late or due"),
-                REPORTS_GRID,
-                REPORT_COLUMNS,
-                lang,
-                N_("Reports not received: late (past their due date) first, then those due."),
+        *only_internal(
+            dbc.Row(
+                _grid_card(
+                    N_("Reports late or due"),
+                    REPORTS_GRID,
+                    REPORT_COLUMNS,
+                    lang,
+                    N_("Reports not received: late (past their due date) first, then those due."),
+                )
             )
         ),
         dbc.Row([card("no_cooperation", 6), card("changes_since_session", 6)]),
-        dbc.Row(
-            _grid_card(
-                N_("Partners with no recorded cooperation for two years"),
-                RISK_GRID,
-                RISK_COLUMNS,
-                lang,
-                N_(
-                    "No activity and no collective participation recorded in the last two years: "
-                    "a risk at renewal. '—': none recorded at all."
-                ),
+        *only_internal(
+            dbc.Row(
+                _grid_card(
+                    N_("Partners with no recorded cooperation for two years"),
+                    RISK_GRID,
+                    RISK_COLUMNS,
+                    lang,
+                    N_(
+                        "No activity and no collective participation recorded in the last two years: "
+                        "a risk at renewal. '—': none recorded at all."
+                    ),
+                )
             )
         ),
         dbc.Row([card("regional_balance", 6), card("field_balance", 6)]),
-        digest_card(lang, this_month),
+        *only_internal(digest_card(lang, this_month)),
     ]
 
 

@@ -204,8 +204,9 @@ def rules() -> Rules:
     """The rules from `lifecycle_rules`, with the defaults for rules it does not set (reported)."""
     values: dict[str, str] = {}
     if _has_table("lifecycle_rules"):
-        frame = db.query("SELECT rule, value FROM lifecycle_rules ORDER BY rule")
-        values = {str(r): str(v) for r, v in zip(frame["rule"], frame["value"], strict=True)}
+        # Named rule_value: a public deployment drops answer columns called `value` (money).
+        frame = db.query("SELECT rule, value AS rule_value FROM lifecycle_rules ORDER BY rule")
+        values = {str(r): str(v) for r, v in zip(frame["rule"], frame["rule_value"], strict=True)}
     assumed = tuple(k for k in DEFAULT_RULES if k not in values)
     return Rules({**{k: DEFAULT_RULES[k] for k in assumed}, **values}, assumed)
 

@@ -32,11 +32,16 @@ def iati_warehouse(tmp_path_factory) -> Path:
 
 
 @pytest.fixture
-def frame_of(request, small_warehouse, iati_warehouse, use_warehouse):
+def frame_of(
+    request, small_warehouse, iati_warehouse, lifecycle_warehouse, use_warehouse, monkeypatch
+):
     """`frame_of(chart)`: its frame from the fixture warehouse that has data for it."""
+    # The lifecycle fixture's rows are hand-checked as of this day (tests/unit/test_lifecycle.py).
+    monkeypatch.setenv(clock.ENV, "2026-11-15")
+    warehouses = {"spending": iati_warehouse, "lifecycle": lifecycle_warehouse}
 
     def get(chart: Chart) -> pd.DataFrame:
-        use_warehouse(iati_warehouse if chart.page == "spending" else small_warehouse)
+        use_warehouse(warehouses.get(chart.page, small_warehouse))
         return chart.frame(Filters())
 
     return get
