@@ -128,3 +128,25 @@ def assert_clean(watch):
     """No console error, no failed request, nothing fetched from outside 127.0.0.1."""
     assert watch.errors == [], "\n".join(watch.errors)
     assert watch.external == [], "requests left the machine: " + ", ".join(watch.external)
+
+
+def npm_package(folder, package: str):
+    """The path of an npm package the browser tests use, installed on first use.
+
+    `folder` holds a package.json and package-lock.json (`.ci/node`, `tests/oidc`); when its
+    `node_modules` lacks the package and npm is on the machine, `npm ci` installs exactly the
+    locked versions, as the first run of the app builds its demo warehouse. None when npm is
+    missing or the install failed (the caller fails under REQUIRE_BROWSER, else skips).
+    """
+    import shutil
+    import subprocess
+    from pathlib import Path
+
+    target = Path(folder) / "node_modules" / package
+    if not target.exists() and shutil.which("npm"):
+        subprocess.run(
+            ["npm", "ci", "--prefix", str(folder), "--no-audit", "--no-fund", "--silent"],
+            check=False,
+            timeout=900,
+        )
+    return target if target.exists() else None

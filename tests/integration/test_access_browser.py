@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from app_server import free_port, start_app, stop
-from browser_helpers import open_page, settle
+from browser_helpers import npm_package, open_page, settle
 
 pytestmark = pytest.mark.browser
 
@@ -169,7 +169,7 @@ SECRET = "k" * 40
 def internal_app(demo_warehouse, tmp_path_factory):
     """The app in internal mode, signing in with the local provider (node oidc-provider) or a
     local account (viewer 'lou')."""
-    if shutil.which("node") is None or not (OIDC_DIR / "node_modules" / "oidc-provider").is_dir():
+    if shutil.which("node") is None or npm_package(OIDC_DIR, "oidc-provider") is None:
         pytest.fail("the OIDC provider is not installed: npm ci --prefix tests/oidc")
     folder = tmp_path_factory.mktemp("internal")
     app_port, idp_port = free_port(), free_port()
