@@ -438,6 +438,10 @@ def count_text(kind: str, n: int, lang: str | None) -> str:
         return ngettext("%(num)s country", "%(num)s countries", n, lang)
     if kind == "filter":
         return ngettext("%(num)s filter active", "%(num)s filters active", n, lang)
+    if kind == "report":
+        return ngettext("%(num)s report", "%(num)s reports", n, lang)
+    if kind == "event":
+        return ngettext("%(num)s status event", "%(num)s status events", n, lang)
     if kind == "row":
         return ngettext("%(num)s row", "%(num)s rows", n, lang)
     raise ValueError(f"unknown kind of count: {kind!r}")

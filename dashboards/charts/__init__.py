@@ -65,6 +65,10 @@ class Chart:
     # msgid: a sentence saying why the categories add up to more than the distinct units (an
     # activity in several functional areas counts in each). None: they add up to the total.
     overlap: str | None = None
+    # The vocabulary that names the frame's `code` column when no filter dimension does (e.g.
+    # 'status_event'), and a msgid naming those categories in summaries ("Status events").
+    code_vocabulary: str | None = None
+    category: str | None = None
     # True: the chart shows money or internal records, absent from a public deployment.
     internal: bool = False
     # What besides the filters the frame depends on (e.g. today's date for "time left"): part

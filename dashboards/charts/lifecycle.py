@@ -107,6 +107,8 @@ register(
             "Reports partners owe UNESCO (periodic, activity, financial), by year due and whether "
             "they were received on time, late, or not yet."
         ),
+        code_vocabulary="report_state",
+        category=N_("Reports"),
         measure="reports",
         internal=True,
         context=today,
@@ -128,6 +130,8 @@ register(
         description=N_(
             "Status events per year: admissions, renewals, reclassifications and departures."
         ),
+        code_vocabulary="status_event",
+        category=N_("Status events"),
         measure="events",
     )
 )
@@ -184,6 +188,8 @@ register(
             "Admissions, renewals, reclassifications and departures since the previous session "
             "of the Executive Board."
         ),
+        code_vocabulary="status_event",
+        category=N_("Status events"),
         measure="events",
         context=today,
     )
@@ -218,6 +224,7 @@ register(
         ),
         table=fig.field_balance_table,
         description=N_("Partners by the fields of competence they list, and status."),
+        overlap=N_("A partner listing several fields counts in each of them."),
         measure="partners",
     )
 )

@@ -49,15 +49,21 @@ def amount(measure: str, value: float, lang: str) -> str:
         return count_text("partner", int(round(value)), lang)
     if measure == "countries":
         return count_text("country", int(round(value)), lang)
+    if measure == "reports":
+        return count_text("report", int(round(value)), lang)
+    if measure == "events":
+        return count_text("event", int(round(value)), lang)
     if measure in MONEY:
         return format_money(value, lang)
     return format_number(value, lang)
 
 
 def vocabulary_for(chart: Chart | None, codes: list[str], column: str = "code") -> str | None:
-    """The vocabulary naming a frame's codes: from the chart's cross-filter, else guessed."""
+    """The vocabulary naming a frame's codes: the chart's own, its cross-filter's, else guessed."""
     if dimensions.of_vocabulary(column) is not None:
         return column
+    if chart is not None and chart.code_vocabulary and column == "code":
+        return chart.code_vocabulary
     if chart is not None and isinstance(chart.cross_filter, str):
         found = dimensions.REGISTRY.get(chart.cross_filter)
         if found:
@@ -121,6 +127,8 @@ def _heading(chart: Chart | None, columns: list[str], codes: dict, lang: str) ->
         vocabulary = vocabulary_for(chart, [str(c) for c in codes[column]], column)
         dim = dimensions.of_vocabulary(vocabulary) if vocabulary else None
         if dim is None:
+            if chart is not None and chart.category and column == "code" and len(columns) == 1:
+                return gettext(chart.category, lang)
             return gettext("Categories", lang)
         names.append(gettext(dim.singular if len(columns) > 1 else dim.label, lang))
     if len(names) == 1:
