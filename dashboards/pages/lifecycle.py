@@ -10,7 +10,7 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import Input, Output, State, callback, dcc, html
 
-from dashboards import db, ids
+from dashboards import auth, db, ids
 from dashboards import layout as ui
 from dashboards.charts import get_chart
 from dashboards.charts.lifecycle import today
@@ -121,6 +121,14 @@ VALIDATION_COMPONENTS = [
 ]
 
 
+def _admin() -> bool:
+    """Whether the digest card is offered: to admins (the server refuses others anyway)."""
+    try:
+        return auth.has_role("admin")
+    except RuntimeError:  # outside a request (the validation layout): as the CLI, everything
+        return True
+
+
 def layout(lang: str = "en", **_params) -> list:
     """Reviews to decide (with a table of time left), reports, changes, risks, balances."""
     _ = lambda s, **kw: gettext(s, lang, **kw)  # noqa: E731
@@ -205,7 +213,7 @@ def layout(lang: str = "en", **_params) -> list:
             )
         ),
         dbc.Row([card("regional_balance", 6), card("field_balance", 6)]),
-        *only_internal(digest_card(lang, this_month)),
+        *(only_internal(digest_card(lang, this_month)) if _admin() else []),
     ]
 
 

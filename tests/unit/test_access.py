@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 
+import dash
 import pytest
 
 import app as app_module
@@ -457,3 +458,18 @@ def test_api_needs_sign_in_in_internal_mode(internal_app):
     assert answer.status_code == 200 and answer.get_json()["total"] > 0
     # Internal charts are not open data, whoever asks.
     assert signed.get("/api/v1/charts/fields.budget_by_field.json").status_code == 404
+
+
+def test_the_digest_card_is_offered_to_admins_only(internal_app):
+    from flask import g
+
+    from dashboards.pages import lifecycle
+
+    def offered(role: str) -> bool:
+        with internal_app.server.test_request_context("/lifecycle"):
+            g.user = {"name": "x", "role": role}
+            with db.pinned(internal_app.server.extensions["unesco"]["warehouse"]):
+                tree = lifecycle.layout(lang="en")
+        return lifecycle.DIGEST_BUTTON in _ids_in(dash.html.Div(tree), set())
+
+    assert offered("admin") and not offered("analyst") and not offered("viewer")
