@@ -6,6 +6,11 @@
  * - Dash 4's dropdown puts its tab stop on a hidden, aria-hidden input that hands focus on to
  *   the real (labelled) button: a screen reader would land on nothing. The button itself
  *   becomes the tab stop; the hidden input leaves the tab order.
+ * - Inside Dash 4's open dropdown, keys follow the WAI-ARIA combobox/listbox pattern. Dash
+ *   already does ArrowDown/ArrowUp, End, Enter/Space (toggle) and Escape (close, focus back on
+ *   the button); what differs is patched here: Tab/Shift+Tab cycled through the options, now
+ *   they leave the list for the page's next/previous control (the list closes as focus leaves
+ *   it); Home from an option went to the search box, now it goes to the first option.
  *
  * Served from this app's own assets (the Content-Security-Policy allows 'self' scripts only).
  */
@@ -46,6 +51,44 @@
       button.tabIndex = 0;
     }
   }
+
+  var TABBABLE = 'a[href], button, input, select, textarea, [tabindex]';
+
+  // The control before (step -1) or after (step 1) `from` in the page's tab order, skipping
+  // anything inside `skip` (the open list); tabindex > 0 is not used in this app.
+  function neighbour(from, skip, step) {
+    var all = Array.prototype.filter.call(document.querySelectorAll(TABBABLE), function (e) {
+      return e === from || (e.tabIndex >= 0 && !e.disabled && !skip.contains(e) &&
+        e.getClientRects().length > 0 && !e.closest('[hidden], [inert]'));
+    });
+    return all[all.indexOf(from) + step] || null;
+  }
+
+  document.addEventListener('keydown', function (e) {
+    var menu = e.target.closest && e.target.closest('.dash-dropdown-content');
+    if (!menu || e.altKey || e.ctrlKey || e.metaKey) { return; }
+    if (e.key === 'Tab') {
+      // Capture phase: Dash's handler (on the menu) never sees this Tab.
+      var trigger = document.querySelector(
+        'button.dash-dropdown[aria-controls="' + menu.id + '"]');
+      if (!trigger) { return; }
+      e.preventDefault();
+      e.stopPropagation();
+      // Radix closes a non-modal popover when focus moves outside it (and leaves focus there).
+      (neighbour(trigger, menu, e.shiftKey ? -1 : 1) || trigger).focus();
+    }
+  }, true);
+
+  document.addEventListener('keydown', function (e) {
+    // Bubble phase, after Dash's handler: Home from an option has put focus on the search box
+    // (Dash's index -1); one ArrowDown brings it to option 0, so Dash keeps its own index right
+    // and a long (virtualised) list scrolls back to the top.
+    var menu = e.target.closest && e.target.closest('.dash-dropdown-content');
+    var search = menu && menu.querySelector('.dash-dropdown-search');
+    if (e.key === 'Home' && search && e.target !== search && document.activeElement === search) {
+      search.dispatchEvent(new KeyboardEvent('keydown', {key: 'ArrowDown', bubbles: true}));
+    }
+  });
 
   var pending = false;
   function fix() {

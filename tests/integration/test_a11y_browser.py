@@ -3,7 +3,8 @@
 - axe-core (npm, locked in .ci/node, installed by .ci/run) finds no serious or critical
   violation on any page, in English and in French;
 - the keyboard: a skip link first, a chart's toolbar is one tab stop, typed years apply on
-  Enter, the table button says "Hide table" with aria-expanded once open;
+  Enter, the table button says "Hide table" with aria-expanded once open, an open dropdown's
+  keys are a listbox's (arrows, Home/End, Enter/Space, Escape; Tab leaves the list);
 - a 375-px phone: nothing wider than the screen, the navigation and the filters collapse behind
   buttons that open them, the map fills the width (screenshots in docs/screenshots/*-375.png);
 - unknown pages (and unknown partners) answer HTTP 404 and still show the 'not found' page.
@@ -15,7 +16,7 @@ import os
 from pathlib import Path
 
 import pytest
-from browser_helpers import npm_package, open_page, settle
+from browser_helpers import assert_clean, chips, npm_package, open_page, settle
 from conftest import PageWatch
 
 pytestmark = pytest.mark.browser
@@ -209,3 +210,82 @@ def test_unknown_pages_answer_404_and_still_render(browser, live_app, path):
     ok = page.goto(live_app + "/partners/NGO-0001", wait_until="networkidle")
     assert ok is not None and ok.status == 200
     context.close()
+
+
+_FOCUS = """() => { const a = document.activeElement;
+    return {id: a.id, cls: a.className, value: a.value || null,
+            inMenu: !!a.closest('.dash-dropdown-content')}; }"""
+
+
+def _focused_option(page, value: str) -> None:
+    """Wait until focus is on the option `value` (Dash moves it after its re-render; a person
+    does not press the next key within the same few milliseconds, as Playwright does)."""
+    page.wait_for_function(
+        """v => { const a = document.activeElement;
+            return a.closest('.dash-dropdown-content') && a.value === v; }""",
+        arg=value,
+        timeout=5000,
+    )
+
+
+def test_keyboard_dropdown_keys_behave_as_a_listbox(watch):
+    """Arrows/Home/End move, Enter/Space toggle, Tab leaves the open list, Escape closes it."""
+    open_page(watch, "/fields")
+    page = watch.page
+    button = page.locator("#filter-fields")
+    menu = page.locator(".dash-dropdown-content")
+    page.locator("#filter-year-to").focus()
+    page.keyboard.press("Tab")  # the dropdown's button is the next tab stop (not its input)
+    assert page.evaluate(_FOCUS)["id"] == "filter-fields"
+    page.keyboard.press("ArrowDown")  # opens the list, focus in its search box
+    menu.wait_for(state="visible")
+    assert button.get_attribute("aria-expanded") == "true"
+    page.keyboard.press("ArrowDown")
+    _focused_option(page, "ED")
+    page.keyboard.press("ArrowDown")
+    _focused_option(page, "SC")
+    last = page.locator(".dash-dropdown-option input").last.get_attribute("value")
+    page.keyboard.press("End")
+    _focused_option(page, last)
+    page.keyboard.press("Home")  # the first option, not the search box
+    _focused_option(page, "ED")
+    page.keyboard.press("ArrowDown")
+    _focused_option(page, "SC")
+    page.keyboard.press("Enter")  # toggles the focused option; the list stays open
+    page.wait_for_function("() => location.search === '?field=SC'")
+    settle(watch)
+    assert "Natural Sciences" in " ".join(chips(page))
+    assert menu.is_visible()
+    # Tab: the list closes and focus is on the next control, not on another option.
+    page.keyboard.press("Tab")
+    menu.wait_for(state="detached")
+    focus = page.evaluate(_FOCUS)
+    assert not focus["inMenu"] and focus["id"] == "filter-areas", focus
+    assert button.get_attribute("aria-expanded") == "false"
+    # Shift+Tab from inside the open list goes to the control before the dropdown.
+    page.keyboard.press("Shift+Tab")
+    assert page.evaluate(_FOCUS)["id"] == "filter-fields"
+    page.keyboard.press("ArrowDown")
+    menu.wait_for(state="visible")
+    page.keyboard.press("ArrowDown")
+    _focused_option(page, "SC")  # Dash lists the selected options first
+    page.keyboard.press("Shift+Tab")
+    menu.wait_for(state="detached")
+    assert page.evaluate(_FOCUS)["id"] == "filter-year-to"
+    # Escape: the list closes and focus is back on the dropdown's button; Space toggles.
+    page.keyboard.press("Tab")
+    page.keyboard.press("ArrowDown")
+    menu.wait_for(state="visible")
+    page.keyboard.press("ArrowDown")
+    _focused_option(page, "SC")
+    page.keyboard.press("ArrowDown")
+    _focused_option(page, "ED")
+    page.keyboard.press("Space")
+    page.wait_for_function("() => location.search === '?field=ED,SC'")
+    page.keyboard.press("Escape")
+    menu.wait_for(state="detached")
+    assert page.evaluate(_FOCUS)["id"] == "filter-fields"
+    assert button.get_attribute("aria-expanded") == "false"
+    settle(watch)
+    assert "Education" in " ".join(chips(page))
+    assert_clean(watch)
