@@ -268,7 +268,7 @@ def test_show_as_table_has_the_charts_numbers(watch):
         assert int(v) in numbers, f"{v} not in table {cells}"
     rows = table.locator("tbody tr").count()
     assert rows == len(values)
-    # Hiding it again.
-    card.get_by_role("button", name="Show as table").click()
+    # The same button now hides it, and says so.
+    card.get_by_role("button", name="Hide table").click()
     table.wait_for(state="hidden")
     assert_clean(watch)
