@@ -116,7 +116,10 @@ def test_no_response_mixes_two_loads(tmp_path):
             t.start()
         loads = 0
         started = time.monotonic()
-        while time.monotonic() - started < 15 or loads < 8:
+        # At least 8 swaps and 200 responses, however slow the machine is (a cap of 180 s).
+        while (time.monotonic() - started < 15 or loads < 8 or len(seen) < 200) and (
+            time.monotonic() - started < 180
+        ):
             load_directory(inputs[2 if loads % 2 == 0 else 1], live)
             loads += 1
         stop.set()
