@@ -97,12 +97,30 @@
       toolbar(g.closest('.modebar') || g);
     });
     document.querySelectorAll('.dash-dropdown-focus-target').forEach(dropdown);
+    steppers();
+  }
+
+  // Dash 4's number inputs draw +/- buttons labelled in English ("Increase value"): label
+  // them in the page's language (the <html lang> the app sets).
+  var STEPPER = {
+    fr: {'dash-stepper-increment': 'Augmenter la valeur', 'dash-stepper-decrement': 'Diminuer la valeur'},
+    en: {'dash-stepper-increment': 'Increase value', 'dash-stepper-decrement': 'Decrease value'},
+  };
+  function steppers() {
+    var words = STEPPER[document.documentElement.lang] || STEPPER.en;
+    document.querySelectorAll('.dash-input-stepper').forEach(function (b) {
+      Object.keys(words).forEach(function (cls) {
+        if (b.classList.contains(cls) && b.getAttribute('aria-label') !== words[cls]) {
+          b.setAttribute('aria-label', words[cls]);
+        }
+      });
+    });
   }
   function schedule() {
     if (!pending) { pending = true; window.requestAnimationFrame(fix); }
   }
   new MutationObserver(schedule).observe(document.documentElement, {
-    childList: true, subtree: true, attributes: true, attributeFilter: ['tabindex'],
+    childList: true, subtree: true, attributes: true, attributeFilter: ['tabindex', 'lang'],
   });
   schedule();
 })();
