@@ -4,7 +4,8 @@ Issue 9: 18 of 15,702 responses during reloads mixed old and new data (a partner
 load, its status history from the next). Here the real app (`python app.py`) serves a partner
 profile to 8 threads while this process loads two versions of the same partner, in turn, with
 the real ETL (`etl.load.load_directory`, which builds a new file and swaps it in). Version k
-calls the partner "Consistency Org vk" and dates its status from 200k-01-01. The profile page
+calls the partner "Consistency Org vk" and dates its status from 20k0-01-01 (not 200k: the
+profile now shows the next review, eight years later, and 2001 + 8 = 2009 read as version 9). The profile page
 asks the warehouse for the name (twice: the page and the browser tab's title) and the status
 history in separate queries; every response must name one version only.
 """
@@ -32,7 +33,7 @@ BODIES = json.loads((ROOT / "tests" / "fixtures" / "requests" / "bodies.json").r
 PARTNERS = (
     "partner_id,name,acronym,partner_type,status,status_since,previous_status,hq_city,"
     "hq_country,relations_since,fields,scope,website\n"
-    "P1,Consistency Org v{k},CO,NGO,associate,200{k}-01-01,consultative,Paris,France,1990,"
+    "P1,Consistency Org v{k},CO,NGO,associate,20{k}0-01-01,consultative,Paris,France,1990,"
     "ED,international,https://co.example.org\n"
 )
 ACTIVITIES = (
@@ -52,7 +53,7 @@ def _free_port() -> int:
 def _versions(text: str) -> set[str]:
     """The load versions a response shows: by the name and by the status date's year."""
     names = set(re.findall(r"Consistency Org v(\d)", text))
-    years = set(re.findall(r"200(\d)", text))
+    years = set(re.findall(r"20(\d)0", text))
     return {f"name{v}" for v in names} | {f"year{v}" for v in years}
 
 
