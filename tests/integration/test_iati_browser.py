@@ -15,6 +15,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from app_server import mark_as_demo
 
 pytestmark = pytest.mark.browser
 
@@ -36,6 +37,7 @@ def iati_app(tmp_path_factory):
     base = tmp_path_factory.mktemp("iati-app")
     db = base / "warehouse.duckdb"
     load_directory(ROOT / "tests" / "fixtures" / "iati" / "load", db)
+    mark_as_demo(db)  # fixtures, no one's data: served in the default demo mode
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from app_server import mark_as_demo
 from browser_helpers import assert_clean, open_page
 from conftest import PageWatch
 
@@ -38,6 +39,7 @@ def realworld_app(tmp_path_factory):
         shutil.copyfile(p, folder / p.name)
     db = base / "warehouse.duckdb"
     load_directory(folder, db)
+    mark_as_demo(db)  # fixtures, no one's data: served in the default demo mode
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
