@@ -118,6 +118,23 @@ def demo_warehouse(tmp_path_factory) -> Path:
 CHROMIUM = Path("/usr/bin/chromium")
 
 
+@pytest.fixture(scope="session")
+def browser():
+    """The one headless Debian Chromium of the run, driven by Playwright.
+
+    One per session: Playwright's sync API refuses a second `sync_playwright()` while another
+    is open in the same thread, so every test (unit or integration) shares this one.
+    """
+    from playwright.sync_api import sync_playwright
+
+    from bench.browser import ARGS
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+        yield b
+        b.close()
+
+
 def pytest_collection_modifyitems(config, items):
     """Browser tests need Debian's Chromium: skip them visibly without it, unless CI requires them."""
     if CHROMIUM.exists():

@@ -188,6 +188,7 @@ class BoundedJobManager(BaseBackgroundCallbackManager):
         self._owned: set[str] = set()
         self._queued: dict[str, list[tuple[str, Any, JobSpec]]] = {}
         self._lock = threading.Lock()
+        self._show_lock = threading.Lock()  # queue places are written in the order taken
         self._pid = os.getpid()
         self._heart: threading.Thread | None = None
         self.peak_running: dict[str, int] = {}
@@ -273,16 +274,21 @@ class BoundedJobManager(BaseBackgroundCallbackManager):
         return f"{key}:{ticket}"
 
     def _show_queue(self, pool: str) -> None:
-        """Tell every waiting job of a pool how many jobs are ahead of it (its progress)."""
-        with self._lock:
-            queued = list(self._queued.get(pool, ()))
-            running = self._running.get(pool, 0)
-        workers = self.settings.workers(pool)
-        for i, (key, args, spec) in enumerate(queued):
-            ahead = i + running - workers + 1  # jobs to start or finish before this one runs
-            if spec.queued is not None and ahead > 0:
-                progress = spec.queued(ahead, *_values(args))
-                self.handle.set(self._make_progress_key(key), progress, expire=3600)
+        """Tell every waiting job of a pool how many jobs are ahead of it (its progress).
+
+        Two threads may show the queue at once; without `_show_lock` the older snapshot could
+        be written last, and a waiter would see its place go up (seen in CI: 2 then 3).
+        """
+        with self._show_lock:
+            with self._lock:
+                queued = list(self._queued.get(pool, ()))
+                running = self._running.get(pool, 0)
+            workers = self.settings.workers(pool)
+            for i, (key, args, spec) in enumerate(queued):
+                ahead = i + running - workers + 1  # jobs to start or finish before this one runs
+                if spec.queued is not None and ahead > 0:
+                    progress = spec.queued(ahead, *_values(args))
+                    self.handle.set(self._make_progress_key(key), progress, expire=3600)
 
     def _pool(self, name: str) -> ThreadPoolExecutor:
         with self._lock:

@@ -12,9 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from bench.browser import ARGS as CHROMIUM_ARGS
-from bench.browser import CHROMIUM
-
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -58,17 +55,6 @@ def live_app(demo_warehouse, tmp_path_factory):
         proc.wait(timeout=10)
     except subprocess.TimeoutExpired:
         proc.kill()
-
-
-@pytest.fixture(scope="session")
-def browser():
-    """A headless Debian Chromium driven by Playwright."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield b
-        b.close()
 
 
 class PageWatch:

@@ -50,6 +50,7 @@ def _ink(png: Path) -> float:
     return dark / (image.width * image.height)
 
 
+@pytest.mark.browser
 @pytest.mark.parametrize(
     ("lang", "heading", "month", "cutoff"),
     [
@@ -82,19 +83,14 @@ def test_cli_digest(run, tmp_path, browser_page, lang, heading, month, cutoff):
 
 
 @pytest.fixture
-def browser_page():
-    """A headless Chromium page recording the URLs it requests."""
-    from playwright.sync_api import sync_playwright
-
-    from bench.browser import ARGS, CHROMIUM
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        page = b.new_page()
-        requests: list[str] = []
-        page.on("request", lambda r: requests.append(r.url))
-        yield page, requests
-        b.close()
+def browser_page(browser):
+    """A page of the run's headless Chromium, recording the URLs it requests."""
+    context = browser.new_context()
+    page = context.new_page()
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    yield page, requests
+    context.close()
 
 
 def test_month_sections_on_fixture(lifecycle_warehouse, use_warehouse):
