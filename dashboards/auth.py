@@ -14,6 +14,8 @@
 from __future__ import annotations
 
 import functools
+import os
+import secrets
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -242,6 +244,35 @@ CSRF_HEADER = "X-CSRFToken"
 _STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
+def host_secret(path: Path) -> str:
+    """This host's signing key: read from `path`, made there once (0600) when it is missing.
+
+    Every worker process of a host must sign session cookies and Dash's background-job handles
+    with the same key: a key drawn per process made a pack's polls fail (HTTP 204) whenever they
+    reached the other gunicorn worker. Created by a hard link of a complete file, so two workers
+    starting at once read the same key, never a half-written one. Several hosts: set SECRET_KEY.
+    """
+    path = Path(path)
+    try:
+        key = path.read_text(encoding="ascii").strip()
+        if len(key) >= 32:
+            return key
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as f:
+        f.write(secrets.token_hex(32))
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        pass  # another worker made it first: use its key
+    finally:
+        tmp.unlink()
+    return path.read_text(encoding="ascii").strip()
+
+
 def _safe_next(target: str | None, prefix: str) -> str:
     """A redirect target inside the app (never another site), else the app's home."""
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
@@ -267,7 +298,6 @@ def _page(title: str, body: str, lang: str = "en", status: int = 200):
 def install(app: Any, settings: Any) -> None:
     """Sessions, CSRF, the sign-in routes, /healthz and the role checks of every request."""
     import hmac
-    import secrets
 
     from flask import (
         Response,
@@ -295,7 +325,7 @@ def install(app: Any, settings: Any) -> None:
         SESSION_COOKIE_SECURE=settings.session_cookie_secure,
         PERMANENT_SESSION_LIFETIME=8 * 3600,
     )
-    server.secret_key = settings.secret_key or secrets.token_hex(32)
+    server.secret_key = settings.secret_key or host_secret(settings.secret_key_file)
     oauth_client = None
     if mode == "internal" and settings.oidc_issuer:
         from authlib.integrations.flask_client import OAuth

@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     access_mode: Literal["demo", "public", "internal"] = "demo"
     # Signs the session cookie (internal mode needs one; 32+ characters, kept secret).
     secret_key: str | None = Field(None, repr=False)
+    # Without SECRET_KEY: a random key made once and kept here (0600), so that every worker
+    # process of this host signs alike (a per-process key broke packs under 2 gunicorn workers).
+    secret_key_file: Path = ROOT / "data" / ".secret_key"
     session_cookie_secure: Annotated[bool, NoDecode] = True  # off only for plain-http tests
     accounts_path: Path = ROOT / "data" / "accounts.json"  # local accounts, outside the warehouse
     audit_log_path: Path = ROOT / "data" / "audit.jsonl"  # sign-ins, row-level downloads

@@ -101,15 +101,6 @@ def _pdf(outcome: dashclient.Outcome) -> bytes | None:
     return base64.b64decode(data["content"])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "Known regression after the issue 11 merge (2026-12-02): the synthetic client "
-        "(bench/dashclient.py) gets HTTP 204 when it polls the pack job, so no pack arrives; "
-        "packs built from the real browser pass (test_export_browser.py). To fix: make "
-        "dashclient poll as Dash 4's renderer does for a job with progress outputs."
-    ),
-)
 def test_twenty_identical_packs_all_arrive_with_bounded_chromium(pack_server):
     counter = ChromiumCounter(pack_server.proc.pid)
     counter.start()

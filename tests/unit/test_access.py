@@ -473,3 +473,17 @@ def test_the_digest_card_is_offered_to_admins_only(internal_app):
         return lifecycle.DIGEST_BUTTON in _ids_in(dash.html.Div(tree), set())
 
     assert offered("admin") and not offered("analyst") and not offered("viewer")
+
+
+def test_worker_processes_of_a_host_share_one_signing_key(tmp_path):
+    """Keys made by processes starting at once agree (a per-process key broke pack polling)."""
+    import multiprocessing
+
+    path = tmp_path / "secret"
+    ctx = multiprocessing.get_context("spawn")
+    with ctx.Pool(4) as pool:
+        keys = pool.map(auth.host_secret, [path] * 8)
+    assert len(set(keys)) == 1 and len(keys[0]) == 64
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert auth.host_secret(path) == keys[0]  # read back, not made again
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["secret"]  # no temporary file left
