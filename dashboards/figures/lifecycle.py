@@ -1,8 +1,8 @@
 """Figures of the Lifecycle page (pure: frame, lang → go.Figure; no Dash, no SQL).
 
-Statuses, regions and fields are named and coloured by their dimensions; status events and
-report states by the warehouse's vocabularies 'status_event' / 'report_state' when it has them,
-else by the English names below (translated), so a code is never shown bare when it is known.
+Statuses, regions and fields are named and coloured by their dimensions; status events, report
+states and kinds by the warehouse's vocabularies 'status_event' / 'report_state' /
+'report_kind' (data/reference/vocabularies.csv): one definition of each name, in both languages.
 """
 
 from __future__ import annotations
@@ -15,29 +15,6 @@ from dashboards.figures import common
 from dashboards.figures.theme import apply_theme, colour_for
 from dashboards.i18n import N_, format_number, gettext
 
-EVENT_NAMES = {
-    "application": N_("Application"),
-    "admission": N_("Admission"),
-    "renewal": N_("Renewal"),
-    "reclassification": N_("Reclassification"),
-    "suspension": N_("Suspension"),
-    "termination": N_("Termination"),
-    "withdrawal": N_("Withdrawal"),
-    "review_deferred": N_("Review deferred"),
-    "other": N_("Other"),
-}
-REPORT_STATES = {
-    "late": N_("Late (not received)"),
-    "due": N_("Due (not yet received)"),
-    "received_late": N_("Received late"),
-    "received_on_time": N_("Received on time"),
-}
-REPORT_KINDS = {
-    "periodic": N_("Periodic report"),
-    "activity": N_("Activity report"),
-    "financial": N_("Financial report"),
-    "other": N_("Other report"),
-}
 GROUPS = {"overdue": N_("Overdue"), "no_session": N_("No session scheduled yet")}
 # Okabe-Ito colours (distinct for colour-blind readers), fixed per code.
 EVENT_COLOURS = {
@@ -58,27 +35,44 @@ STATE_COLOURS = {
 }
 
 
-def _named(vocabulary: str, names: dict[str, str], code: object, lang: str) -> str:
+def _named(vocabulary: str, code: object, lang: str) -> str:
+    """A code's name from the warehouse vocabulary; the code as given when it is not known."""
     text = "" if code is None or (isinstance(code, float) and pd.isna(code)) else str(code)
     term = vocab.term(vocabulary, text)
-    if term is not None:
-        return term.name(lang)
-    return gettext(names[text], lang) if text in names else text
+    return term.name(lang) if term is not None else common.plain(text)
 
 
 def event_name(code: object, lang: str) -> str:
-    """Display name of a status event code."""
-    return _named("status_event", EVENT_NAMES, code, lang)
+    """Display name of a status event code (vocabulary 'status_event')."""
+    return _named("status_event", code, lang)
 
 
 def report_state_name(code: object, lang: str) -> str:
-    """Display name of a report state (late, due, received late / on time)."""
-    return _named("report_state", REPORT_STATES, code, lang)
+    """Display name of a report state (vocabulary 'report_state')."""
+    return _named("report_state", code, lang)
 
 
 def report_kind_name(code: object, lang: str) -> str:
-    """Display name of a report kind."""
-    return _named("report_kind", REPORT_KINDS, code, lang)
+    """Display name of a report kind (vocabulary 'report_kind')."""
+    return _named("report_kind", code, lang)
+
+
+def _every_year(frame: pd.DataFrame, measure: str, vocabulary: str) -> pd.DataFrame:
+    """One row per year of the span × code (zeros filled), codes in the vocabulary's order.
+
+    A year without any event or report still gets its bar slot, so the time axis is not
+    silently compressed; codes the vocabulary does not know come last, as given.
+    """
+    per = frame.groupby(["year", "code"], as_index=False)[measure].sum()
+    per = per.assign(year=per["year"].astype(int))
+    years = range(int(per["year"].min()), int(per["year"].max()) + 1)
+    present = set(per["code"])
+    known = vocab.sorted_codes(vocabulary, [c for c in present if vocab.term(vocabulary, c)])
+    order = known + sorted(present - set(known))
+    cells = per.set_index(["code", "year"])[measure]
+    return pd.DataFrame(
+        [{"year": y, "code": c, measure: int(cells.get((c, y), 0))} for c in order for y in years]
+    )
 
 
 def group_name(code: object, lang: str) -> str:
@@ -160,21 +154,11 @@ def pipeline(frame: pd.DataFrame, lang: str) -> go.Figure:
 
 
 def reports(frame: pd.DataFrame, lang: str) -> go.Figure:
-    """Reports per due year, stacked by state (late first)."""
+    """Reports per due year, stacked by state in the vocabulary's order (late first)."""
     if frame.empty:
         return common.empty_figure(lang)
-    order = {c: i for i, c in enumerate(REPORT_STATES)}
-    data = frame.assign(_o=frame["code"].map(order).fillna(len(order))).sort_values(["_o", "year"])
-    data = data.assign(year=data["year"].astype(int)).sort_values(["_o", "year"])
-    years = sorted(data["year"].unique())
-    full = data.set_index(["code", "year"])["reports"]
-    rows = [
-        {"year": y, "code": c, "reports": int(full.get((c, y), 0))}
-        for c in dict.fromkeys(data["code"])
-        for y in years
-    ]
     fig = _stacked(
-        pd.DataFrame(rows),
+        _every_year(frame, "reports", "report_state"),
         lang,
         "year",
         "code",
@@ -191,18 +175,8 @@ def status_changes(frame: pd.DataFrame, lang: str) -> go.Figure:
     """Status changes per year, stacked by event (admissions, renewals, ...)."""
     if frame.empty:
         return common.empty_figure(lang)
-    per = frame.groupby(["year", "code"], as_index=False)["events"].sum()
-    per = per.assign(year=per["year"].astype(int))
-    years = list(range(int(per["year"].min()), int(per["year"].max()) + 1))
-    order = [c for c in EVENT_NAMES if c in set(per["code"])] + sorted(
-        set(per["code"]) - set(EVENT_NAMES)
-    )
-    cells = per.set_index(["code", "year"])["events"]
-    rows = [
-        {"year": y, "code": c, "events": int(cells.get((c, y), 0))} for c in order for y in years
-    ]
     fig = _stacked(
-        pd.DataFrame(rows),
+        _every_year(frame, "events", "status_event"),
         lang,
         "year",
         "code",

@@ -140,13 +140,7 @@ def deciding_session(
     rule request_decided_at = first_session_next_year, only the first session of each year
     decides.
     """
-    ordered = sorted(sessions, key=lambda s: s.start)
-    if rules.values.get("request_decided_at", "").strip() == "first_session_next_year":
-        # requests are decided at the Board's first session of a year only
-        firsts: dict[int, Session] = {}
-        for s in ordered:
-            firsts.setdefault(s.start.year, s)
-        ordered = list(firsts.values())
+    ordered = _deciding_sessions(sessions, rules)
     if due is None or not ordered or ordered[-1].start < due:
         return Assignment(None, None, False)
 
@@ -165,6 +159,29 @@ def deciding_session(
     if not later:
         return Assignment(None, None, True)
     return Assignment(later[0], deadlines[later[0].session, later[0].start], True)
+
+
+def _deciding_sessions(sessions: list[Session], rules: Rules) -> list[Session]:
+    """The sessions that decide status reviews, in order (first of each year only, by rule)."""
+    ordered = sorted(sessions, key=lambda s: s.start)
+    if rules.values.get("request_decided_at", "").strip() == "first_session_next_year":
+        # requests are decided at the Board's first session of a year only
+        firsts: dict[int, Session] = {}
+        for s in ordered:
+            firsts.setdefault(s.start.year, s)
+        ordered = list(firsts.values())
+    return ordered
+
+
+def next_deciding_session(sessions: list[Session], rules: Rules, today: dt.date) -> Session | None:
+    """The next Board session that can still take a review: not begun, its cut-off not passed."""
+    ordered = _deciding_sessions(sessions, rules)
+    deadlines = _deadlines(ordered, rules)
+    for s in ordered:
+        deadline = deadlines[s.session, s.start]
+        if s.start >= today and (deadline is None or deadline >= today):
+            return s
+    return None
 
 
 def _deadlines(ordered: list[Session], rules: Rules) -> dict[tuple[str, dt.date], dt.date | None]:
@@ -404,21 +421,21 @@ def renewal_pipeline(filters: Filters, today: dt.date) -> pd.DataFrame:
 
 
 def for_decision(filters: Filters, today: dt.date) -> pd.DataFrame:
-    """Reviews the next Board session must decide (its own and the overdue ones it takes).
+    """Reviews the next Board session that can still decide must take (its own, overdue ones).
+
+    The next session whose request cut-off has not passed: with the cut-off rule '11-30', from
+    1 December 2026 the first session of 2027 can no longer take a review, so the next is the
+    first session of 2028 (when only first sessions of a year decide).
 
     Columns: code (status), partner_id, name, review_due, assumed_day, decided_precision,
     session, days_left, overdue, partners (1 per row, what a summary counts).
     """
     frame = reviews(filters, today)
-    upcoming = [s for s in board_sessions() if s.start >= today]
-    if frame.empty or not upcoming:
+    nxt = next_deciding_session(board_sessions(), rules(), today)
+    if frame.empty or nxt is None:
         return frame.iloc[0:0].assign(code=None, partners=None)
-    nxt = upcoming[0].session
-    chosen = frame[(frame["session"] == nxt)]
+    chosen = frame[(frame["session"] == nxt.session)]
     return chosen.assign(code=chosen["status"], partners=1).reset_index(drop=True)
-
-
-REPORT_STATES = ("received_on_time", "received_late", "late", "due")
 
 
 def report_states(filters: Filters, today: dt.date) -> pd.DataFrame:

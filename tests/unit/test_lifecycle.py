@@ -189,3 +189,32 @@ def test_first_session_only_rule():
     # past the cut-off: the first session of the next year (226 EX), late
     got = q.deciding_session(D(2027, 6, 1), SESSIONS, rules, D(2026, 12, 1))
     assert got.session.session == "226 EX" and got.late
+
+
+@pytest.mark.parametrize(
+    ("today", "rule", "expected"),
+    [
+        (D(2026, 11, 15), "", "224 EX"),  # before the cut-off: the spring session of 2027
+        (D(2026, 11, 30), "", "224 EX"),  # on the cut-off day: still open
+        (D(2026, 12, 1), "", "225 EX"),  # past it: the autumn session (no cut-off of its own)
+        (D(2026, 12, 1), "first_session_next_year", "226 EX"),  # only first sessions decide
+        (D(2028, 4, 6), "", None),  # after the last known session: the calendar ends
+    ],
+)
+def test_next_deciding_session_skips_one_whose_cutoff_passed(today, rule, expected):
+    rules = q.Rules({**RULES.values, "request_decided_at": rule})
+    got = q.next_deciding_session(SESSIONS, rules, today)
+    assert (got.session if got else None) == expected
+
+
+def test_for_decision_takes_the_next_session_that_can_still_decide(
+    lifecycle_warehouse, use_warehouse
+):
+    use_warehouse(lifecycle_warehouse)
+    before = q.for_decision(Filters(), TODAY)  # 15 Nov 2026: 224 EX can still take them
+    assert set(before["session"]) == {"224 EX"} and set(before["partner_id"]) == {"P1", "P4"}
+    after = q.for_decision(Filters(), D(2026, 12, 2))  # its cut-off passed: the next session
+    assert len(after) and "224 EX" not in set(after["session"])
+    assert set(after["session"]) == {
+        q.next_deciding_session(q.board_sessions(), q.rules(), D(2026, 12, 2)).session
+    }
