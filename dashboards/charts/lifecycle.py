@@ -77,9 +77,9 @@ register(
         figure=fig.decision_list,
         cross_filter="statuses",
         note=N_(
-            "Partners whose status review the next Board session is to decide, overdue ones "
-            "included, with the days left to the date the status runs out. Filters applied: "
-            "partner status, type and region."
+            "Partners whose status review the next Board session that can still take requests "
+            "(its cut-off not passed) is to decide, overdue ones included, with the days left to "
+            "the date the status runs out. Filters applied: partner status, type and region."
         ),
         table=fig.decision_table,
         description=N_(

@@ -153,40 +153,36 @@ def pipeline(frame: pd.DataFrame, lang: str) -> go.Figure:
     )
 
 
-def reports(frame: pd.DataFrame, lang: str) -> go.Figure:
-    """Reports per due year, stacked by state in the vocabulary's order (late first)."""
+def _per_year(frame, lang, measure, vocabulary, name, colours, axis_title) -> go.Figure:
+    """Bars per year (every year of the span) stacked by a vocabulary's codes."""
     if frame.empty:
         return common.empty_figure(lang)
     fig = _stacked(
-        _every_year(frame, "reports", "report_state"),
+        _every_year(frame, measure, vocabulary),
         lang,
         "year",
         "code",
-        "reports",
+        measure,
         lambda y, _lang: str(y),
-        report_state_name,
-        lambda c: STATE_COLOURS.get(str(c), "#999999"),
+        name,
+        lambda c: colours.get(str(c), "#999999"),
     )
-    fig.update_layout(yaxis_title=gettext("Reports", lang))
+    fig.update_layout(yaxis_title=gettext(axis_title, lang))
     return fig
+
+
+def reports(frame: pd.DataFrame, lang: str) -> go.Figure:
+    """Reports per due year, stacked by state in the vocabulary's order (late first)."""
+    return _per_year(
+        frame, lang, "reports", "report_state", report_state_name, STATE_COLOURS, N_("Reports")
+    )
 
 
 def status_changes(frame: pd.DataFrame, lang: str) -> go.Figure:
     """Status changes per year, stacked by event (admissions, renewals, ...)."""
-    if frame.empty:
-        return common.empty_figure(lang)
-    fig = _stacked(
-        _every_year(frame, "events", "status_event"),
-        lang,
-        "year",
-        "code",
-        "events",
-        lambda y, _lang: str(y),
-        event_name,
-        lambda c: EVENT_COLOURS.get(str(c), "#999999"),
+    return _per_year(
+        frame, lang, "events", "status_event", event_name, EVENT_COLOURS, N_("Status events")
     )
-    fig.update_layout(yaxis_title=gettext("Status events", lang))
-    return fig
 
 
 def changes_since(frame: pd.DataFrame, lang: str) -> go.Figure:
