@@ -2,59 +2,20 @@
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
+import app_server
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def live_app(demo_warehouse, tmp_path_factory):
     """The app served by `python app.py` on a free loopback port, on the demo warehouse."""
-    port = _free_port()
-    log = tmp_path_factory.mktemp("app") / "app.log"
-    env = {
-        **os.environ,
-        "WAREHOUSE_PATH": str(demo_warehouse),
-        "PORT": str(port),
-        "HOST": "127.0.0.1",
-    }
-    with open(log, "w") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "app.py"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
-        )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(url + "/", timeout=2).read()
-            break
-        except OSError:
-            if proc.poll() is not None:
-                raise RuntimeError(f"app exited: {log.read_text()[-2000:]}") from None
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        raise RuntimeError(f"app did not start: {log.read_text()[-2000:]}")
+    proc, url = app_server.start_app(demo_warehouse, tmp_path_factory.mktemp("app") / "app.log")
     yield url
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    app_server.stop(proc)
 
 
 class PageWatch:

@@ -6,16 +6,10 @@ serves the demo warehouse, which has no IATI data).
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
-from app_server import mark_as_demo
+from app_server import start_app, stop
 
 pytestmark = pytest.mark.browser
 
@@ -37,31 +31,9 @@ def iati_app(tmp_path_factory):
     base = tmp_path_factory.mktemp("iati-app")
     db = base / "warehouse.duckdb"
     load_directory(ROOT / "tests" / "fixtures" / "iati" / "load", db)
-    mark_as_demo(db)  # fixtures, no one's data: served in the default demo mode
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {**os.environ, "WAREHOUSE_PATH": str(db), "PORT": str(port), "HOST": "127.0.0.1"}
-    log = open(base / "app.log", "w")  # closed after the server stops
-    proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=log, stderr=log)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            urllib.request.urlopen(url + "/", timeout=2).read()
-            break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                raise RuntimeError((base / "app.log").read_text()[-2000:]) from None
-            time.sleep(0.3)
+    proc, url = start_app(db, base / "app.log")  # fixtures, no one's data: demo mode
     yield url
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    stop(proc)
 
 
 def _open(browser, url: str, plots: int = 0):

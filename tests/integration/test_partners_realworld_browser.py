@@ -6,18 +6,12 @@ The app serves a warehouse loaded from the real-world partner lists of
 
 from __future__ import annotations
 
-import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import duckdb
 import pytest
-from app_server import mark_as_demo
+from app_server import start_app, stop
 from browser_helpers import assert_clean, open_page
 from conftest import PageWatch
 
@@ -39,34 +33,11 @@ def realworld_app(tmp_path_factory):
         shutil.copyfile(p, folder / p.name)
     db = base / "warehouse.duckdb"
     load_directory(folder, db)
-    mark_as_demo(db)  # fixtures, no one's data: served in the default demo mode
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    log = base / "app.log"
-    env = {**os.environ, "WAREHOUSE_PATH": str(db), "PORT": str(port), "HOST": "127.0.0.1"}
-    with open(log, "w") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "app.py"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
-        )
-    url = f"http://127.0.0.1:{port}"
+    proc, url = start_app(db, base / "app.log")  # fixtures, no one's data: demo mode
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(url + "/", timeout=2).read()
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"app did not start: {log.read_text()[-2000:]}") from None
-                time.sleep(0.3)
         yield url, db
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
 
 
 @pytest.fixture
