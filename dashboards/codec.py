@@ -62,7 +62,8 @@ def _default(value: object) -> msgpack.ExtType:
     if type(value) is frozenset or type(value) is set:
         kind = _FROZENSET if type(value) is frozenset else _SET
         return msgpack.ExtType(kind, _pack(list(value)))
-    if type(value) is pd.Timestamp:  # before datetime: Timestamp is a datetime subclass
+    # Before datetime: a Timestamp is a datetime subclass.
+    if isinstance(value, pd.Timestamp) and type(value) is pd.Timestamp:
         return msgpack.ExtType(_TIMESTAMP, _pack([value.value, value.unit, _tz(value)]))
     if value is pd.NaT:
         return msgpack.ExtType(_NAT, b"")
@@ -84,7 +85,7 @@ def _default(value: object) -> msgpack.ExtType:
         return msgpack.ExtType(_NPSCALAR, _pack([value.dtype.str, value.tobytes()]))
     if type(value) is pd.DataFrame:
         return msgpack.ExtType(_FRAME, _pack(_frame(value)))
-    if type(value) is pd.Series:
+    if isinstance(value, pd.Series) and type(value) is pd.Series:
         return msgpack.ExtType(_SERIES, _pack([_column(value), _index(value.index), value.name]))
     raise Unsupported(f"cannot carry a {type(value).__name__} exactly")
 
@@ -127,12 +128,8 @@ def _column(series: pd.Series) -> list:
     ):
         if isinstance(dtype, pd.StringDtype) and dtype.storage != "python":
             raise Unsupported(f"a {dtype!r} column")  # pyarrow storage: not installed here
-        values = series.astype(object).to_numpy()
-        mask = series.isna().to_numpy()
-        return [
-            "ext",
-            [_dtype_name(dtype), [None if m else v for v, m in zip(values, mask, strict=True)]],
-        ]
+        values = series.to_numpy(dtype=object, na_value=None).tolist()
+        return ["ext", [_dtype_name(dtype), values]]
     raise Unsupported(f"a column of dtype {dtype}")
 
 
@@ -143,23 +140,23 @@ def _dtype_name(dtype: object) -> list:
     return ["named", str(dtype)]
 
 
-def _from_column(parts: list, name: object, index: pd.Index | None) -> pd.Series:
+def _from_column(parts: list):
+    """The values `_column` wrote, as a numpy or pandas extension array."""
     kind, body = parts
     if kind == "numpy":
-        return pd.Series(_from_array(body), index=index, name=name, copy=False)
+        return _from_array(body)
     if kind == "category":
         cats_parts, codes, ordered = body
-        cats = _from_column(cats_parts, None, None)
+        cats = _from_column(cats_parts)
         codes_arr = np.frombuffer(codes, dtype=_codes_dtype(len(cats)))
-        values = pd.Categorical.from_codes(codes_arr, categories=cats.array, ordered=ordered)
-        return pd.Series(values, index=index, name=name)
+        return pd.Categorical.from_codes(codes_arr, categories=cats, ordered=ordered)
     (dtype_kind, *spec), values = body
     if dtype_kind == "string":
         storage, na = spec
         dtype = pd.StringDtype(storage=storage, na_value=np.nan if na == "nan" else pd.NA)
     else:
         dtype = pd.api.types.pandas_dtype(spec[0])
-    return pd.Series(pd.array(values, dtype=dtype), index=index, name=name)
+    return pd.array(values, dtype=dtype)
 
 
 def _codes_dtype(n: int) -> np.dtype:
@@ -181,7 +178,7 @@ def _from_index(parts: list) -> pd.Index:
         start, stop, step, name = body
         return pd.RangeIndex(start, stop, step, name=name)
     column, name = body
-    return pd.Index(_from_column(column, None, None).array, name=name)
+    return pd.Index(_from_column(column), name=name)
 
 
 def _frame(frame: pd.DataFrame) -> list:
@@ -189,7 +186,7 @@ def _frame(frame: pd.DataFrame) -> list:
         raise Unsupported("a frame with attrs")
     if type(frame.columns) not in (pd.Index, pd.RangeIndex) or frame.columns.has_duplicates:
         raise Unsupported("a frame with MultiIndex or duplicate columns")
-    columns = [_column(frame.iloc[:, i]) for i in range(frame.shape[1])]
+    columns = [_column(column) for _, column in frame.items()]
     return [_index(frame.columns), _index(frame.index), columns]
 
 
@@ -199,13 +196,9 @@ def _from_frame(parts: list) -> pd.DataFrame:
     index = _from_index(index_parts)
     if not columns:
         return pd.DataFrame(index=index, columns=labels)
-    data = {
-        i: _from_column(body, label, pd.RangeIndex(len(index)))
-        for i, (label, body) in enumerate(zip(labels, columns, strict=True))
-    }
-    frame = pd.DataFrame(data, copy=False)
+    arrays = {i: _from_column(body) for i, body in enumerate(columns)}
+    frame = pd.DataFrame(arrays, index=index, copy=False)
     frame.columns = labels
-    frame.index = index
     return frame
 
 
@@ -234,10 +227,7 @@ def _ext_hook(code: int, data: bytes) -> object:
         return _from_frame(_unpack(data))
     if code == _SERIES:
         column, index_parts, name = _unpack(data)
-        index = _from_index(index_parts)
-        series = _from_column(column, name, pd.RangeIndex(len(index)))
-        series.index = index
-        return series
+        return pd.Series(_from_column(column), index=_from_index(index_parts), name=name)
     if code == _NA:
         return pd.NA
     if code == _NAT:

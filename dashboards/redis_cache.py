@@ -199,7 +199,7 @@ class RedisTier:
             self.misses += 1
             return False, None
         try:
-            value = codec.decode(blob)
+            value = codec.decode(blob)  # type: ignore[arg-type]  # bytes: no decode_responses
         except Exception as e:  # another format or a damaged value: a miss, said once
             log.warning("shared cache: unreadable value at %s (%s); computing it", name, e)
             self.misses += 1

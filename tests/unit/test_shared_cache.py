@@ -335,3 +335,29 @@ def test_a_failing_compute_releases_the_redis_lock(redis_url):
         cache.LRU(shared=tier).get_or_compute(("v1", "x"), fail)
     assert redis_url.client().keys("ngo-cache:*") == []  # neither value nor lock left
     assert cache.LRU(shared=tier).get_or_compute(("v1", "x"), lambda: 5) == 5
+
+
+def test_two_apps_with_cache_redis_url_share_their_figures(redis_url, small_warehouse):
+    """Two app instances (two gunicorn workers, or two hosts) on one warehouse and one Redis."""
+    import app as app_module
+    from dashboards.charts import all_charts
+    from dashboards.filters import Filters
+    from dashboards.server import serving
+
+    def make():
+        settings = load_settings(
+            warehouse_path=small_warehouse, cache_redis_url=redis_url.url, redis_url=None
+        )
+        return app_module.create_app(settings).server
+
+    first, second = make(), make()
+    filters, _ = Filters.from_query("?region=AFR")
+    with serving(first):
+        drawn = {c.key: c.figure_json(filters, "fr") for c in all_charts()}
+    own = first.extensions["unesco"]["cache"]
+    assert own.computed > 0 and own.shared.stored > 0
+    with serving(second):
+        again = {c.key: c.figure_json(filters, "fr") for c in all_charts()}
+    theirs = second.extensions["unesco"]["cache"]
+    assert theirs.computed == 0 and theirs.shared.hits >= len(drawn)  # nothing computed twice
+    assert all(_same(again[k], drawn[k]) for k in drawn)
