@@ -15,6 +15,7 @@ import contextvars
 import os
 import sys
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import TypeVar
@@ -26,6 +27,7 @@ from dashboards import db
 T = TypeVar("T")
 MAX_ENTRIES = 2048
 DEFAULT_MB = 64
+FLIGHT_WAIT_S = 60.0  # a thread waits this long for another's computation, then computes
 
 
 def byte_budget() -> int:
@@ -120,6 +122,7 @@ class LRU:
         self.misses = 0
         self.computed = 0  # computations run (a hit of the shared level is not one)
         self.joined = 0  # misses served by another thread's computation
+        _ALL.add(self)
 
     def __len__(self) -> int:
         return len(self._data)
@@ -150,10 +153,12 @@ class LRU:
             return self._fill(key, compute)
         if not lead:
             try:
-                flight.done.wait()
+                finished = flight.done.wait(FLIGHT_WAIT_S)
             finally:
                 with self._lock:
                     self._waiting.pop(me, None)
+            if not finished:  # bounded: a stuck computation does not hold its waiters
+                return self._fill(key, compute)
             if flight.error is not None:
                 raise flight.error
             return flight.value  # type: ignore[return-value]
@@ -209,12 +214,22 @@ class LRU:
 
         return run
 
+    def _after_fork(self) -> None:
+        # The child has none of the parent's other threads: their flights would never end.
+        self._lock = threading.Lock()
+        self._flights.clear()
+        self._waiting.clear()
+
     def clear(self) -> None:
         """Drop every entry of this process (the shared level keeps its own, keyed by version)."""
         with self._lock:
             self._data.clear()
             self._sizes.clear()
             self.bytes = 0
+
+
+_ALL: weakref.WeakSet[LRU] = weakref.WeakSet()
+os.register_at_fork(after_in_child=lambda: [lru._after_fork() for lru in list(_ALL)])
 
 
 def for_settings(settings) -> LRU:

@@ -137,6 +137,32 @@ def test_a_compute_that_reenters_the_cache_does_not_deadlock():
     assert lru.get_or_compute(("v", "self"), lambda: lru.get_or_compute(("v", "self"), lambda: 1))
 
 
+def test_a_forked_child_does_not_wait_on_the_parents_flights():
+    """A process forked mid-computation (a pack worker) has no thread to finish that flight."""
+    import signal
+
+    lru = cache.LRU()
+    started, release = threading.Event(), threading.Event()
+
+    def slow():
+        started.set()
+        release.wait(10)
+        return "parent"
+
+    parent = threading.Thread(target=lambda: lru.get_or_compute(("v", "k"), slow))
+    parent.start()
+    assert started.wait(5)
+    pid = os.fork()
+    if pid == 0:  # the child: computes for itself at once (an alarm ends it if it waits)
+        signal.alarm(20)
+        os._exit(0 if lru.get_or_compute(("v", "k"), lambda: "child") == "child" else 1)
+    _, status = os.waitpid(pid, 0)
+    release.set()
+    parent.join(5)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert lru.get_or_compute(("v", "k"), lambda: "again") == "parent"
+
+
 # -- the codec --------------------------------------------------------------------------------
 def test_codec_carries_frames_and_figure_values_exactly():
     frame = pd.DataFrame(
