@@ -7,7 +7,10 @@
    filter change computes), against a cache without single flight (each miss computes: the
    cache before issue 14) and with it, alternating per round, each round a new filter
    combination. Reports computations per round and each request's latency (p50, p95).
-2. Hit latency of the same values: a local hit (the process's LRU), a Redis hit (a fresh
+2. The same across processes: `--processes` app processes (gunicorn workers, or hosts) with
+   half the threads each, every process caching alone vs all sharing one Redis (total
+   computations per round, latency).
+3. Hit latency of the same values: a local hit (the process's LRU), a Redis hit (a fresh
    process-level cache in front of a warm Redis: GET + decode + store), the cold computation,
    and the value's encoded size, per kind of value (chart figure JSON, chart frame, headlines,
    the partner directory's frame).
@@ -57,6 +60,14 @@ def _no_flight_lru():
     return NoFlight()
 
 
+def _cold_query(filter_source) -> str:
+    """A filter combination not drawn before (never the unfiltered view, which may be warm)."""
+    while True:
+        query = filter_source.draw().to_query()
+        if query:
+            return query
+
+
 def page_request(filters) -> None:
     """What one Overview filter change computes: headlines (both languages) and every figure."""
     from dashboards.charts import charts_for
@@ -70,13 +81,14 @@ def page_request(filters) -> None:
 def concurrent_cold(warehouse, filter_source, threads: int, rounds: int) -> dict:
     """Identical concurrent cold requests, without and with single flight (alternating)."""
     from dashboards import cache, db
+    from dashboards.filters import Filters
 
     out: dict = {v: {"computations": [], "latency_ms": []} for v in ("no_flight", "single_flight")}
     for r in range(rounds):
         for variant in (
             ("no_flight", "single_flight") if r % 2 == 0 else ("single_flight", "no_flight")
         ):
-            filters = filter_source.draw()  # never seen by either variant's cache
+            filters, _ = Filters.from_query(_cold_query(filter_source))  # never seen before
             lru = _no_flight_lru() if variant == "no_flight" else cache.LRU()
             barrier = threading.Barrier(threads)
             times: list[float] = []
@@ -116,6 +128,93 @@ def concurrent_cold(warehouse, filter_source, threads: int, rounds: int) -> dict
     )
     result["p95_ratio"] = ratio(
         result["no_flight"]["latency_ms"]["p95"], result["single_flight"]["latency_ms"]["p95"]
+    )
+    return result
+
+
+def child(db_path: str, redis_url: str, query: str, threads: int) -> None:
+    """One app process of the cross-process measurement: ready → wait for "go" → answer."""
+    from dashboards import cache, db
+    from dashboards.filters import Filters
+    from dashboards.redis_cache import RedisTier
+
+    warehouse = db.Warehouse(Path(db_path))
+    lru = cache.LRU(shared=RedisTier(redis_url) if redis_url else None)
+    filters, _ = Filters.from_query(query)
+    from dashboards.charts import charts_for
+    from dashboards.queries import overview  # noqa: F401  (imported before the clock starts)
+
+    with db.pinned(warehouse):
+        db.query("SELECT count(*) FROM activity_facts")  # the warehouse opened and warm
+        charts_for("overview")
+    times: list[float] = []
+
+    def run() -> None:
+        token = cache.use(lru)
+        try:
+            with db.pinned(warehouse):
+                start = time.perf_counter()
+                page_request(filters)
+                times.append((time.perf_counter() - start) * 1000)
+        finally:
+            cache.reset(token)
+
+    print("ready", flush=True)
+    sys.stdin.readline()
+    workers = [threading.Thread(target=run) for _ in range(threads)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    keys = [k[1] for k in lru._data if isinstance(k, tuple) and len(k) > 1]
+    print(json.dumps({"computed": lru.computed, "latency_ms": times, "keys": keys}), flush=True)
+
+
+def cross_process(db_path: Path, redis, filter_source, processes: int, threads: int, rounds: int):
+    """Identical cold requests in several processes at once: each alone vs sharing Redis."""
+    import subprocess
+
+    out: dict = {v: {"computations": [], "latency_ms": []} for v in ("per_process", "redis")}
+    for r in range(rounds):
+        for variant in ("per_process", "redis") if r % 2 == 0 else ("redis", "per_process"):
+            query = _cold_query(filter_source)
+            url = redis.url if variant == "redis" else ""
+            cmd = [sys.executable, "-m", "bench.cache_bench", "--child", str(db_path), url, query]
+            procs = [
+                subprocess.Popen(
+                    [*cmd, str(threads)],
+                    cwd=ROOT,
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    text=True,
+                )
+                for _ in range(processes)
+            ]
+            for proc in procs:
+                assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+            for proc in procs:  # as close to together as a pipe write allows
+                assert proc.stdin is not None
+                proc.stdin.write("go\n")
+                proc.stdin.flush()
+            computed = 0
+            for proc in procs:
+                line, _ = proc.communicate(timeout=300)
+                got = json.loads(line.strip().splitlines()[-1])
+                computed += got["computed"]
+                log(f"{variant}: computed {got['computed']}, holds {sorted(got['keys'])}")
+                out[variant]["latency_ms"].extend(got["latency_ms"])
+            out[variant]["computations"].append(computed)
+    result = {
+        v: {
+            "computations_per_round": statistics.median(got["computations"]),
+            "computations": got["computations"],
+            "latency_ms": summary(got["latency_ms"]),
+        }
+        for v, got in out.items()
+    }
+    result["computations_ratio"] = ratio(
+        result["per_process"]["computations_per_round"],
+        result["redis"]["computations_per_round"],
     )
     return result
 
@@ -196,8 +295,15 @@ def main(argv=None) -> dict:
     p.add_argument("--rounds", type=int, default=10)
     p.add_argument("--repeat", type=int, default=15, help="passes of the hit-latency loop")
     p.add_argument("--work", type=Path, default=ROOT / "bench" / "work")
+    p.add_argument("--processes", type=int, default=2, help="app processes (cross-process)")
+    p.add_argument("--process-rounds", type=int, default=6)
     p.add_argument("--out", type=Path, help="write the JSON here too")
+    p.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
+    if args.child:
+        db_path, url, query, threads = args.child
+        child(db_path, url, query, int(threads))
+        return {}
 
     from tests.redis_server import RedisServer
 
@@ -225,6 +331,10 @@ def main(argv=None) -> dict:
             "rounds": args.rounds,
             "concurrent_cold": concurrent_cold(warehouse, source, args.threads, args.rounds),
         }
+        log(f"{args.processes} processes × {args.threads // 2} threads, alone vs sharing Redis")
+        result["cross_process"] = cross_process(
+            db_path, server, source, args.processes, max(1, args.threads // 2), args.process_rounds
+        )
         log("hit latency: local, Redis, cold")
         result["hit_latency"] = hit_latency(warehouse, server.url, args.repeat)
     finally:
