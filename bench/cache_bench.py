@@ -88,7 +88,8 @@ def concurrent_cold(warehouse, filter_source, threads: int, rounds: int) -> dict
         for variant in (
             ("no_flight", "single_flight") if r % 2 == 0 else ("single_flight", "no_flight")
         ):
-            filters, _ = Filters.from_query(_cold_query(filter_source))  # never seen before
+            with db.pinned(warehouse):
+                filters, _ = Filters.from_query(_cold_query(filter_source))  # never seen
             lru = _no_flight_lru() if variant == "no_flight" else cache.LRU()
             barrier = threading.Barrier(threads)
             times: list[float] = []
@@ -140,11 +141,12 @@ def child(db_path: str, redis_url: str, query: str, threads: int) -> None:
 
     warehouse = db.Warehouse(Path(db_path))
     lru = cache.LRU(shared=RedisTier(redis_url) if redis_url else None)
-    filters, _ = Filters.from_query(query)
     from dashboards.charts import charts_for
     from dashboards.queries import overview  # noqa: F401  (imported before the clock starts)
 
-    with db.pinned(warehouse):
+    with db.pinned(warehouse):  # codes are checked against this warehouse's vocabularies
+        filters, notes = Filters.from_query(query)
+        assert not notes and filters.cache_key() == query, (query, notes)
         db.query("SELECT count(*) FROM activity_facts")  # the warehouse opened and warm
         charts_for("overview")
     times: list[float] = []
@@ -166,7 +168,7 @@ def child(db_path: str, redis_url: str, query: str, threads: int) -> None:
         w.start()
     for w in workers:
         w.join()
-    keys = [k[1] for k in lru._data if isinstance(k, tuple) and len(k) > 1]
+    keys = [k[1:4] for k in lru._data if isinstance(k, tuple) and len(k) > 1]
     print(json.dumps({"computed": lru.computed, "latency_ms": times, "keys": keys}), flush=True)
 
 
@@ -201,7 +203,7 @@ def cross_process(db_path: Path, redis, filter_source, processes: int, threads: 
                 line, _ = proc.communicate(timeout=300)
                 got = json.loads(line.strip().splitlines()[-1])
                 computed += got["computed"]
-                log(f"{variant}: computed {got['computed']}, holds {sorted(got['keys'])}")
+                log(f"{variant} {query}: computed {got['computed']}, holds {sorted(got['keys'])}")
                 out[variant]["latency_ms"].extend(got["latency_ms"])
             out[variant]["computations"].append(computed)
     result = {
