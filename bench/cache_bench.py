@@ -60,12 +60,15 @@ def _no_flight_lru():
     return NoFlight()
 
 
-def _cold_query(filter_source) -> str:
+def _cold_query(filter_source, warehouse) -> str:
     """A filter combination not drawn before (never the unfiltered view, which may be warm)."""
-    while True:
-        query = filter_source.draw().to_query()
-        if query:
-            return query
+    from dashboards import db
+
+    with db.pinned(warehouse):  # codes are checked against the measured warehouse
+        while True:
+            query = filter_source.new().to_query()
+            if query:
+                return query
 
 
 def page_request(filters) -> None:
@@ -89,7 +92,7 @@ def concurrent_cold(warehouse, filter_source, threads: int, rounds: int) -> dict
             ("no_flight", "single_flight") if r % 2 == 0 else ("single_flight", "no_flight")
         ):
             with db.pinned(warehouse):
-                filters, _ = Filters.from_query(_cold_query(filter_source))  # never seen
+                filters, _ = Filters.from_query(_cold_query(filter_source, warehouse))
             lru = _no_flight_lru() if variant == "no_flight" else cache.LRU()
             barrier = threading.Barrier(threads)
             times: list[float] = []
@@ -172,14 +175,16 @@ def child(db_path: str, redis_url: str, query: str, threads: int) -> None:
     print(json.dumps({"computed": lru.computed, "latency_ms": times, "keys": keys}), flush=True)
 
 
-def cross_process(db_path: Path, redis, filter_source, processes: int, threads: int, rounds: int):
+def cross_process(
+    warehouse, db_path: Path, redis, filter_source, processes: int, threads: int, rounds: int
+):
     """Identical cold requests in several processes at once: each alone vs sharing Redis."""
     import subprocess
 
     out: dict = {v: {"computations": [], "latency_ms": []} for v in ("per_process", "redis")}
     for r in range(rounds):
         for variant in ("per_process", "redis") if r % 2 == 0 else ("redis", "per_process"):
-            query = _cold_query(filter_source)
+            query = _cold_query(filter_source, warehouse)
             url = redis.url if variant == "redis" else ""
             cmd = [sys.executable, "-m", "bench.cache_bench", "--child", str(db_path), url, query]
             procs = [
@@ -335,7 +340,13 @@ def main(argv=None) -> dict:
         }
         log(f"{args.processes} processes × {args.threads // 2} threads, alone vs sharing Redis")
         result["cross_process"] = cross_process(
-            db_path, server, source, args.processes, max(1, args.threads // 2), args.process_rounds
+            warehouse,
+            db_path,
+            server,
+            source,
+            args.processes,
+            max(1, args.threads // 2),
+            args.process_rounds,
         )
         log("hit latency: local, Redis, cold")
         result["hit_latency"] = hit_latency(warehouse, server.url, args.repeat)
