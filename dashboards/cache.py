@@ -7,6 +7,10 @@ the process's default `RESULTS`. Bounded by entry count *and* by an estimate of 
 holds (`RESULT_CACHE_MB`, default 64): entries range from a few hundred bytes (a count) to a
 megabyte (the partner directory's frame), so a count alone let a worker grow by tens of MB over
 a long run of distinct filters (issue 9, docs/performance.md).
+
+Issue 14: identical concurrent misses compute once (single flight, `LRU.get_or_compute`), and
+with `CACHE_REDIS_URL`/`REDIS_URL` an app's LRU sits in front of a Redis level shared by every
+worker and host (`dashboards.redis_cache`; values as MessagePack, `dashboards.codec`).
 """
 
 from __future__ import annotations
