@@ -233,7 +233,14 @@ class LRU:
 
 
 _ALL: weakref.WeakSet[LRU] = weakref.WeakSet()
-os.register_at_fork(after_in_child=lambda: [lru._after_fork() for lru in list(_ALL)])
+
+
+def _forget_flights() -> None:
+    for lru in list(_ALL):
+        lru._after_fork()
+
+
+os.register_at_fork(after_in_child=_forget_flights)
 
 
 def for_settings(settings) -> LRU:
