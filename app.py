@@ -95,7 +95,7 @@ def create_app(settings: Settings | None = None):
         limits,
         public=settings.access_mode == "public",  # the public column policy (dashboards/policy.py)
     )
-    results = cache.LRU()
+    results = cache.for_settings(settings)  # with a Redis level when one is configured
     with _BUILD_LOCK, db.pinned(warehouse), _using(results):
         from dashboards.layout import shell
 

@@ -41,6 +41,10 @@ class Settings(BaseSettings):
     # NoDecode: the raw text reaches `_strict_bool` (pydantic's own bool parsing is lenient).
     debug: Annotated[bool, NoDecode] = False
     redis_url: str | None = None
+    # The shared result cache (issue 14, dashboards/redis_cache.py): this Redis, else REDIS_URL's;
+    # "off" keeps each process's cache to itself even where Celery uses Redis.
+    cache_redis_url: str | None = None
+    cache_ttl_s: int = Field(24 * 3600, ge=1)  # every shared entry expires (volatile-lru friendly)
     duckdb_memory_limit: str = "512MB"
     background_cache_dir: Path = ROOT / "data" / ".cache" / "background"
     dash_url_base_pathname: str = "/"
@@ -94,6 +98,7 @@ class Settings(BaseSettings):
 
     @field_validator(
         "redis_url",
+        "cache_redis_url",
         "secret_key",
         "oidc_issuer",
         "oidc_client_id",
@@ -139,6 +144,13 @@ class Settings(BaseSettings):
         """The OIDC claim value → role mapping of OIDC_ROLE_MAP."""
         pairs = (p.rpartition("=") for p in self.oidc_role_map.split(",") if p.strip())
         return {claim.strip(): role.strip() for claim, _, role in pairs}
+
+    @property
+    def cache_redis(self) -> str | None:
+        """The Redis URL of the shared result cache (None: each process caches alone)."""
+        if self.cache_redis_url and self.cache_redis_url.strip().lower() == "off":
+            return None
+        return self.cache_redis_url or self.redis_url
 
     @property
     def query_time_limit_s(self) -> float:
