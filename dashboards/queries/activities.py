@@ -57,7 +57,8 @@ def period_totals(filters: Filters, periods: dict[str, tuple[int, int]]) -> dict
     src = summary.activities_source(filters, ("year",), skip=("years",))
     facts_sql = ", ".join(
         (f"COALESCE(sum(f.activities) {clause}, 0)" if src.summarised else f"count(*) {clause}")
-        + f" AS a{i}, sum(f.budget_usd) {clause} AS budget_usd{i}" for i in n
+        + f" AS a{i}, sum(f.budget_usd) {clause} AS budget_usd{i}"
+        for i in n
     )
     facts = db.query(
         f"SELECT {facts_sql} FROM {src.table} f WHERE {where}",  # noqa: S608
@@ -191,9 +192,7 @@ def by_region(filters: Filters) -> pd.DataFrame:
     where, params = filters.where("f")
     regions = summary.pick("region_facts", filters)
     src = summary.activities_source(filters, ("geo_scope",))
-    count = (
-        "COALESCE(sum(f.activities), 0)::BIGINT" if regions else "count(DISTINCT f.activity_id)"
-    )
+    count = "COALESCE(sum(f.activities), 0)::BIGINT" if regions else "count(DISTINCT f.activity_id)"
     return db.query(
         f"""
         SELECT f.region_code AS code, {count} AS activities,

@@ -61,9 +61,7 @@ def by_region_year(filters: Filters) -> pd.DataFrame:
     where, params = filters.where("f")
     regions = summary.pick("region_facts", filters, ("year",))
     src = summary.activities_source(filters, ("year", "geo_scope"))
-    count = (
-        "COALESCE(sum(f.activities), 0)::BIGINT" if regions else "count(DISTINCT f.activity_id)"
-    )
+    count = "COALESCE(sum(f.activities), 0)::BIGINT" if regions else "count(DISTINCT f.activity_id)"
     frame = db.query(
         f"""
         SELECT f.year, f.region_code AS code, {count} AS activities,
