@@ -41,6 +41,8 @@ PUBLIC_TABLES = frozenset(
         "activity_summary",
         "activity_summary_partners",
         "region_summary",
+        "country_summary",
+        "partner_summary",
         "v_activities",
         "v_partners",
         "v_activity_by_field_year",

@@ -86,6 +86,17 @@ SELECT region_code, year, field_code, modality, activity_status, geo_scope, flag
        sum(budget_share_usd) FILTER (WHERE via = 'regional') AS regional_budget_share_usd
 FROM region_facts GROUP BY ALL ORDER BY ALL;
 
+-- For distinct counts of countries and partners (the headlines, partners per field): the
+-- distinct (country or partner, filter columns) pairs, no measure.
+CREATE TABLE country_summary AS
+SELECT DISTINCT iso3, year, field_code, modality, activity_status, geo_scope, flagged
+FROM country_facts ORDER BY year, iso3;
+
+CREATE TABLE partner_summary AS
+SELECT DISTINCT partner_id, status, partner_type, year, field_code, modality, activity_status,
+       geo_scope, flagged
+FROM partner_facts ORDER BY year, partner_id;
+
 -- Views that make the common questions one SELECT away -------------------------------------
 
 -- Activities with the names of their codes (English and French).

@@ -29,7 +29,8 @@ def totals(filters: Filters) -> dict:
         params,
     ).iloc[0]
     countries = db.scalar(
-        f"SELECT count(DISTINCT f.iso3) FROM country_facts f WHERE {where}",  # noqa: S608
+        f"SELECT count(DISTINCT f.iso3) FROM {summary.distinct_source('country_facts', filters)} f "  # noqa: S608
+        f"WHERE {where}",
         params,
     )
     return {
@@ -65,13 +66,15 @@ def period_totals(filters: Filters, periods: dict[str, tuple[int, int]]) -> dict
         [y for name in names for y in (*periods[name], *periods[name])] + params,
     ).iloc[0]
     countries_sql = ", ".join(f"count(DISTINCT f.iso3) {clause} AS c{i}" for i in n)
+    country_table = summary.distinct_source("country_facts", filters, ("year",), ("years",))
+    partner_table = summary.distinct_source("partner_facts", filters, ("year",), ("years",))
     countries = db.query(
-        f"SELECT {countries_sql} FROM country_facts f WHERE {where}",  # noqa: S608
+        f"SELECT {countries_sql} FROM {country_table} f WHERE {where}",  # noqa: S608
         years + params,
     ).iloc[0]
     partners_sql = ", ".join(f"count(DISTINCT f.partner_id) {clause} AS p{i}" for i in n)
     partners = db.query(
-        f"SELECT {partners_sql} FROM partner_facts f WHERE {where} AND {pwhere}",  # noqa: S608
+        f"SELECT {partners_sql} FROM {partner_table} f WHERE {where} AND {pwhere}",  # noqa: S608
         years + params + pparams,
     ).iloc[0]
     return {
@@ -97,7 +100,7 @@ def active_partners(filters: Filters) -> pd.DataFrame:
     return db.query(
         f"""
         SELECT f.status, f.partner_type, count(DISTINCT f.partner_id) AS partners
-        FROM partner_facts f
+        FROM {summary.distinct_source("partner_facts", filters)} f
         WHERE {where} AND {pwhere}
         GROUP BY ALL ORDER BY ALL
         """,  # noqa: S608

@@ -31,7 +31,8 @@ def partners_by_field(filters: Filters) -> pd.DataFrame:
         f"""
         WITH p AS (
             SELECT f.field_code, count(DISTINCT f.partner_id) AS n
-            FROM partner_facts f WHERE {where} AND {pwhere} GROUP BY 1
+            FROM {summary.distinct_source("partner_facts", filters, ("field_code",))} f
+            WHERE {where} AND {pwhere} GROUP BY 1
         ),
         a AS ({acts})
         SELECT r.code, COALESCE(p.n, 0) AS partners, COALESCE(a.n, 0) AS activities

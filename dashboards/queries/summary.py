@@ -46,6 +46,12 @@ SUMMARIES: tuple[Summary, ...] = (
         frozenset(_BASE + _MASKS + _PARTNER_MASKS),
     ),
     Summary("region_summary", "region_facts", frozenset((*_BASE, *_MASKS, "region_code"))),
+    Summary("country_summary", "country_facts", frozenset((*_BASE, "iso3"))),
+    Summary(
+        "partner_summary",
+        "partner_facts",
+        frozenset((*_BASE, "partner_id", "status", "partner_type")),
+    ),
 )
 
 _FORCED_OFF: contextvars.ContextVar[bool] = contextvars.ContextVar("preagg_off", default=False)
@@ -136,3 +142,12 @@ def activities_source(
     """`activity_facts`, or the smallest activity summary that can answer the query."""
     table = pick("activity_facts", filters, needs, skip)
     return Source(table or "activity_facts", table is not None)
+
+
+def distinct_source(
+    source: str, filters: Filters, needs: Iterable[str] = (), skip: tuple[str, ...] = ()
+) -> str:
+    """`country_facts` / `partner_facts`, or their summary of distinct pairs, for queries that
+    only count distinct countries or partners (the partner filters' columns always needed)."""
+    extra = ("status", "partner_type") if source == "partner_facts" else ()
+    return pick(source, filters, (*needs, *extra), skip) or source

@@ -140,6 +140,14 @@ def test_summary_counts_add_up_to_the_facts(demo_warehouse):
             "SELECT count(*) FROM (SELECT DISTINCT activity_id, region_code FROM region_facts)"
         ).fetchone()[0]
         assert con.execute("SELECT sum(activities) FROM region_summary").fetchone()[0] == pairs
+        for table, key, facts in (
+            ("country_summary", "iso3", "country_facts"),
+            ("partner_summary", "partner_id", "partner_facts"),
+        ):
+            sql = f"SELECT count(DISTINCT {key}), count(*) FROM {{}}"  # noqa: S608 - fixed names
+            distinct, rows = con.execute(sql.format(table)).fetchone()
+            assert distinct == con.execute(sql.format(facts)).fetchone()[0] and distinct > 0
+            assert rows < con.execute(sql.format(facts)).fetchone()[1], table
     finally:
         con.close()
 
@@ -156,6 +164,9 @@ def test_pick_chooses_the_smallest_summary_that_can_answer(demo_warehouse, use_w
     assert pick("activity_facts", status) == "activity_summary_partners"
     assert pick("region_facts", Filters(), ("year",)) == "region_summary"
     assert pick("region_facts", status) is None  # no partner masks in region_summary
+    assert summary.distinct_source("partner_facts", Filters()) == "partner_summary"
+    assert summary.distinct_source("partner_facts", area) == "partner_facts"
+    assert summary.distinct_source("country_facts", Filters(), ("year",)) == "country_summary"
     kenya = Filters(countries=("KEN",))
     assert pick("activity_facts", kenya) is None  # countries: the facts only
     assert pick("activity_facts", replace(kenya, countries=())) == "activity_summary_small"
