@@ -37,6 +37,12 @@ PUBLIC_TABLES = frozenset(
         "region_facts",
         "country_facts",
         "partner_facts",
+        "activity_summary_small",  # summaries of activity_facts / region_facts (issue 14)
+        "activity_summary",
+        "activity_summary_partners",
+        "region_summary",
+        "country_summary",
+        "partner_summary",
         "v_activities",
         "v_partners",
         "v_activity_by_field_year",

@@ -56,6 +56,47 @@ FROM activity_partners ap JOIN activity_facts f USING (activity_id)
 JOIN partners p ON p.partner_id = ap.partner_id
 ORDER BY f.year, ap.partner_id;
 
+-- Summary tables (issue 14): the facts pre-aggregated at load, grouped by the filter columns.
+-- A page update that filters on none of the grouped-out columns (and not on countries, which
+-- are too many to group by) reads one of these instead of a million rows; the query layer
+-- (dashboards/queries/summary.py) picks the smallest that holds every column the query and
+-- its filters name. An activity falls in exactly one row of each table (one per region in
+-- region_summary), so summed counts are exact distinct-activity counts.
+CREATE TABLE activity_summary_small AS
+SELECT year, field_code, modality, activity_status, geo_scope, flagged,
+       count(*) AS activities, sum(budget_usd) AS budget_usd
+FROM activity_facts GROUP BY ALL ORDER BY ALL;
+
+CREATE TABLE activity_summary AS
+SELECT year, field_code, modality, activity_status, geo_scope, flagged, area_mask, region_mask,
+       count(*) AS activities, sum(budget_usd) AS budget_usd
+FROM activity_facts GROUP BY ALL ORDER BY ALL;
+
+CREATE TABLE activity_summary_partners AS
+SELECT year, field_code, modality, activity_status, geo_scope, flagged, area_mask, region_mask,
+       partner_status_mask, partner_type_mask,
+       count(*) AS activities, sum(budget_usd) AS budget_usd
+FROM activity_facts GROUP BY ALL ORDER BY ALL;
+
+CREATE TABLE region_summary AS
+SELECT region_code, year, field_code, modality, activity_status, geo_scope, flagged, area_mask,
+       region_mask,
+       count(DISTINCT activity_id) AS activities, sum(budget_share_usd) AS budget_share_usd,
+       count(DISTINCT activity_id) FILTER (WHERE via = 'regional') AS regional_activities,
+       sum(budget_share_usd) FILTER (WHERE via = 'regional') AS regional_budget_share_usd
+FROM region_facts GROUP BY ALL ORDER BY ALL;
+
+-- For distinct counts of countries and partners (the headlines, partners per field): the
+-- distinct (country or partner, filter columns) pairs, no measure.
+CREATE TABLE country_summary AS
+SELECT DISTINCT iso3, year, field_code, modality, activity_status, geo_scope, flagged
+FROM country_facts ORDER BY year, iso3;
+
+CREATE TABLE partner_summary AS
+SELECT DISTINCT partner_id, status, partner_type, year, field_code, modality, activity_status,
+       geo_scope, flagged
+FROM partner_facts ORDER BY year, partner_id;
+
 -- Views that make the common questions one SELECT away -------------------------------------
 
 -- Activities with the names of their codes (English and French).

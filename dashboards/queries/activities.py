@@ -6,6 +6,7 @@ import pandas as pd
 
 from dashboards import cache, db, dimensions, vocab
 from dashboards.filters import Filters, partner_where
+from dashboards.queries import summary
 
 
 def _masked(dimension: str) -> tuple[str, str]:
@@ -19,16 +20,17 @@ def _masked(dimension: str) -> tuple[str, str]:
 def totals(filters: Filters) -> dict:
     """Headline numbers: activities, budget, countries reached, active partners by status/type."""
     where, params = filters.where("f")
+    src = summary.activities_source(filters)
     row = db.query(
         f"""
-        SELECT count(*) AS activities, COALESCE(sum(budget_usd), 0) AS budget_usd,
-               count(*) FILTER (WHERE budget_usd > 0) AS with_budget
-        FROM activity_facts f WHERE {where}
+        SELECT {src.count} AS activities, COALESCE(sum(f.budget_usd), 0) AS budget_usd
+        FROM {src.table} f WHERE {where}
         """,  # noqa: S608 - predicate built by Filters.where (whitelisted columns, parameters)
         params,
     ).iloc[0]
     countries = db.scalar(
-        f"SELECT count(DISTINCT f.iso3) FROM country_facts f WHERE {where}",  # noqa: S608
+        f"SELECT count(DISTINCT f.iso3) FROM {summary.distinct_source('country_facts', filters)} f "  # noqa: S608
+        f"WHERE {where}",
         params,
     )
     return {
@@ -53,21 +55,26 @@ def period_totals(filters: Filters, periods: dict[str, tuple[int, int]]) -> dict
     years = [y for name in names for y in periods[name]]
     n = range(len(names))
     # Only our own clause texts and the whitelisted predicate are put into these statements.
+    src = summary.activities_source(filters, ("year",), skip=("years",))
     facts_sql = ", ".join(
-        f"count(*) {clause} AS a{i}, sum(f.budget_usd) {clause} AS budget_usd{i}" for i in n
+        (f"COALESCE(sum(f.activities) {clause}, 0)" if src.summarised else f"count(*) {clause}")
+        + f" AS a{i}, sum(f.budget_usd) {clause} AS budget_usd{i}"
+        for i in n
     )
     facts = db.query(
-        f"SELECT {facts_sql} FROM activity_facts f WHERE {where}",  # noqa: S608
+        f"SELECT {facts_sql} FROM {src.table} f WHERE {where}",  # noqa: S608
         [y for name in names for y in (*periods[name], *periods[name])] + params,
     ).iloc[0]
     countries_sql = ", ".join(f"count(DISTINCT f.iso3) {clause} AS c{i}" for i in n)
+    country_table = summary.distinct_source("country_facts", filters, ("year",), ("years",))
+    partner_table = summary.distinct_source("partner_facts", filters, ("year",), ("years",))
     countries = db.query(
-        f"SELECT {countries_sql} FROM country_facts f WHERE {where}",  # noqa: S608
+        f"SELECT {countries_sql} FROM {country_table} f WHERE {where}",  # noqa: S608
         years + params,
     ).iloc[0]
     partners_sql = ", ".join(f"count(DISTINCT f.partner_id) {clause} AS p{i}" for i in n)
     partners = db.query(
-        f"SELECT {partners_sql} FROM partner_facts f WHERE {where} AND {pwhere}",  # noqa: S608
+        f"SELECT {partners_sql} FROM {partner_table} f WHERE {where} AND {pwhere}",  # noqa: S608
         years + params + pparams,
     ).iloc[0]
     return {
@@ -93,7 +100,7 @@ def active_partners(filters: Filters) -> pd.DataFrame:
     return db.query(
         f"""
         SELECT f.status, f.partner_type, count(DISTINCT f.partner_id) AS partners
-        FROM partner_facts f
+        FROM {summary.distinct_source("partner_facts", filters)} f
         WHERE {where} AND {pwhere}
         GROUP BY ALL ORDER BY ALL
         """,  # noqa: S608
@@ -111,11 +118,12 @@ def by_year(filters: Filters, by: str | None = None) -> pd.DataFrame:
     where, params = filters.where("f")
     group = f", f.{column} AS code" if column else ""
     keys = "year, code" if column else "year"
-    if not db.scalar("SELECT EXISTS (SELECT 1 FROM budget_years WHERE counted)"):
+    if not cache.cached("budget_years_counted", compute=_budget_years_counted):
+        src = summary.activities_source(filters, ("year", *([column] if column else [])))
         return db.query(
             f"""
-            SELECT f.year{group}, count(*) AS activities, sum(f.budget_usd) AS budget_usd
-            FROM activity_facts f WHERE {where} AND f.year IS NOT NULL
+            SELECT f.year{group}, {src.count} AS activities, sum(f.budget_usd) AS budget_usd
+            FROM {src.table} f WHERE {where} AND f.year IS NOT NULL
             GROUP BY ALL ORDER BY ALL
             """,  # noqa: S608
             params,
@@ -141,14 +149,21 @@ def by_year(filters: Filters, by: str | None = None) -> pd.DataFrame:
     )
 
 
+def _budget_years_counted() -> bool:
+    """Whether any IATI budget period counts in its own years (then by_year reads the facts)."""
+    return bool(db.scalar("SELECT EXISTS (SELECT 1 FROM budget_years WHERE counted)"))
+
+
 def by_field(filters: Filters) -> pd.DataFrame:
     """Activities and budget per field of competence (each activity has one primary field)."""
     where, params = filters.where("f")
+    src = summary.activities_source(filters, ("field_code",))
+    count = "COALESCE(sum(f.activities), 0)::BIGINT" if src.summarised else "count(f.activity_id)"
     return db.query(
         f"""
-        SELECT r.code, count(f.activity_id) AS activities, COALESCE(sum(f.budget_usd), 0) AS budget_usd
+        SELECT r.code, {count} AS activities, COALESCE(sum(f.budget_usd), 0) AS budget_usd
         FROM fields_of_competence r
-        LEFT JOIN activity_facts f ON f.field_code = r.code AND {where}
+        LEFT JOIN {src.table} f ON f.field_code = r.code AND {where}
         GROUP BY r.code, r.sort_order ORDER BY activities DESC, r.sort_order
         """,  # noqa: S608
         params,
@@ -160,12 +175,13 @@ def by_masked(filters: Filters, dimension: str, by_year: bool = False) -> pd.Dat
     table, column = _masked(dimension)
     where, params = filters.where("f")
     year = "f.year, " if by_year else ""
+    src = summary.activities_source(filters, (column, *(["year"] if by_year else [])))
     return db.query(
         f"""
-        SELECT {year}r.code, count(*) AS activities, sum(f.budget_usd) AS budget_usd
-        FROM activity_facts f JOIN {table} r ON (f.{column} & r.bit) <> 0
+        SELECT {year}r.code, {src.count} AS activities, sum(f.budget_usd) AS budget_usd
+        FROM {src.table} f JOIN {table} r ON (f.{column} & r.bit) <> 0
         WHERE {where} {"AND f.year IS NOT NULL" if by_year else ""}
-        GROUP BY ALL ORDER BY {"f.year, " if by_year else ""}activities DESC
+        GROUP BY ALL ORDER BY {"f.year, " if by_year else ""}activities DESC, r.code
         """,  # noqa: S608 - table/column from the dimension registry
         params,
     )
@@ -177,16 +193,19 @@ def by_region(filters: Filters) -> pd.DataFrame:
     Budget uses each activity's share per region, so the budget column sums to the total.
     """
     where, params = filters.where("f")
+    regions = summary.pick("region_facts", filters)
+    src = summary.activities_source(filters, ("geo_scope",))
+    count = "COALESCE(sum(f.activities), 0)::BIGINT" if regions else "count(DISTINCT f.activity_id)"
     return db.query(
         f"""
-        SELECT f.region_code AS code, count(DISTINCT f.activity_id) AS activities,
+        SELECT f.region_code AS code, {count} AS activities,
                COALESCE(sum(f.budget_share_usd), 0) AS budget_usd
-        FROM region_facts f
+        FROM {regions or "region_facts"} f
         WHERE {where} GROUP BY 1
         UNION ALL
-        SELECT 'GLOBAL', count(*), COALESCE(sum(f.budget_usd), 0)
-        FROM activity_facts f WHERE {where} AND f.geo_scope = 'global'
-        ORDER BY activities DESC
+        SELECT 'GLOBAL', {src.count}, COALESCE(sum(f.budget_usd), 0)
+        FROM {src.table} f WHERE {where} AND f.geo_scope = 'global'
+        ORDER BY activities DESC, code
         """,  # noqa: S608
         params + params,
     )
@@ -200,7 +219,7 @@ def by_country(filters: Filters) -> pd.DataFrame:
         SELECT f.iso3 AS code, any_value(f.region_code) AS region_code,
                count(*) AS activities, COALESCE(sum(f.budget_share_usd), 0) AS budget_usd
         FROM country_facts f
-        WHERE {where} GROUP BY 1 ORDER BY activities DESC
+        WHERE {where} GROUP BY 1 ORDER BY activities DESC, code
         """,  # noqa: S608
         params,
     )
@@ -209,11 +228,12 @@ def by_country(filters: Filters) -> pd.DataFrame:
 def field_area_matrix(filters: Filters) -> pd.DataFrame:
     """Activities per (field, functional area) cell."""
     where, params = filters.where("f")
+    src = summary.activities_source(filters, ("field_code", "area_mask"))
     return db.query(
         f"""
-        SELECT f.field_code AS field, a.code AS area, count(*) AS activities,
+        SELECT f.field_code AS field, a.code AS area, {src.count} AS activities,
                sum(f.budget_usd) AS budget_usd
-        FROM activity_facts f JOIN functional_areas a ON (f.area_mask & a.bit) <> 0
+        FROM {src.table} f JOIN functional_areas a ON (f.area_mask & a.bit) <> 0
         WHERE {where} GROUP BY ALL ORDER BY ALL
         """,  # noqa: S608
         params,
@@ -236,10 +256,11 @@ def flagged_budgets(filters: Filters) -> tuple[int, float]:
     """(count, US$ total) of the activities flagged at load for their budget among those
     matching the filters (`activity_facts.flagged`; none when the filters leave them out)."""
     where, params = filters.where("f")
+    src = summary.activities_source(filters, ("flagged",))
     row = db.query(
         f"""
-        SELECT count(*) AS activities, COALESCE(sum(f.budget_usd), 0) AS budget_usd
-        FROM activity_facts f WHERE {where} AND f.flagged
+        SELECT {src.count} AS activities, COALESCE(sum(f.budget_usd), 0) AS budget_usd
+        FROM {src.table} f WHERE {where} AND f.flagged
         """,  # noqa: S608 - predicate built by Filters.where (whitelisted columns, parameters)
         params,
     ).iloc[0]

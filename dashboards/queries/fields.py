@@ -6,6 +6,7 @@ import pandas as pd
 
 from dashboards import db
 from dashboards.filters import Filters, partner_where
+from dashboards.queries import summary
 
 
 def partners_by_field(filters: Filters) -> pd.DataFrame:
@@ -19,7 +20,8 @@ def partners_by_field(filters: Filters) -> pd.DataFrame:
     # Without a partner filter every activity has a counted partner: count activities from
     # activity_facts (1 row each) instead of distinct ids over partner_facts (1 row per partner).
     if pwhere == "TRUE":
-        acts = f"SELECT f.field_code, count(*) AS n FROM activity_facts f WHERE {where} GROUP BY 1"  # noqa: S608
+        src = summary.activities_source(filters, ("field_code",))
+        acts = f"SELECT f.field_code, {src.count} AS n FROM {src.table} f WHERE {where} GROUP BY 1"  # noqa: S608
         act_params = params
     else:
         acts = f"""SELECT f.field_code, count(DISTINCT f.activity_id) AS n FROM partner_facts f
@@ -29,7 +31,8 @@ def partners_by_field(filters: Filters) -> pd.DataFrame:
         f"""
         WITH p AS (
             SELECT f.field_code, count(DISTINCT f.partner_id) AS n
-            FROM partner_facts f WHERE {where} AND {pwhere} GROUP BY 1
+            FROM {summary.distinct_source("partner_facts", filters, ("field_code",))} f
+            WHERE {where} AND {pwhere} GROUP BY 1
         ),
         a AS ({acts})
         SELECT r.code, COALESCE(p.n, 0) AS partners, COALESCE(a.n, 0) AS activities

@@ -6,7 +6,7 @@ import pandas as pd
 
 from dashboards import db
 from dashboards.filters import Filters, partner_where
-from dashboards.queries import activities
+from dashboards.queries import activities, summary
 from dashboards.queries.regions import complete_years
 
 
@@ -28,7 +28,8 @@ def partners_by_area(filters: Filters) -> pd.DataFrame:
     # Distinct (area mask, partner) pairs are few (at most 128 × partners): take them before
     # the bitmask join. Activities come from activity_facts unless a partner filter is set.
     if pwhere == "TRUE":
-        acts = f"SELECT f.area_mask, count(*) AS n FROM activity_facts f WHERE {where} GROUP BY 1"  # noqa: S608
+        src = summary.activities_source(filters, ("area_mask",))
+        acts = f"SELECT f.area_mask, {src.count} AS n FROM {src.table} f WHERE {where} GROUP BY 1"  # noqa: S608
         act_params = params
     else:
         acts = f"""SELECT f.area_mask, count(DISTINCT f.activity_id) AS n FROM partner_facts f
@@ -63,10 +64,11 @@ def area_region_matrix(filters: Filters) -> pd.DataFrame:
     Columns: area, region, activities.
     """
     where, params = filters.where("f")
+    src = summary.activities_source(filters, ("area_mask", "region_mask"))
     return db.query(
         f"""
-        SELECT a.code AS area, r.code AS region, count(*) AS activities
-        FROM activity_facts f
+        SELECT a.code AS area, r.code AS region, {src.count} AS activities
+        FROM {src.table} f
         JOIN functional_areas a ON (f.area_mask & a.bit) <> 0
         JOIN regions r ON (f.region_mask & r.bit) <> 0
         WHERE {where} GROUP BY ALL ORDER BY ALL

@@ -25,6 +25,10 @@ def test_a_new_warehouse_is_picked_up_without_restart(tmp_path, small_warehouse,
     con.execute(
         "INSERT INTO activity_facts SELECT 'A9', 2024, 'ED', 'bilateral', 'planned', 'country', 0, 0, 0, 0, 0, [], false"
     )
+    # ...and in the summary the totals read (derived.sql builds it from the facts at load).
+    con.execute(
+        "INSERT INTO activity_summary_small SELECT 2024, 'ED', 'bilateral', 'planned', 'country', false, 1, 0"
+    )
     con.close()
     building.replace(live)
     assert db.version() != version
