@@ -139,26 +139,42 @@ class Deployment:
         self.started.clear()
 
 
-def measure(dep: Deployment, recorded: list, source, years, seconds: float) -> dict:
-    """The three loads against one running deployment."""
-    out = {}
-    for label, users, think in LEVELS:
-        cpu0 = _cpu_s()
-        r = replay.concurrency(
-            dep.url,
-            recorded,
-            source,
-            years,
-            users,
-            seconds * (2 if think else 1),
-            think_s=think,
-            pool=POOL,
-        )
-        r["client_cores"] = round((_cpu_s() - cpu0) / r["seconds"], 2) if r["seconds"] else None
-        out[label] = r
-        log(
-            f"{dep.name}: {label}: {r['updates_per_s']}/s p95 {r['p95_ms']} ms errors {r['errors']}"
-        )
+def _level(dep: Deployment, recorded, source, years, label, users, think, seconds) -> dict:
+    cpu0 = _cpu_s()
+    r = replay.concurrency(
+        dep.url, recorded, source, years, users, seconds, think_s=think, pool=POOL
+    )
+    r["client_cores"] = round((_cpu_s() - cpu0) / r["seconds"], 2) if r["seconds"] else None
+    log(f"{dep.name}: {label}: {r['updates_per_s']}/s p95 {r['p95_ms']} ms errors {r['errors']}")
+    return r
+
+
+def measure(dep: Deployment, recorded: list, source, years, seconds: float, slices: int) -> dict:
+    """The loads against one running deployment: 1 and 50 users alternated in `slices` slices
+    of `seconds` each (the machine's other load drifts; alternating keeps the ratio fair), then
+    200 users with think time for 2 × `seconds`."""
+    runs: dict[str, list[dict]] = {"1": [], "50": []}
+    for i in range(slices):
+        order = [("1", 1), ("50", 50)] if i % 2 == 0 else [("50", 50), ("1", 1)]
+        for label, users in order:
+            runs[label].append(_level(dep, recorded, source, years, label, users, 0.0, seconds))
+    out: dict = {}
+    for label, slices_run in runs.items():
+        merged = {
+            k: _median([r[k] for r in slices_run])
+            for k in ("updates_per_s", "p50_ms", "p95_ms", "client_cores")
+        }
+        merged["errors"] = sum(r["errors"] for r in slices_run)
+        merged["updates"] = sum(r["updates"] for r in slices_run)
+        merged["slices"] = slices_run
+        out[label] = merged
+    ratios = [
+        b["updates_per_s"] / a["updates_per_s"]
+        for a, b in zip(runs["1"], runs["50"], strict=True)
+        if a["updates_per_s"]
+    ]
+    out["ratio_slices"] = [round(x, 2) for x in ratios]
+    out["200-think2s"] = _level(dep, recorded, source, years, "200-think2s", 200, 2.0, 2 * seconds)
     return out
 
 
@@ -183,6 +199,8 @@ def summarise(rounds: list[dict]) -> dict:
             v[label]["errors"] = sum(run[label]["errors"] for run in runs)
         one, fifty = v["1"]["updates_per_s"], v["50"]["updates_per_s"]
         v["ratio_50_over_1"] = round(fifty / one, 2) if one and fifty else None
+        # The median of the per-slice ratios (each 50-user slice beside its 1-user slice).
+        v["ratio_50_over_1_slices"] = _median([x for run in runs for x in run["ratio_slices"]])
         v["rss_mb"] = max((run.get("rss_mb", 0) for run in runs), default=0)
         out[name] = v
     return out
@@ -191,7 +209,7 @@ def summarise(rounds: list[dict]) -> dict:
 def table(scales: dict) -> str:
     """A Markdown table of the medians."""
     head = (
-        "| scale | variant | 1 user /s | 50 users /s | 50 ÷ 1 | 50 users p95 ms | errors "
+        "| scale | variant | 1 user /s | 50 users /s | 50 ÷ 1 (slices) | 50 users p95 ms | errors "
         "| 200 users (2 s think) /s | p95 ms | peak RSS MB |"
     )
     lines = [head, "|" + "---|" * 10]
@@ -200,7 +218,8 @@ def table(scales: dict) -> str:
             t = v["200-think2s"]
             lines.append(
                 f"| {int(scale):,} | {name} | {v['1']['updates_per_s']} | "
-                f"{v['50']['updates_per_s']} | {v['ratio_50_over_1']} | {v['50']['p95_ms']} | "
+                f"{v['50']['updates_per_s']} | {v['ratio_50_over_1']} ({v['ratio_50_over_1_slices']}) | "
+                f"{v['50']['p95_ms']} | "
                 f"{v['1']['errors'] + v['50']['errors'] + t['errors']} | {t['updates_per_s']} | "
                 f"{t['p95_ms']} | {v['rss_mb']} |"
             )
@@ -229,7 +248,7 @@ def run_scale(args, scale: int) -> dict:
             source = replay.FilterSource(replay.vocabularies(), years, seed=scale + i)
             log(f"{scale:,}: round {i + 1}: {name}")
             with Deployment(name, db, args.work / f"inst-{scale}-{name}", args.redis) as dep:
-                results[name] = measure(dep, recorded, source, years, args.seconds)
+                results[name] = measure(dep, recorded, source, years, args.seconds, args.slices)
             mem = [m for m in dep.memory if isinstance(m, dict)]
             results[name]["rss_mb"] = round(sum(m.get("peak_total_mb", 0) for m in mem), 1)
         rounds.append(results)
@@ -241,7 +260,8 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench.instances", description=__doc__)
     p.add_argument("--scales", default="100000,1000000")
     p.add_argument("--seconds", type=float, default=12, help="seconds per load level")
-    p.add_argument("--rounds", type=int, default=2)
+    p.add_argument("--rounds", type=int, default=1, help="times each variant is started")
+    p.add_argument("--slices", type=int, default=3, help="1-user / 50-user slices per variant")
     p.add_argument("--variants", default=",".join(VARIANTS))
     p.add_argument("--work", type=Path, default=ROOT / "bench" / "work")
     p.add_argument("--out", type=Path, default=ROOT / "bench" / "work" / "instances.json")

@@ -264,6 +264,35 @@ def _page(title: str, body: str, lang: str = "en", status: int = 200):
     return Response(html, status=status, mimetype="text/html")
 
 
+def host_secret(folder: Path) -> str:
+    """The signing secret shared by every worker of this machine when SECRET_KEY is not set.
+
+    Dash signs each page load's background-job handles (and Flask the session) with the
+    server's secret key; a random key per worker made a pack poll that reached another gunicorn
+    worker fail (HTTP 204, the pack never arrived). The first worker writes a random key to
+    `secret_key` in the private background folder (0600, created whole by a hard link, so a
+    racing worker reads all of it or none); the others read it. Several hosts need SECRET_KEY.
+    """
+    import os
+    import secrets
+    import tempfile
+
+    from dashboards.background import private_folder
+
+    path = private_folder(folder) / "secret_key"
+    if not path.exists():
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".secret-")  # mode 0600
+        try:
+            with os.fdopen(fd, "w") as out:
+                out.write(secrets.token_hex(32))
+            os.link(tmp, path)  # fails if another worker made it first: read theirs
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(tmp)
+    return path.read_text().strip()
+
+
 def install(app: Any, settings: Any) -> None:
     """Sessions, CSRF, the sign-in routes, /healthz and the role checks of every request."""
     import hmac
@@ -295,7 +324,7 @@ def install(app: Any, settings: Any) -> None:
         SESSION_COOKIE_SECURE=settings.session_cookie_secure,
         PERMANENT_SESSION_LIFETIME=8 * 3600,
     )
-    server.secret_key = settings.secret_key or secrets.token_hex(32)
+    server.secret_key = settings.secret_key or host_secret(Path(settings.background_cache_dir))
     oauth_client = None
     if mode == "internal" and settings.oidc_issuer:
         from authlib.integrations.flask_client import OAuth

@@ -2,8 +2,10 @@
 protocol against the production server (gunicorn, 2 workers): every one of them gets the file,
 and the server's process tree never holds more than one kaleido Chromium per worker.
 
-Before the fix, 7 of 20 identical requests never arrived (the first poller consumed the shared
-result, the others were told 204 "no update"), and each request spawned a process with its own
+After the issue 11/13 merge every poll that reached the other gunicorn worker got 204 (each
+worker signed job handles with its own random secret key; now the workers of a machine share
+one, dashboards/auth.host_secret). Before the issue 9 fix, 7 of 20 identical requests never
+arrived (the first poller consumed the shared result, the others were told 204 "no update"), and each request spawned a process with its own
 Chromium (191 Chromium processes, 8 GB).
 """
 
@@ -101,15 +103,6 @@ def _pdf(outcome: dashclient.Outcome) -> bytes | None:
     return base64.b64decode(data["content"])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "Known regression after the issue 11 merge (2026-12-02): the synthetic client "
-        "(bench/dashclient.py) gets HTTP 204 when it polls the pack job, so no pack arrives; "
-        "packs built from the real browser pass (test_export_browser.py). To fix: make "
-        "dashclient poll as Dash 4's renderer does for a job with progress outputs."
-    ),
-)
 def test_twenty_identical_packs_all_arrive_with_bounded_chromium(pack_server):
     counter = ChromiumCounter(pack_server.proc.pid)
     counter.start()
