@@ -26,6 +26,7 @@ import argparse
 import json
 import os
 import resource
+import signal
 import statistics
 import sys
 import time
@@ -268,6 +269,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--pages", help="page keys to replay, comma-separated (default: all)")
     p.add_argument("--no-redis", dest="redis", action="store_false")
     args = p.parse_args(argv)
+    # SIGTERM unwinds like Ctrl-C, so every process started is stopped by its `__exit__`.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     args.pages = [k.strip() for k in args.pages.split(",")] if args.pages else None
     args.variants = [v.strip() for v in args.variants.split(",") if v.strip()]
     if args.redis and services.missing_binaries():
