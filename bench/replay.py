@@ -213,9 +213,15 @@ def concurrency(
     years: tuple[int, int],
     users: int,
     seconds: float,
+    think_s: float = 0.0,
+    pool: int | None = None,
 ) -> dict:
     """N simulated users, each changing filters on random pages as fast as answers come back
-    (no think time) for a bounded time: page updates/s, requests/s, p95 and errors."""
+    (no think time) for a bounded time: page updates/s, requests/s, p95 and errors.
+
+    `think_s`: each user pauses a uniform 0.5–1.5 × think_s after each answer (a person
+    reading the page). `pool`: filter combinations to draw from (default 20 per user, at least
+    200); give the same pool at every user count to compare equal work."""
     lock = threading.Lock()
     latencies: list[float] = []
     request_ms: list[float] = []
@@ -223,7 +229,7 @@ def concurrency(
     failures: Counter = Counter()
     stop_at = time.perf_counter() + seconds
     rngs = [random.Random(1000 + i) for i in range(users)]
-    filters_pool = [source.draw() for _ in range(max(200, users * 20))]
+    filters_pool = [source.draw() for _ in range(pool or max(200, users * 20))]
 
     def user(i: int) -> None:
         nonlocal errors
@@ -242,6 +248,8 @@ def concurrency(
                         failures[f"connection {type(e).__name__}"] += 1
                     continue
                 previous = u.search
+                if think_s:
+                    time.sleep(think_s * rngs[i].uniform(0.5, 1.5))
                 with lock:
                     latencies.append(u.ms)
                     request_ms.extend(ms for _, ms, _ in u.requests)

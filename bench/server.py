@@ -35,8 +35,10 @@ class Server:
         threads: int | None = None,
         root: Path | None = None,
         env: dict[str, str] | None = None,
+        wsgi: str = WSGI,
     ):
         self.port = free_port()
+        self.wsgi = wsgi  # e.g. "app:server", the production entry point
         self.root = Path(root or ROOT)  # the code checkout to serve (e.g. main, for a baseline)
         self.env = dict(env or {})
         self.url = f"http://127.0.0.1:{self.port}"
@@ -60,7 +62,8 @@ class Server:
             env["GUNICORN_WORKERS"] = str(self.workers)
         if self.threads:
             env["GUNICORN_THREADS"] = str(self.threads)
-        cmd = [sys.executable, "-m", "gunicorn", "-c", str(self.root / "gunicorn.conf.py"), WSGI]
+        conf = str(self.root / "gunicorn.conf.py")
+        cmd = [sys.executable, "-m", "gunicorn", "-c", conf, self.wsgi]
         with open(self.log, "ab") as out:
             self.proc = subprocess.Popen(
                 cmd, cwd=self.root, env=env, stdout=out, stderr=subprocess.STDOUT

@@ -444,7 +444,16 @@ def install(app: Any, settings: Any) -> None:
             db.scalar("SELECT count(*) FROM partners")
         except Exception as e:
             return jsonify({"status": "error", "reason": type(e).__name__}), 503
-        return jsonify({"status": "ok", "mode": mode})
+        # Which file this instance serves (changes on a swap) and which load made it (the same
+        # on every host a warehouse is published to): a deployment check compares the hosts.
+        body = {"status": "ok", "mode": mode, "warehouse_version": db.version()}
+        try:
+            body["load"] = db.scalar(
+                "SELECT run_id FROM etl_runs ORDER BY started_at DESC, run_id DESC LIMIT 1"
+            )
+        except Exception:  # public mode has no load history: the version is enough
+            pass
+        return jsonify(body)
 
     def login_form(error: str = "", status: int = 200):
         if mode != "internal":

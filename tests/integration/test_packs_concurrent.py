@@ -2,9 +2,11 @@
 protocol against the production server (gunicorn, 2 workers): every one of them gets the file,
 and the server's process tree never holds more than one kaleido Chromium per worker.
 
-Before the fix, 7 of 20 identical requests never arrived (the first poller consumed the shared
-result, the others were told 204 "no update"), and each request spawned a process with its own
-Chromium (191 Chromium processes, 8 GB).
+After the issue 11/13 merge every poll that reached the other gunicorn worker got 204 (each
+worker signed job handles with its own random secret key; now the workers of a machine share
+one, dashboards/auth.host_secret). Before the issue 9 fix, 7 of 20 identical requests never
+arrived (the first poller consumed the shared result, the others were told 204 "no update"),
+and each request spawned a process with its own Chromium (191 Chromium processes, 8 GB).
 """
 
 from __future__ import annotations
