@@ -69,6 +69,8 @@ def record_page(browser, base: str, page_key: str, path: str, n_charts: int) -> 
         page.goto(base + path, wait_until="networkidle", timeout=120000)
         page.wait_for_function(DRAWN, arg=n_charts, timeout=120000)
         _settle(page)
+        time.sleep(1.0)  # a page without charts: its first load may still be on its way
+        _settle(page)
         requests.clear()
         page.locator("#filter-fields").click()
         option = page.locator(".dash-dropdown-option, [role=option]").first
