@@ -141,9 +141,10 @@ def measure_pages(args, server: Server, pages: list[dict], db: Path, source, yea
                     out[key] = {"path": page["path"], "error": f"recording failed: {e}"[:300]}
                     continue
                 RECORDED[key] = rec
-                log(f"{key}: {1 + len(rec.dependents)} requests per filter change")
+                log(f"{key}: {rec.requests_per_filter_change} requests per filter change")
                 out[key] = _replay_page(args, server, page, rec, frames, source, years)
                 out[key]["requests"] = rec.describe()
+                out[key]["requests_per_filter_change"] = rec.requests_per_filter_change
             for page in pages:
                 if out.get(page["key"], {}).get("error"):
                     continue

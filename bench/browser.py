@@ -37,6 +37,12 @@ class Recorded:
     path: str
     trigger: dict  # the filter-bar request (a control changed → new URL)
     dependents: list[dict] = field(default_factory=list)  # requests fired by the new URL
+    sent: list[str] = field(default_factory=list)  # every callback request's output, as sent
+
+    @property
+    def requests_per_filter_change(self) -> int:
+        """Every callback request the change sent (filter bar, charts, headlines, tables...)."""
+        return len(self.sent)
 
     def describe(self) -> list[str]:
         """Short names of the requests (their outputs)."""
@@ -63,6 +69,8 @@ def record_page(browser, base: str, page_key: str, path: str, n_charts: int) -> 
         page.goto(base + path, wait_until="networkidle", timeout=120000)
         page.wait_for_function(DRAWN, arg=n_charts, timeout=120000)
         _settle(page)
+        time.sleep(1.0)  # a page without charts: its first load may still be on its way
+        _settle(page)
         requests.clear()
         page.locator("#filter-fields").click()
         option = page.locator(".dash-dropdown-option, [role=option]").first
@@ -72,6 +80,8 @@ def record_page(browser, base: str, page_key: str, path: str, n_charts: int) -> 
         page.wait_for_url("**field=*", timeout=30000)
         time.sleep(0.5)
         _settle(page)
+        time.sleep(1.0)  # a request sent late (a loaded machine) still counts
+        _settle(page)
         bodies = [json.loads(r.post_data) for r in requests]
     finally:
         context.close()
@@ -79,7 +89,7 @@ def record_page(browser, base: str, page_key: str, path: str, n_charts: int) -> 
     if not trigger:
         raise RuntimeError(f"{page_key}: no filter-bar request recorded ({len(bodies)} requests)")
     dependents = [b for b in bodies if b is not trigger[0] and _reads_url(b)]
-    return Recorded(page_key, path, trigger[0], dependents)
+    return Recorded(page_key, path, trigger[0], dependents, [b.get("output", "") for b in bodies])
 
 
 def _inputs(body: dict) -> list[dict]:

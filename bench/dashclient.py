@@ -55,6 +55,68 @@ def body(
     }
 
 
+def charts_body(chart_keys: list[str], search: str, variants: dict[str, str] | None = None) -> dict:
+    """The one request that draws all of a page's charts for a URL query string (issue 14).
+
+    A filter change sends this once per page (plus the filter-bar request, and the page's own
+    part, e.g. the Overview's headlines); closed "show as table" panels send nothing.
+    """
+    graphs = [{"type": "chart-graph", "key": k} for k in chart_keys]
+    chosen = [{"type": "chart-variant", "key": k} for k in (variants or {})]
+    return {
+        "output": '{"key":["ALL"],"type":"chart-graph"}.figure',
+        "outputs": [{"id": g, "property": "figure"} for g in graphs],
+        "inputs": [
+            {"id": "url", "property": "search", "value": search},
+            [{"id": v, "property": "value", "value": variants[v["key"]]} for v in chosen]
+            if variants
+            else [],
+        ],
+        "changedPropIds": ["url.search"],
+        "state": [
+            [{"id": g, "property": "id", "value": g} for g in graphs],
+            [{"id": v, "property": "id", "value": v} for v in chosen],
+        ],
+    }
+
+
+def table_body(chart_key: str, search: str, is_open: bool, followed: bool = False) -> dict:
+    """The request of one chart's "show as table" panel: its button pressed (`followed` False),
+    or, while open, the new query string its relay store received (`followed` True)."""
+    part = {"key": chart_key}
+    out = [
+        ({**part, "type": "chart-table-collapse"}, "is_open"),
+        ({**part, "type": "chart-table"}, "children"),
+        ({**part, "type": "chart-table-toggle"}, "children"),
+        ({**part, "type": "chart-table-toggle"}, "aria-expanded"),
+    ]
+    toggle = {"id": {**part, "type": "chart-table-toggle"}, "property": "n_clicks", "value": 1}
+    relay = {"id": {**part, "type": "chart-table-search"}, "property": "data"}
+    relay["value"] = search if followed else None
+    changed = relay if followed else toggle
+    return {
+        "output": "..{"
+        + '"key":["MATCH"],"type":"chart-table-collapse"}.is_open...{"key":["MATCH"],'
+        '"type":"chart-table"}.children...{"key":["MATCH"],"type":"chart-table-toggle"}.children'
+        '...{"key":["MATCH"],"type":"chart-table-toggle"}.aria-expanded..',
+        "outputs": [{"id": i, "property": p} for i, p in out],
+        "inputs": [toggle, relay],
+        "changedPropIds": [
+            json.dumps(changed["id"], sort_keys=True, separators=(",", ":"))
+            + "."
+            + changed["property"]
+        ],
+        "state": [
+            {
+                "id": {**part, "type": "chart-table-collapse"},
+                "property": "is_open",
+                "value": is_open,
+            },
+            {"id": "url", "property": "search", "value": search},
+        ],
+    }
+
+
 class PageSession:
     """One page load of the app at `base` (its own end_id, as a browser tab has)."""
 

@@ -316,15 +316,21 @@ def limit_message(error: db.QueryLimitExceeded, lang: str) -> str:
     return gettext("The answer is too large to show: narrow the filters.", lang)
 
 
-def toggle_table(n_clicks, search, is_open):
-    """Show a chart's data as a table (computed only while open); the button says which."""
+def toggle_table(n_clicks, refresh, is_open, search):
+    """Show a chart's data as a table (computed only while open); the button says which.
+
+    Opened and closed by its button; while open, it follows the filters through its relay
+    store (`CHART_TABLE_SEARCH`), which a clientside callback sets on a URL change for open
+    tables only, so a filter change sends no request for a closed table.
+    """
     search = _text(search)
     lang = parse_lang(search)
     key = ctx.outputs_list[0]["id"]["key"]
-    opening = ctx.triggered_id != ids.URL and not is_open
-    if ctx.triggered_id == ids.URL and not is_open:
+    trigger = ctx.triggered_id
+    followed = isinstance(trigger, dict) and trigger.get("type") == ids.CHART_TABLE_SEARCH
+    if followed and not is_open:  # closed since the relay was set: nothing to show
         return no_update, no_update, no_update, no_update
-    if not opening and ctx.triggered_id != ids.URL:
+    if not followed and is_open:
         return False, None, layout.table_toggle(lang, False), "false"
     chart = REGISTRY.get(key)
     if chart is None:
@@ -382,6 +388,16 @@ function(lang) {
     const code = lang === 'fr' ? 'fr' : 'en';
     document.documentElement.setAttribute('lang', code);
     return code;
+}
+"""
+
+# A filter change reaches the open "show as table" panels only: their relay store gets the new
+# query string (which calls `toggle_table` for that table); a closed table gets no_update, so no
+# request at all. Runs in the browser, hence costs no request itself.
+_OPEN_TABLES_JS = """
+function(search, open) {
+    const nu = dash_clientside.no_update;
+    return (open || []).map(o => (o ? (search || '') : nu));
 }
 """
 
@@ -535,14 +551,22 @@ def register_callbacks(app: dash.Dash) -> None:
         State({"type": ids.CHART_GRAPH, "key": ALL}, "id"),
         State({"type": ids.CHART_VARIANT, "key": ALL}, "id"),
     )(update_charts)
+    app.clientside_callback(
+        _OPEN_TABLES_JS,
+        Output({"type": ids.CHART_TABLE_SEARCH, "key": ALL}, "data"),
+        Input(ids.URL, "search"),
+        State({"type": ids.CHART_TABLE_COLLAPSE, "key": ALL}, "is_open"),
+        prevent_initial_call=True,
+    )
     app.callback(
         Output({"type": ids.CHART_TABLE_COLLAPSE, "key": MATCH}, "is_open"),
         Output({"type": ids.CHART_TABLE, "key": MATCH}, "children"),
         Output({"type": ids.CHART_TABLE_TOGGLE, "key": MATCH}, "children"),
         Output({"type": ids.CHART_TABLE_TOGGLE, "key": MATCH}, "aria-expanded"),
         Input({"type": ids.CHART_TABLE_TOGGLE, "key": MATCH}, "n_clicks"),
-        Input(ids.URL, "search"),
+        Input({"type": ids.CHART_TABLE_SEARCH, "key": MATCH}, "data"),
         State({"type": ids.CHART_TABLE_COLLAPSE, "key": MATCH}, "is_open"),
+        State(ids.URL, "search"),
         prevent_initial_call=True,
     )(toggle_table)
     app.callback(

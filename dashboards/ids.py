@@ -33,6 +33,7 @@ CHART_GRAPH = "chart-graph"
 CHART_TABLE = "chart-table"
 CHART_TABLE_TOGGLE = "chart-table-toggle"
 CHART_TABLE_COLLAPSE = "chart-table-collapse"
+CHART_TABLE_SEARCH = "chart-table-search"  # an open table's relay: the query string it follows
 CHART_DOWNLOAD = "chart-download"
 CHART_VARIANT = "chart-variant"  # a control choosing one of a chart's variants
 CHIP_REMOVE = "chip-remove"

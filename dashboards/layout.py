@@ -514,6 +514,7 @@ def chart_card(
             id=collapse_id,
             is_open=False,
         ),
+        dcc.Store(id=ids.chart(ids.CHART_TABLE_SEARCH, chart.key)),
     ]
     return dbc.Col(
         dbc.Card(

@@ -197,7 +197,7 @@ def not_found(partner_id: str, lang: str) -> html.Div:
 
 
 def back_link(lang: str) -> html.Div:
-    """A link back to the directory (its address keeps the filters, see `back_href`)."""
+    """A link back to the directory (its address keeps the filters: a clientside callback)."""
     return html.Div(
         dcc.Link(
             [html.I(className="bi bi-arrow-left me-1"), gettext("Partner directory", lang)],
@@ -550,11 +550,16 @@ def countries_table(frame: pd.DataFrame, lang: str):
     Output(ACTIVITIES, "rowData"),
     Output(COUNTRIES, "children"),
     Output(COUNT, "children"),
+    *(Output(_part(g, "table"), "children", allow_duplicate=True) for g in PROFILE_CHARTS),
     Input(ids.URL, "search"),
     Input(PARTNER, "data"),
+    *(State(_part(g, "table-collapse"), "is_open") for g in PROFILE_CHARTS),
+    prevent_initial_call="initial_duplicate",
 )
-def update_profile(search, partner_id):
-    """The filtered part of the profile: charts, activity table, countries, count."""
+def update_profile(search, partner_id, *open_tables):
+    """The filtered part of the profile: charts, activity table, countries, count, and the
+    chart tables that are open (one request per filter change; a closed table costs none)."""
+    search = search if isinstance(search, str) else ""
     filters, _ = Filters.from_query(search)
     lang = parse_lang(search)
     acts = q.activities(partner_id, filters, lang)
@@ -562,20 +567,33 @@ def update_profile(search, partner_id):
     count = count_text("activity", len(acts), lang)
     if budget:
         count = f"{count} · {format_money(budget, lang)}"
+    tables = [
+        ui.data_table(chart_table(g, str(partner_id or ""), search), lang) if is_open else no_update
+        for g, is_open in zip(PROFILE_CHARTS, open_tables, strict=False)
+    ]
     return (
         figures.activities_by_year(q.activities_by_year(partner_id, filters), lang),
         figures.activities_by_region(q.activities_by_region(partner_id, filters), lang),
         activity_rows(acts, lang),
         countries_table(q.countries_reached(partner_id, filters, lang), lang),
         count,
+        *tables,
     )
 
 
-@callback(Output(BACK, "href"), Input(ids.URL, "search"))
-def back_href(search):
-    """The way back to the directory keeps the filters and the language."""
-    filters, _ = Filters.from_query(search)
-    return dash.get_relative_path("/partners") + filters.to_query(parse_lang(search))
+# The way back to the directory keeps the filters and the language: its address (set with the
+# URL prefix by the layout) with the current query string; in the browser, so no request.
+clientside_callback(
+    """
+    function(search, href) {
+        const base = String(href || '').split('?')[0];
+        return base + (search || '');
+    }
+    """,
+    Output(BACK, "href"),
+    Input(ids.URL, "search"),
+    State(BACK, "href"),
+)
 
 
 def _table_callback(graph_id: str) -> None:
@@ -585,18 +603,17 @@ def _table_callback(graph_id: str) -> None:
         Output(_part(graph_id, "table-toggle"), "children"),
         Output(_part(graph_id, "table-toggle"), "aria-expanded"),
         Input(_part(graph_id, "table-toggle"), "n_clicks"),
-        Input(ids.URL, "search"),
         State(_part(graph_id, "table-collapse"), "is_open"),
+        State(ids.URL, "search"),
         State(PARTNER, "data"),
         prevent_initial_call=True,
     )
-    def toggle(_n, search, is_open, partner_id):
-        """Show the chart's data as a table (computed only while open); the button says which."""
+    def toggle(_n, is_open, search, partner_id):
+        """Show the chart's data as a table, or hide it (while open, `update_profile` keeps it
+        in step with the filters); the button says which."""
         search = search if isinstance(search, str) else ""
         lang = parse_lang(search)
-        if ctx.triggered_id == ids.URL and not is_open:
-            return no_update, no_update, no_update, no_update
-        if ctx.triggered_id != ids.URL and is_open:
+        if is_open:
             return False, None, ui.table_toggle(lang, False), "false"
         table = ui.data_table(chart_table(graph_id, str(partner_id or ""), search), lang)
         return True, table, ui.table_toggle(lang, True), "true"

@@ -1,0 +1,169 @@
+"""How many callback requests one filter change costs, counted in a real browser (issue 14).
+
+A filter change is the filter-bar request (a control changed → the new URL), then what the new
+URL fires: one request for all of a page's charts, at most one for the page's own part (the
+Overview's headlines, a page's grid or rule table), and none for a closed "show as table".
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from browser_helpers import assert_clean, graph, open_page, settle
+
+pytestmark = pytest.mark.browser
+
+UPDATE = "/_dash-update-component"
+# Every page with a filter bar (the partner profile is added by its own test).
+PAGES = [
+    "/",
+    "/fields",
+    "/functional-areas",
+    "/regions",
+    "/partners",
+    "/collective",
+    "/spending",
+    "/lifecycle",
+]
+
+
+class Requests:
+    """The callback request bodies a page sends from `start()` on."""
+
+    def __init__(self, page):
+        self.bodies: list[dict] = []
+        self.on = False
+        page.on("request", self._keep)
+
+    def _keep(self, request) -> None:
+        if self.on and UPDATE in request.url and request.method == "POST":
+            self.bodies.append(json.loads(request.post_data or "{}"))
+
+    def start(self) -> None:
+        """Forget what was sent so far; record from now on."""
+        self.bodies = []
+        self.on = True
+
+    def outputs(self) -> list[str]:
+        """The `output` of each request recorded."""
+        return [b.get("output", "") for b in self.bodies]
+
+
+def pick_first_field(watch) -> None:
+    """Choose the first field of competence in the filter bar, as a user does."""
+    page = watch.page
+    page.click("#filter-fields .dash-dropdown-trigger-icon")
+    page.get_by_role("option").first.click()
+    page.keyboard.press("Escape")
+    page.wait_for_url("**field=*", timeout=15000)
+    settle(watch)
+    page.wait_for_timeout(1000)  # a request sent late (after the quiet window) still counts
+    settle(watch)
+
+
+def filter_change(watch, path: str) -> list[str]:
+    """The outputs of the requests one filter change on `path` sends."""
+    log = Requests(watch.page)
+    open_page(watch, path)
+    log.start()
+    pick_first_field(watch)
+    return log.outputs()
+
+
+def dom_id(component_id: dict) -> str:
+    """The DOM id Dash gives a pattern-matching id."""
+    return json.dumps(component_id, separators=(",", ":"), sort_keys=True)
+
+
+def _check(outputs: list[str]) -> None:
+    sync = [o for o in outputs if "url.search" in o]
+    rest = [o for o in outputs if "url.search" not in o]
+    assert len(sync) == 1, outputs  # the filter bar writes the new URL once
+    assert len(rest) <= 2, outputs  # the charts, and at most one more (headlines, grid)
+    assert sum("chart-graph" in o and ".figure" in o for o in rest) <= 1, outputs
+    assert not any("chart-table" in o or "table-collapse" in o for o in outputs), outputs
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_one_filter_change_sends_at_most_three_requests(watch, path):
+    outputs = filter_change(watch, path)
+    _check(outputs)
+    if path in ("/", "/fields", "/regions", "/spending", "/functional-areas"):
+        assert any("chart-graph" in o for o in outputs), outputs
+    assert_clean(watch)
+
+
+def test_partner_profile_filter_change(watch):
+    open_page(watch, "/partners")
+    href = watch.page.locator(".ag-cell a").first.get_attribute("href")
+    outputs = filter_change(watch, href)
+    _check(outputs)
+    assert any("profile-by-year" in o for o in outputs), outputs
+    assert_clean(watch)
+
+
+def test_an_open_table_follows_the_filters_and_closed_ones_cost_nothing(watch):
+    page = watch.page
+    log = Requests(page)
+    open_page(watch, "/")
+    key = "overview.top_fields"
+    card = page.locator(".chart-card", has=graph(page, key))
+    card.get_by_role("button", name="Show as table").click()
+    card.locator("table").wait_for(state="visible")
+    settle(watch)
+    table = f"[id='{dom_id({'key': key, 'type': 'chart-table'})}'] table"
+    before = page.locator(table).inner_text()
+    log.start()
+    pick_first_field(watch)
+    page.wait_for_function(
+        "([sel, t]) => { const el = document.querySelector(sel); return el && el.innerText !== t; }",
+        arg=[table, before],
+    )
+    settle(watch)
+    outputs = log.outputs()
+    # The open table is refreshed (one request), the closed ones are not asked for.
+    assert sum("chart-table" in o for o in outputs) == 1, outputs
+    # One field chosen: the others count nothing (the chart keeps every field, at zero).
+    cells = [r.split("\t") for r in page.locator(table + " tbody tr").all_inner_texts()]
+    assert sum(c[2] != "0" for c in cells) == 1, cells
+    # Closed again, it no longer follows the filters.
+    card.get_by_role("button", name="Hide table").click()
+    card.locator("table").wait_for(state="hidden")
+    settle(watch)
+    log.start()
+    page.click("#filter-clear-all")
+    page.wait_for_function("() => !location.search.includes('field=')", timeout=10000)
+    settle(watch)
+    assert not any("chart-table" in o for o in log.outputs()), log.outputs()
+    assert_clean(watch)
+
+
+def test_an_open_profile_table_follows_the_filters_in_the_profile_request(watch):
+    page = watch.page
+    log = Requests(page)
+    open_page(watch, "/partners")
+    open_page(watch, page.locator(".ag-cell a").first.get_attribute("href"))
+    card = page.locator(".chart-card", has=page.locator("#profile-by-region"))
+    card.get_by_role("button", name="Show as table").click()
+    table = card.locator("#profile-by-region-table table")
+    table.wait_for(state="visible")
+    settle(watch)
+    before = table.inner_text()
+    back = page.locator("#profile-back").get_attribute("href")
+    log.start()
+    pick_first_field(watch)
+    page.wait_for_function(
+        "t => { const el = document.querySelector('#profile-by-region-table table');"
+        " return el && el.innerText !== t; }",
+        arg=before,
+    )
+    outputs = log.outputs()
+    assert len(outputs) == 2, outputs  # the filter bar, then the profile with its open table
+    assert "profile-by-region-table.children" in outputs[1], outputs
+    # The way back keeps the new filters (set in the browser, no request).
+    new_back = page.locator("#profile-back").get_attribute("href")
+    assert (
+        new_back != back and "field=" in new_back and new_back.split("?")[0] == back.split("?")[0]
+    )
+    assert_clean(watch)
