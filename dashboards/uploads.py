@@ -579,3 +579,46 @@ def _change_lines(prev: dict) -> list[str]:
     for pid, name, old, new in ch.get("status", []):
         lines.append(f"status: {pid} {name}: {old} → {new}")
     return lines + list(prev.get("reference_changes", []))
+
+
+# -- the upload route ------------------------------------------------------------------------
+
+ROUTE = "admin/upload/files"  # POST multipart/form-data, field "files" (several)
+
+
+def install(app: Any, settings: Any) -> None:
+    """The upload route on the app's server: admins only, size-limited, files kept private.
+
+    In internal mode the request gate (dashboards/auth.py) has already checked the session,
+    the CSRF token and PATH_ROLES; the route checks the role again (demo and public mode).
+    """
+    from flask import current_app, jsonify, request
+    from werkzeug.exceptions import RequestEntityTooLarge
+
+    from dashboards import auth
+
+    server = app.server
+    prefix = app.config.routes_pathname_prefix
+    cleanup(settings)
+
+    def upload_files():
+        if settings.access_mode == "public" or not auth.has_role("admin"):
+            return jsonify({"error_code": "forbidden", "error": "needs the admin role"}), 403
+        # The whole body, files and multipart framing, under the limit (413 past it).
+        request.max_content_length = max_bytes(settings) + 64 * 1024
+        try:
+            given = request.files.getlist("files")
+            user = auth.current_user() or {"name": "demo", "role": auth.current_role()}
+            info = receive(settings, [(f.filename or "", f.stream) for f in given], user)
+        except RequestEntityTooLarge:
+            return jsonify({"error_code": "too_large", "error": "too large"}), 413
+        except UploadError as e:
+            code = "too_large" if str(e).startswith("too large") else "no_file"
+            return jsonify(
+                {"error_code": code, "error": str(e)}
+            ), 413 if code == "too_large" else 400
+        current_app.logger.info("upload %s: %d files", info["token"], len(info["files"]))
+        start_preview(settings, info["token"])
+        return jsonify({"token": info["token"], "refused": info["refused"]})
+
+    server.add_url_rule(prefix + ROUTE, "upload_files", upload_files, methods=["POST"])
