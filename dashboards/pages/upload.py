@@ -38,13 +38,32 @@ ACTION = "upload-action"
 OUTPUT_IDS = (STATUS, ACTION, SENT)  # the admin-only callbacks, by an output (auth.py)
 
 WORKING = ("received", "staging", "confirming")
+# Where the page is not offered (public mode) the validation layout still needs its ids.
+VALIDATION_COMPONENTS = [
+    dcc.Upload(id=DROP),
+    html.Div(id=LIMIT),
+    dcc.Store(id=TOKEN),
+    dcc.Store(id=SENT),
+    dcc.Store(id=TICK),
+    dcc.Interval(id=POLL),
+    html.Div(id=STATUS),
+    html.Div(id=BUTTONS),
+    dbc.Button(id=CONFIRM),
+    dbc.Button(id=CANCEL),
+    html.Div(id=ACTION),
+]
 DATASET_NAMES = {**KINDS, "reports": N_("Partner reports")}
 
 
 def _settings() -> Any:
-    from flask import current_app
+    """The serving app's settings (outside a request, e.g. the validation layout: defaults)."""
+    from flask import current_app, has_app_context
 
-    return current_app.extensions["unesco"]["settings"]
+    if has_app_context() and "unesco" in current_app.extensions:
+        return current_app.extensions["unesco"]["settings"]
+    from dashboards.settings import Settings
+
+    return Settings.model_construct()
 
 
 def layout(lang: str = "en", **_params) -> html.Div:
