@@ -48,8 +48,13 @@
       total += blob.size;
       form.append("files", blob, (names && names[i]) || "file");
     }
-    // Let the same files be dropped again (dcc.Upload fires only on a change).
-    window.dash_clientside.set_props("upload-drop", { contents: null, filename: null });
+    // Let the same files be dropped again: dcc.Upload fires only on a change, so its value is
+    // cleared once this callback is over (a change made inside it is not kept).
+    setTimeout(function () {
+      window.dash_clientside.set_props("upload-drop", { contents: null, filename: null });
+      var input = document.querySelector("#upload-drop input[type=file]");
+      if (input) input.value = "";
+    }, 0);
     if (limit && total > limit) {
       answer({ error_code: "too_large", at: Date.now() });
       return nothing;

@@ -132,7 +132,8 @@ def state(settings: Any, token: str) -> dict | None:
         data = json.loads((folder / "state.json").read_text(encoding="utf-8"))
     except (UploadError, OSError, ValueError):
         return None
-    pid = data.get("pid")
+    # The web process whose thread does the work; if it died (a worker restarted), say so.
+    pid = data.get("worker")
     if data.get("status") in ("staging", "confirming") and pid and not _alive(int(pid)):
         data = {**data, "status": "failed", "message": "the load was interrupted"}
     return data
@@ -232,7 +233,7 @@ def _etl(args: list[str], settings: Any, folder: Path, state_now: dict) -> dict:
         stderr=subprocess.PIPE,
         text=True,
     )
-    _write_state(folder, {**state_now, "pid": proc.pid})
+    _write_state(folder, {**state_now, "worker": os.getpid(), "child": proc.pid})
     try:
         out, err = proc.communicate(timeout=STAGE_TIMEOUT_S)
     except subprocess.TimeoutExpired:
@@ -290,7 +291,8 @@ def preview(settings: Any, token: str, message: str | None = None) -> dict:
             info["error_code"] = answer.get("error_code")
             info["refusal"] = answer.get("files") or answer.get("problems")
             _audit(settings, info, info["status"], message=info["message"])
-        info.pop("pid", None)
+        info.pop("worker", None)
+        info.pop("child", None)
         info["finished"] = _now()
         _write_state(folder, info)
         return info
@@ -443,7 +445,8 @@ def confirm(settings: Any, token: str, user: dict) -> dict:
             folder,
             info,
         )
-        info.pop("pid", None)
+        info.pop("worker", None)
+        info.pop("child", None)
         if answer.get("ok"):
             info.update(status="loaded", warehouse_version=answer.get("run_id"), finished=_now())
             _audit(settings, info, "loaded", user=user)
