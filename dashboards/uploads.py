@@ -315,6 +315,11 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) 
     return [list(r) for r in con.execute(sql, params or []).fetchall()]
 
 
+def _count(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> int:
+    row = con.execute(sql, params or []).fetchone()
+    return int(row[0]) if row else 0
+
+
 def _tables(con: duckdb.DuckDBPyConnection, alias: str) -> set[str]:
     rows = con.execute(
         "SELECT table_name FROM duckdb_tables() WHERE database_name = ?", [alias]
@@ -337,7 +342,7 @@ def build_preview(serving: Path, staged: Path, summary: dict) -> dict:
         new_tables = _tables(con, "s")
         old_tables = _tables(con, "w") if has_old else set()
         issue_cols = "file, line, column_name, value, reason, reason_template, reason_args"
-        issues = {}
+        issues: dict[str, Any] = {}
         for key, table in (("rejected", "rejected_rows"), ("warnings", "load_warnings")):
             # identifiers from the tuple above; the run id as a parameter
             issues[key] = _rows(
@@ -346,28 +351,29 @@ def build_preview(serving: Path, staged: Path, summary: dict) -> dict:
                 "ORDER BY file, line LIMIT ?",
                 [run, PREVIEW_ROWS],
             )
-            issues[key + "_total"] = con.execute(
+            issues[key + "_total"] = _count(
+                con,
                 f"SELECT count(*) FROM s.{table} WHERE run_id = ?",  # noqa: S608 - fixed names
                 [run],
-            ).fetchone()[0]
+            )
         duplicates = _rows(
             con,
             "SELECT file_a, line_a, name_a, file_b, line_b, name_b, reason, score "
             "FROM s.possible_duplicates WHERE run_id = ? ORDER BY file_b, line_b LIMIT ?",
             [run, PREVIEW_PAIRS],
         )
-        duplicates_total = con.execute(
-            "SELECT count(*) FROM s.possible_duplicates WHERE run_id = ?", [run]
-        ).fetchone()[0]
+        duplicates_total = _count(
+            con, "SELECT count(*) FROM s.possible_duplicates WHERE run_id = ?", [run]
+        )
         counts = []
         for dataset, table in DATASET_TABLES.items():
             after = (
-                con.execute(f"SELECT count(*) FROM s.{table}").fetchone()[0]  # noqa: S608
+                _count(con, f"SELECT count(*) FROM s.{table}")  # noqa: S608
                 if table in new_tables
                 else 0
             )
             before = (
-                con.execute(f"SELECT count(*) FROM w.{table}").fetchone()[0]  # noqa: S608
+                _count(con, f"SELECT count(*) FROM w.{table}")  # noqa: S608
                 if table in old_tables
                 else 0
             )
@@ -387,7 +393,7 @@ def build_preview(serving: Path, staged: Path, summary: dict) -> dict:
             queries = {"added": "SELECT partner_id, name FROM s.partners"}
         for key, sql in queries.items():
             changes[key] = _rows(con, f"{sql} ORDER BY 1 LIMIT ?", [PREVIEW_PAIRS])
-            totals[key] = con.execute(f"SELECT count(*) FROM ({sql})").fetchone()[0]  # noqa: S608
+            totals[key] = _count(con, f"SELECT count(*) FROM ({sql})")  # noqa: S608
     finally:
         con.close()
     return {
@@ -491,7 +497,7 @@ def cancel(settings: Any, token: str, user: dict) -> dict:
 
 def cleanup(settings: Any, older_than_s: float = 24 * 3600) -> list[str]:
     """Remove uploads (and staged warehouses) left for longer than a day; their tokens."""
-    removed = []
+    removed: list[str] = []
     root = upload_root(settings)
     if not root.is_dir():
         return removed

@@ -71,6 +71,8 @@ def layout(lang: str = "en", **_params) -> html.Div:
     _ = t(lang)
     settings = _settings()
     mb = settings.upload_max_mb
+    live: dict[str, Any] = {"aria-live": "polite"}
+    data_attrs: dict[str, Any] = {"data-max-bytes": str(uploads.max_bytes(settings))}
     return html.Div(
         [
             html.H1(_("Load data")),
@@ -97,13 +99,13 @@ def layout(lang: str = "en", **_params) -> html.Div:
             html.Div(
                 id=LIMIT,
                 hidden=True,
-                **{"data-max-bytes": str(uploads.max_bytes(settings)), "data-lang": lang},
+                **data_attrs,
             ),
             dcc.Store(id=TOKEN),
             dcc.Store(id=SENT),
             dcc.Store(id=TICK, data=0),
             dcc.Interval(id=POLL, interval=1000, disabled=True),
-            html.Div(id=STATUS, role="status", **{"aria-live": "polite"}),
+            html.Div(id=STATUS, role="status", **live),
             html.Div(
                 [
                     dbc.Button(
