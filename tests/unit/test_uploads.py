@@ -242,3 +242,48 @@ def test_the_cli_load_writes_a_load_event(run_cli, tmp_path, monkeypatch):
     assert first["counts"]["loaded"] == {"partners": 35}
     assert first["warehouse_version"] == latest_run_id(db)
     assert events[1]["message"] and events[1]["warehouse_version"] == first["warehouse_version"]
+
+
+def test_the_route_refuses_a_larger_body_and_stages_a_real_file(site, tmp_path):
+    import re
+    import time
+
+    import app as app_module
+    from dashboards import accounts, auth
+    from dashboards.settings import load_settings
+
+    accounts.add(tmp_path / "accounts.json", "ada", "admin-password-1", "admin")
+    app = app_module.create_app(
+        load_settings(
+            warehouse_path=site.warehouse_path,
+            access_mode="internal",
+            secret_key="s" * 40,
+            accounts_path=tmp_path / "accounts.json",
+            audit_log_path=site.audit_log_path,
+            session_cookie_secure=False,
+            background_cache_dir=tmp_path / "bg",
+            upload_max_mb=1,
+        )
+    )
+    client = app.server.test_client()
+    form = client.get("/auth/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
+    login = {"username": "ada", "password": "admin-password-1", "csrf_token": token, "next": "/"}
+    assert client.post("/auth/login", data=login).status_code == 302
+    headers = {auth.CSRF_HEADER: client.get_cookie(auth.CSRF_COOKIE).value}
+    big = {"files": (io.BytesIO(b"partner_id,name\n" + b"x" * (1024 * 1024 + 100)), "partners.csv")}
+    answer = client.post("/admin/upload/files", data=big, headers=headers)
+    assert answer.status_code == 413 and answer.get_json()["error_code"] == "too_large"
+    root = uploads.upload_root(site)
+    assert not root.exists() or not any(p.is_dir() for p in root.iterdir())
+    real = {"files": (open(REALWORLD / "partners_eb_fr.csv", "rb"), "partners_eb_fr.csv")}
+    answer = client.post("/admin/upload/files", data=real, headers=headers)
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    upload = answer.get_json()["token"]
+    deadline = time.monotonic() + 180
+    while (info := uploads.state(site, upload))["status"] in ("received", "staging"):
+        assert time.monotonic() < deadline, info
+        time.sleep(0.5)
+    assert info["status"] == "ready", info.get("message")
+    assert info["user"] == "ada"
+    assert info["preview"]["files"][0]["rows_in"] == 20
