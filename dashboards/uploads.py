@@ -266,31 +266,35 @@ def preview(settings: Any, token: str, message: str | None = None) -> dict:
         info = {**info, "status": "staging", "started": _now(), "message": message}
         info.pop("preview", None)
         _write_state(folder, info)
-        answer = _etl(
-            [
-                "stage",
-                str(folder / "in"),
-                "--out",
-                str(staged),
-                "--db",
-                str(settings.warehouse_path),
-            ],
-            settings,
-            folder,
-            info,
-        )
-        if answer.get("ok"):
-            try:
+        try:
+            answer = _etl(
+                [
+                    "stage",
+                    str(folder / "in"),
+                    "--out",
+                    str(staged),
+                    "--db",
+                    str(settings.warehouse_path),
+                ],
+                settings,
+                folder,
+                info,
+            )
+            if answer.get("ok"):
                 info["preview"] = build_preview(Path(settings.warehouse_path), staged, answer)
                 info["status"] = "ready"
                 info["based_on"] = answer.get("based_on")
-            except duckdb.Error as e:
-                info.update(status="failed", message=f"the preview could not be read: {e}")
-        else:
+        except Exception as e:  # the page says one sentence; the previous warehouse serves
+            answer = {"ok": False, "error_code": "unexpected", "error": f"{type(e).__name__}: {e}"}
+            info.pop("preview", None)
+        if not answer.get("ok"):
+            with contextlib.suppress(FileNotFoundError):
+                staged.unlink()
             info.update(status=_failed_status(answer), message=answer.get("error"))
             info["error_code"] = answer.get("error_code")
             info["refusal"] = answer.get("files") or answer.get("problems")
-            _audit(settings, info, info["status"], message=info["message"])
+            outcome = "failed" if info["status"] == "failed" else "refused"  # busy: refused
+            _audit(settings, info, outcome, message=info["message"])
         info.pop("worker", None)
         info.pop("child", None)
         info["finished"] = _now()
@@ -438,19 +442,11 @@ def confirm(settings: Any, token: str, user: dict) -> dict:
             return info or {}
         info = {**info, "status": "confirming", "confirmed_by": user.get("name")}
         _write_state(folder, info)
-        answer = _etl(
-            [
-                "swap",
-                str(staged_path(settings, token)),
-                "--db",
-                str(settings.warehouse_path),
-                "--based-on",
-                info.get("based_on") or "",
-            ],
-            settings,
-            folder,
-            info,
-        )
+        swap = ["swap", str(staged_path(settings, token)), "--db", str(settings.warehouse_path)]
+        try:
+            answer = _etl([*swap, "--based-on", info.get("based_on") or ""], settings, folder, info)
+        except Exception as e:  # e.g. no process could be started: nothing was swapped
+            answer = {"ok": False, "error_code": "unexpected", "error": f"{type(e).__name__}: {e}"}
         info.pop("worker", None)
         info.pop("child", None)
         if answer.get("ok"):
