@@ -83,6 +83,7 @@
     return nothing;
   }
 
-  window.dash_clientside = Object.assign({}, window.dash_clientside);
+  // Add to the renderer's object, never replace it (other callbacks use its helpers).
+  window.dash_clientside = window.dash_clientside || {};
   window.dash_clientside.upload = { send: send };
 })();
