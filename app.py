@@ -133,6 +133,9 @@ def create_app(settings: Settings | None = None):
     guard.install(app, settings, warehouse, results)
     auth.install(app, settings)  # after the guard: its body checks run first
     api.install(app)  # the open-data API (/api/v1/, docs/api.md)
+    from dashboards import uploads
+
+    uploads.install(app, settings)  # loading from the browser (issue 13, docs/loading.md)
     return app
 
 

@@ -147,6 +147,8 @@ CALLBACK_ROLES: dict[str, str] = {
     ids.DATA_DOWNLOAD: "analyst",  # the activities and partners behind a view
     ids.PACK_DOWNLOAD: "analyst",  # briefing packs (PDF/PPTX)
     "lifecycle-digest-download": "admin",  # the monthly digest (dashboards/pages/lifecycle.py)
+    "upload-status": "admin",  # loading from the browser (dashboards/pages/upload.py)
+    "upload-action": "admin",  # its Confirm and Cancel
 }
 # Downloads open to every viewer: one chart's image, of the aggregated figure on the screen.
 # "profile-download": a partner profile chart's aggregated table (dashboards/pages/partner_profile).
@@ -154,8 +156,11 @@ VIEWER_DOWNLOADS = frozenset({ids.FIGURE_DOWNLOAD, ids.CHART_DOWNLOAD, "profile-
 # Pages a public deployment does not offer (menus, router: "page not found"): all of their
 # content is internal (money; load history, file names, rejected and warned rows).
 PUBLIC_HIDDEN_PATHS = frozenset({"/spending", "/data"})
+PUBLIC_HIDDEN_PATHS |= {"/admin/upload"}  # loading from the browser (dashboards/pages/upload.py)
 # Pages that need more than a viewer in internal mode (an admin upload page will be added here).
 PATH_ROLES: dict[str, str] = {}
+PATH_ROLES["/admin/upload"] = "admin"  # loading from the browser (dashboards/pages/upload.py)
+PATH_ROLES["/admin/upload/files"] = "admin"  # its upload route (dashboards/uploads.py)
 # Reachable without signing in (internal mode), relative to the URL prefix.
 OPEN_PATHS = frozenset({"/healthz", "/auth/login", "/auth/oidc", "/auth/oidc/callback"})
 OPEN_PREFIXES = ("/assets/", "/_dash-component-suites/", "/_favicon.ico")

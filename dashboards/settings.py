@@ -64,6 +64,10 @@ class Settings(BaseSettings):
     session_cookie_secure: Annotated[bool, NoDecode] = True  # off only for plain-http tests
     accounts_path: Path = ROOT / "data" / "accounts.json"  # local accounts, outside the warehouse
     audit_log_path: Path = ROOT / "data" / "audit.jsonl"  # sign-ins, row-level downloads
+    # Loading from the browser (dashboards/uploads.py): the most one upload may hold, and the
+    # private folder its files are staged in (default: `uploads/` beside the warehouse).
+    upload_max_mb: int = Field(50, ge=1, le=4096)
+    upload_dir: Path | None = None
     oidc_issuer: str | None = None  # e.g. https://login.example.org/ (its discovery document)
     oidc_client_id: str | None = None
     oidc_client_secret: str | None = Field(None, repr=False)
@@ -108,6 +112,7 @@ class Settings(BaseSettings):
         "smtp_password",
         "digest_from",
         "digest_to",
+        "upload_dir",
         mode="before",
     )
     @classmethod

@@ -186,6 +186,7 @@ class LoadSummary:
     reference_changes: list[Change] = field(default_factory=list)
     removed_files: list[str] = field(default_factory=list)  # leftovers of a killed load
     mode: str = "update"  # update (datasets not given are kept) | replace_all
+    based_on: str | None = None  # a staged build: the run of the warehouse it was built from
 
     @property
     def totals(self) -> dict[str, int]:
@@ -243,6 +244,7 @@ class LoadSummary:
                 "changes": [c.to_json() for c in self.reference_changes],
             },
             "removed_files": self.removed_files,
+            "based_on": self.based_on,
         }
 
 
@@ -253,11 +255,14 @@ def load_directory(
     *,
     replace_all: bool = False,
     allow_empty: bool = False,
+    stage_to: Path | None = None,
 ) -> LoadSummary:
     """Extract, validate and load a folder's input files into a new warehouse at `db`.
 
     Datasets without a file in the folder are kept from the current warehouse at `db` (unless
     `replace_all`); a load that would leave a dataset empty is refused (unless `allow_empty`).
+    With `stage_to` (the browser upload's preview, issue 13) the new file is moved there instead
+    of over `db`, which keeps serving; `swap_staged` puts it in place later.
     """
     started = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     run_id = started.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
@@ -297,6 +302,7 @@ def load_directory(
     db.parent.mkdir(parents=True, exist_ok=True)
     with exclusive_load(db):
         removed = _remove_stale(db)
+        based_on = latest_run_id(db) if stage_to is not None else None  # read under the lock
         prev = _Previous.open(db) if keep and db.exists() else None
         try:
             if prev is not None:
@@ -315,6 +321,7 @@ def load_directory(
                 changes,
                 allow_empty,
                 reference_dir,
+                stage_to,
             )
         finally:
             if prev is not None:
@@ -335,6 +342,7 @@ def load_directory(
         reference_changes=changes,
         removed_files=removed,
         mode="replace_all" if replace_all else "update",
+        based_on=based_on,
     )
 
 
@@ -352,6 +360,7 @@ def _load_locked(
     changes: list[Change],
     allow_empty: bool,
     reference_dir: Path,
+    stage_to: Path | None = None,
 ) -> tuple[list[DatasetSummary], list[FileSummary], list[str]]:
     """Validate, build and swap in (holding the load lock): (datasets, files, files removed)."""
     removed: list[str] = []
@@ -429,7 +438,8 @@ def _load_locked(
         if stale_wal.exists():
             stale_wal.unlink()
             removed.append(stale_wal.name)
-        os.replace(building, db)  # atomic on POSIX: readers keep the old inode open
+        # atomic on POSIX: readers keep the old inode open (a staged build waits for its swap)
+        os.replace(building, stage_to or db)
     except (OSError, duckdb.Error) as e:
         if _is_disk_full(e):
             raise DiskFull(_disk_full_message(db)) from e
@@ -475,6 +485,52 @@ def exclusive_load(db: Path) -> Iterator[None]:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(lock)
         os.close(fd)
+
+
+class StagedChanged(LoadError):
+    """The warehouse is no longer the one a staged build was made from (another load came)."""
+
+    error_code = "stale_stage"
+
+
+def latest_run_id(path: Path) -> str | None:
+    """The run that built a warehouse file (its latest succeeded run), None without a file."""
+    if not Path(path).exists():
+        return None
+    con = duckdb.connect(":memory:")
+    try:
+        con.execute(f"ATTACH {_quote(Path(path))} AS w (READ_ONLY)")
+        row = con.execute(
+            "SELECT run_id FROM w.etl_runs WHERE status = 'succeeded' "
+            "ORDER BY finished_at DESC, run_id DESC LIMIT 1"
+        ).fetchall()
+    finally:
+        con.close()
+    return row[0][0] if row else None
+
+
+def swap_staged(staged: Path, db: Path, based_on: str | None) -> str | None:
+    """Move a staged warehouse over `db` if `db` is still the file it was built from.
+
+    Holds the load lock, so it never interleaves with a load or another swap; raises
+    StagedChanged (nothing replaced, the staged file kept) when another load came in between.
+    Returns the run id now serving.
+    """
+    staged, db = Path(staged), Path(db)
+    if not staged.is_file():
+        raise LoadError(f"no staged warehouse at {staged}")
+    with exclusive_load(db):
+        now = latest_run_id(db)
+        if now != based_on:
+            raise StagedChanged(
+                f"the warehouse changed since the preview (it was built from run {based_on}, "
+                f"{db} now holds run {now})"
+            )
+        stale_wal = db.with_name(db.name + ".wal")
+        if stale_wal.exists():
+            stale_wal.unlink()
+        os.replace(staged, db)
+    return latest_run_id(db)
 
 
 def _pid_alive(pid: int) -> bool:

@@ -57,11 +57,12 @@ def _as_rows(rows: Iterable[Sequence[object]]) -> list[list[str]]:
 
 
 @pytest.fixture
-def run_cli(capsys, monkeypatch) -> Callable[..., tuple[int, str, str]]:
+def run_cli(capsys, monkeypatch, tmp_path) -> Callable[..., tuple[int, str, str]]:
     """Run the command line in-process: `run_cli("load", DIR, "--db", DB)` → (exit, out, err)."""
     from etl.__main__ import main
 
     monkeypatch.delenv("ETL_DEBUG", raising=False)
+    monkeypatch.setenv("AUDIT_LOG_PATH", str(tmp_path / "audit.jsonl"))  # `load` records one
 
     def run(*args: object) -> tuple[int, str, str]:
         capsys.readouterr()  # drop anything printed before

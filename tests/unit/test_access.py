@@ -275,11 +275,14 @@ def test_viewer_sees_pages(internal_app):
     assert client.get("/_dash-layout").status_code == 200
 
 
-@pytest.mark.parametrize("who", ["vera"])
+@pytest.mark.parametrize("who", ["vera", "ana"])
 def test_every_protected_callback_refuses_a_viewer(internal_app, who):
     client = sign_in(internal_app, who)
     headers = {auth.CSRF_HEADER: _csrf(client)}
-    outputs = protected(internal_app)
+    mine = auth._RANK[
+        accounts.role_of(internal_app.server.extensions["unesco"]["settings"].accounts_path, who)
+    ]
+    outputs = [o for o in protected(internal_app) if auth._RANK[auth.callback_role(o)] > mine]
     assert len(outputs) >= 2
     for output in outputs:
         answer = client.post(UPDATE, json=forged_body(internal_app, output), headers=headers)
@@ -487,3 +490,51 @@ def test_worker_processes_of_a_host_share_one_signing_key(tmp_path):
     assert path.stat().st_mode & 0o777 == 0o600
     assert auth.host_secret(path) == keys[0]  # read back, not made again
     assert sorted(p.name for p in tmp_path.iterdir()) == ["secret"]  # no temporary file left
+# -- loading from the browser (dashboards/pages/upload.py, dashboards/uploads.py) -------------
+
+
+def _a_file() -> dict:
+    import io
+
+    return {"files": (io.BytesIO(b"partner_id,name\nEI,Education International\n"), "partners.csv")}
+
+
+@pytest.mark.parametrize("who", ["vera", "ana"])
+def test_upload_page_and_route_refuse_viewers_and_analysts(internal_app, who):
+    client = sign_in(internal_app, who)
+    headers = {auth.CSRF_HEADER: _csrf(client)}
+    assert client.get("/admin/upload").status_code == 403
+    answer = client.post("/admin/upload/files", data=_a_file(), headers=headers)
+    assert answer.status_code == 403
+    assert "admin" in answer.get_json()["reason"]
+    for output in [o for o in internal_app.callback_map if "upload-" in o]:
+        if auth.callback_role(output) == "admin":
+            body = forged_body(internal_app, output)
+            assert client.post(UPDATE, json=body, headers=headers).status_code == 403, output
+    assert {auth.callback_role(o) for o in internal_app.callback_map if "upload-status" in o} == {
+        "admin"
+    }
+
+
+def test_upload_route_needs_the_csrf_token_and_an_input_file(internal_app):
+    client = sign_in(internal_app, "ada")
+    assert client.get("/admin/upload").status_code == 200
+    assert client.post("/admin/upload/files", data=_a_file()).status_code == 403  # no token
+    import io
+
+    answer = client.post(
+        "/admin/upload/files",
+        data={"files": (io.BytesIO(b"#!/bin/sh\n"), "run.sh")},
+        headers={auth.CSRF_HEADER: _csrf(client)},
+    )
+    assert answer.status_code == 400 and answer.get_json()["error_code"] == "no_file"
+
+
+def test_public_app_has_no_upload_page_or_route(public_app):
+    client = public_app.server.test_client()
+    layout = client.get("/_dash-layout").get_data(as_text=True)
+    assert "upload-drop" not in layout
+    assert client.post("/admin/upload/files", data=_a_file()).status_code == 403
+    with public_app.server.test_request_context("/"):
+        with db.pinned(public_app.server.extensions["unesco"]["warehouse"]):
+            assert not auth.path_offered("/admin/upload")
