@@ -562,6 +562,8 @@ def read_table(path: Path, kind: str, limits: Limits | None = None) -> RawTable:
             text_read.encoding,
             text_read.roles,
         )
+        if text_read.sql is not None:
+            return _table_from_sql(path, kind, digest, text_read, limits)
         notes += text_read.notes
         issues += text_read.issues
         clean = text_read.clean
@@ -946,6 +948,7 @@ class _TextRead:
     notes: list[tuple[int, str | None, str | None, str]]
     issues: list[_Issue]
     clean: bool = False  # known to hold no control character or sentinel (cleaning skipped)
+    sql: _SqlGrid | None = None  # the fast path: the cells in a DuckDB table, not in `grid`
 
 
 def _count_lines(text: str) -> int:
@@ -1006,10 +1009,10 @@ def _read_text(
     known_clean = simple and encoding != "utf-8+windows-1252"
     n_text = _count_lines(text)
     if simple and encoding in ("utf-8", "utf-8-sig"):
-        fast = _read_csv_duckdb(path, data, delimiter, n_text, limits, identity)
-        if fast is not None:
+        sql = _read_csv_duckdb(path, data, delimiter, n_text, limits, identity)
+        if sql is not None:
             roles[:n_text] = RECORD
-            return _TextRead(fast[0], fast[1], encoding, roles, notes, [], known_clean)
+            return _TextRead(pd.DataFrame(), sql.lines, encoding, roles, notes, [], True, sql)
     if simple:
         fast = _read_text_fast(text, delimiter, limits)
         if fast is not None:
@@ -1026,7 +1029,7 @@ def _read_csv_duckdb(
     n_lines: int,
     limits: Limits | None = None,
     identity: tuple | None = None,
-) -> tuple[pd.DataFrame, np.ndarray] | None:
+) -> _SqlGrid | None:
     """DuckDB's parallel CSV reader, for UTF-8 files whose records are one line each.
 
     Ten times faster than the Python paths at a million rows. Line numbers stay exact only when
@@ -1035,6 +1038,8 @@ def _read_csv_duckdb(
     cannot split make the counts differ or raise,
     and the callers then fall back. DuckDB reads the bytes already read (a file descriptor, not
     the name: `read_csv` takes names as glob patterns, and `partners[12].csv` is a name).
+    The cells stay in an in-memory DuckDB table (`grid`, in file order: rowid = line - 1);
+    `_table_from_sql` strips them and writes each row's JSON there, in SQL.
     """
     import duckdb  # here: extraction is otherwise pandas-only
 
@@ -1057,26 +1062,217 @@ def _read_csv_duckdb(
     con = duckdb.connect(":memory:")
     try:
         con.execute("SET enable_progress_bar = false")  # no bar on the terminal of a long read
-        rel = con.execute(
-            "SELECT * FROM read_csv(?, header = false, all_varchar = true, delim = ?, "
-            "quote = '\"', escape = '\"', null_padding = true, max_line_size = ?)",
+        con.execute(
+            "CREATE TABLE grid AS SELECT * FROM read_csv(?, header = false, all_varchar = true, "
+            "delim = ?, quote = '\"', escape = '\"', null_padding = true, max_line_size = ?)",
             [source, delimiter, limits.max_cell_chars],
-        )
-        grid = rel.df()
+        ).fetchall()
+        n = con.execute("SELECT count(*) FROM grid").fetchone()[0]
+        names = [
+            r[0]
+            for r in con.execute(
+                "SELECT column_name FROM duckdb_columns() WHERE table_name = 'grid' "
+                "ORDER BY column_index"
+            ).fetchall()
+        ]
     except duckdb.Error:
-        return None
-        if identity and fd is not None and _identity(os.fstat(fd)) != identity:
-            return None  # the file changed while DuckDB read it: the bytes read earlier win
-    finally:
         con.close()
+        return None
+    finally:
         if fd is not None:
             os.close(fd)
-    if len(grid) != n_lines:
+    if n != n_lines:
+        con.close()
         return None
-    grid.columns = range(grid.shape[1])
-    # Cells are stripped later by Python's rules for every reader alike (DuckDB's trim()
-    # leaves tabs, so trimming here would make a row's fate depend on the file's encoding).
-    return grid.fillna("").astype(str), np.arange(1, n_lines + 1)
+    return _SqlGrid(con, names, np.arange(1, n_lines + 1))
+
+
+@dataclass
+class _SqlGrid:
+    """The cells of a text file in an in-memory DuckDB table `grid` (columns `names`)."""
+
+    con: object  # duckdb.DuckDBPyConnection (imported lazily)
+    names: list[str]
+    lines: np.ndarray
+
+    def cell(self, i: int) -> str:
+        """SQL of cell i as text ('' where the row is short)."""
+        return f"coalesce(\"{self.names[i]}\", '')"
+
+    def stripped(self, i: int) -> str:
+        """SQL of cell i stripped as Python's str.strip() strips (every Unicode space)."""
+        cell = self.cell(i)
+        # trim() with a set of characters is slow: only cells that start or end with a space
+        # (a few) take it.
+        return (
+            f"CASE WHEN regexp_matches({cell}, '{_WHITESPACE_EDGE}') "
+            f"THEN trim({cell}, $ws) ELSE {cell} END"
+        )
+
+
+# Python's str.isspace() characters: what str.strip() removes (DuckDB's trim() alone removes
+# spaces only, and the readers must strip alike whatever the file's encoding).
+_WHITESPACE = "".join(chr(i) for i in range(sys.maxunicode + 1) if chr(i).isspace())
+_WHITESPACE_CLASS = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in _WHITESPACE) + "]"
+_WHITESPACE_EDGE = f"^{_WHITESPACE_CLASS}|{_WHITESPACE_CLASS}$"  # RE2: a space at either end
+
+
+def _json_text_sql(expr: str) -> str:
+    """SQL of a text as the inside of a JSON string, for the text the DuckDB path reads: no
+    control character but the tab (escaped, as JSON requires), quotes and backslashes escaped,
+    everything else as given (a private-use character in a UTF-8 file is the source's own, not
+    an undefined cp1252 byte)."""
+    return f"replace(replace(replace({expr}, '\\', '\\\\'), '\"', '\\\"'), chr(9), '\\t')"
+
+
+def _table_from_sql(
+    path: Path,
+    kind: str,
+    digest: str,
+    text_read: _TextRead,
+    limits: Limits,
+) -> RawTable:
+    """`read_table` for a file DuckDB read (`_read_csv_duckdb`): the same RawTable, with the
+    per-cell work (strip, blank and over-wide rows, `_raw` and `_extra` JSON) done in SQL."""
+    sql = text_read.sql
+    assert sql is not None
+    con, names = sql.con, sql.names
+    params = {"ws": _WHITESPACE}
+    try:
+        cells = ", ".join(sql.cell(i) for i in range(len(names)))
+        top = [
+            list(r)
+            for r in con.execute(
+                f"SELECT {cells} FROM grid WHERE rowid < 15 ORDER BY rowid"  # noqa: S608 - ours
+            ).fetchall()
+        ]
+        if not top:
+            raise ExtractError(f"{path.name}: the file is empty (no header row)")
+        h = next(
+            (
+                i
+                for i, row in enumerate(top)
+                if not _missing_required(kind, match_header(kind, row)[0])
+            ),
+            None,
+        )
+        if h is None:
+            mapping, _ = match_header(kind, top[0])
+            missing = ", ".join(_missing_required(kind, mapping))
+            found = ", ".join(mapping.values()) or "none"
+            raise ExtractError(
+                f"{path.name}: required column(s) missing: {missing} "
+                f"(contract columns found in the first row: {found}; {len(top[0])} cells)"
+            )
+        header = [str(c).strip() for c in top[h]]
+        while header and not header[-1]:
+            header.pop()
+        mapping, ignored = match_header(kind, header)
+        width = len(header)
+        keys = _keys(header, len(names))
+        roles = text_read.roles
+        header_line = h + 1
+        roles[: header_line - 1][roles[: header_line - 1] == RECORD] = HEADER
+        roles[header_line - 1] = HEADER
+        notes = list(text_read.notes) + _header_notes(kind, header, mapping, header_line)
+
+        # One pass: each cell stripped once (the inner projection), then the outer one decides
+        # blank and over-wide rows and writes `_raw` (cells as given) and `_extra` (stripped).
+        n_cols = len(names)
+        inner = ", ".join(
+            [f"{sql.cell(i)} AS c{i}" for i in range(min(width, n_cols))]
+            + [f"{sql.stripped(i)} AS s{i}" for i in range(n_cols)]
+        )
+        select = {
+            "_line": "r + 1",
+            "_filled": " OR ".join(f"s{i} <> ''" for i in range(n_cols)) or "false",
+            "_overflow": " OR ".join(f"s{i} <> ''" for i in range(width, n_cols)) or "false",
+        }
+        for i in sorted(mapping):
+            select[mapping[i]] = f"s{i}"
+        raw_parts = []
+        for c in range(width):
+            params[f"raw{c}"] = ("{" if c == 0 else ", ") + _json_string(keys[c]) + ": "
+            value = _json_text_sql(f"c{c}") if c < n_cols else "''"
+            raw_parts.append(f"$raw{c} || '\"' || {value} || '\"'")
+        select["_raw"] = " || ".join(raw_parts) + " || '}'" if raw_parts else "'{}'"
+        extra_cols = [i for i in range(width) if i not in mapping]
+        if extra_cols:
+            params.update({f"key{i}": _json_string(keys[i]) + ": " for i in extra_cols})
+            pieces = ", ".join(
+                f"CASE WHEN s{i} <> '' THEN $key{i} || '\"' || {_json_text_sql(f's{i}')} || '\"' END"
+                for i in extra_cols
+            )
+            any_extra = " OR ".join(f"s{i} <> ''" for i in extra_cols)
+            select["_extra"] = (
+                f"CASE WHEN {any_extra} THEN '{{' || concat_ws(', ', {pieces}) || '}}' END"
+            )
+        columns = ", ".join(f'{expr} AS "{i}"' for i, expr in enumerate(select.values()))
+        got = con.execute(
+            f"SELECT {columns} FROM (SELECT rowid AS r, {inner} FROM grid "  # noqa: S608 - ours
+            f"WHERE rowid > {h})",
+            params,
+        ).fetchnumpy()
+        arrays = dict(zip(select, (got[str(i)] for i in range(len(select))), strict=True))
+        lines = np.asarray(arrays["_line"], dtype=np.int64)
+        order = None
+        if len(lines) > 1 and not (np.diff(lines) > 0).all():
+            order = np.argsort(lines, kind="stable")  # a scan in file order is not promised
+        filled = np.asarray(arrays["_filled"], dtype=bool)
+        overflow = np.asarray(arrays["_overflow"], dtype=bool)
+        keep = filled & ~overflow
+        if order is not None:
+            keep_rows = order[keep[order]]
+        else:
+            keep_rows = np.flatnonzero(keep)
+        blank = lines[~filled]
+        roles[blank - 1] = np.where(roles[blank - 1] == RECORD, BLANK, roles[blank - 1])
+        broken = []
+        wide = np.sort(lines[filled & overflow])
+        if len(wide):
+            rows = con.execute(
+                f"SELECT rowid + 1, {cells} FROM grid WHERE rowid + 1 IN "  # noqa: S608 - ours
+                "(SELECT unnest($lines)) ORDER BY rowid",
+                {"lines": [int(x) for x in wide]},
+            ).fetchall()
+            for line, *row in rows:
+                reason = Reason("row has more cells than the header (%(width)s)", width=width)
+                broken.append(
+                    (line, None, None, reason, _row_json(row, keys, width, limits.max_cell_chars))
+                )
+    finally:
+        con.close()
+    n = len(keep_rows)
+
+    def column_of(name: str) -> np.ndarray:
+        values = arrays[name]
+        data = np.asarray(np.ma.getdata(values), dtype=object)[keep_rows]
+        if np.ma.is_masked(values):
+            data[np.ma.getmaskarray(values)[keep_rows]] = None
+        return data
+
+    frame = pd.DataFrame(
+        {mapping[i]: column_of(mapping[i]) for i in sorted(mapping)}, dtype=object, index=range(n)
+    )
+    for column in COLUMNS[kind]:
+        if column not in frame.columns:
+            frame[column] = ""  # as read_table does: these columns have pandas' str dtype
+    frame = frame[list(COLUMNS[kind])].copy()
+    frame["_line"] = lines[keep_rows]
+    frame["_raw"] = column_of("_raw")
+    frame["_extra"] = column_of("_extra") if "_extra" in arrays else np.full(n, None, dtype=object)
+    return RawTable(
+        path,
+        kind,
+        digest,
+        text_read.encoding,
+        frame,
+        header,
+        ignored,
+        broken,
+        sorted(notes, key=lambda note: note[0]),
+        roles,
+    )
 
 
 def _same_file(path: Path, identity: tuple) -> int | None:
