@@ -117,17 +117,23 @@ def create_app(settings: Settings | None = None):
         # have, and a validation layout of its own), stays off.
         app._got_first_request["pages"] = True
         dash._get_app.app_context.set(app)  # links built below carry this app's URL prefix
-        app.layout = html.Div(
-            [
-                dcc.Location(id=ids.URL, refresh="callback-nav"),
-                dcc.Store(id=ids.LANG, data=None),
-                dcc.Store(id=ids.DOC_TITLE),
-                dcc.Store(id=ids.RENDERED),
-                html.Div(id=ids.DOC_TITLE_SINK, hidden=True),
-                *auth.banner(settings),
-                shell(),
-            ]
-        )
+
+        def serve_layout() -> html.Div:
+            """The shell for whoever asks: its menu and toolbar offer what their role can use."""
+            return html.Div(
+                [
+                    dcc.Location(id=ids.URL, refresh="callback-nav"),
+                    dcc.Store(id=ids.LANG, data=None),
+                    dcc.Store(id=ids.DOC_TITLE),
+                    dcc.Store(id=ids.RENDERED),
+                    html.Div(id=ids.DOC_TITLE_SINK, hidden=True),
+                    *auth.banner(settings),
+                    shell(),
+                ]
+            )
+
+        # A function, so each user's layout follows their role (dashboards/auth.py `can`).
+        app.layout = serve_layout
         register_callbacks(app)
         app.validation_layout = guard.validation_layout(app)
     guard.install(app, settings, warehouse, results)
