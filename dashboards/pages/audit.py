@@ -176,7 +176,7 @@ def details(entry: dict, lang: str) -> list:
             size = f.get("bytes")
             meta = [str(f.get("kind") or "")]
             if _num(size):
-                meta.append(gettext("{n} bytes", lang, n=format_number(size, lang)))
+                meta.append(gettext("%(n)s bytes", lang, n=format_number(size, lang)))
             items.append(
                 html.Li(
                     [
@@ -271,7 +271,7 @@ def status(page: audit.Page, lang: str) -> str:
     if not page.total:
         return ""
     return gettext(
-        "Events {first}–{last} of {total}, newest first",
+        "Events %(first)s–%(last)s of %(total)s, newest first",
         lang,
         first=format_number(page.offset + 1, lang),
         last=format_number(page.offset + len(page.events), lang),
