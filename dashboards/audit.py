@@ -18,7 +18,7 @@ import fcntl
 import json
 import os
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -59,8 +59,18 @@ def read(path: Path) -> list[dict]:
 
 # Parsed lines per log file, extended with the bytes appended since (the log only grows; a
 # file replaced or shortened, e.g. rotated, is parsed again). Keyed by path: apps of one process
-# with different logs keep theirs. Value: (inode, bytes read, lines read, events).
-_PARSED: dict[str, tuple[int, int, int, list[dict]]] = {}
+# with different logs keep theirs.
+@dataclass
+class _Parsed:
+    inode: int
+    offset: int = 0  # bytes read
+    lines: int = 0  # lines read
+    entries: list[dict] = field(default_factory=list)
+    events: set[str] = field(default_factory=set)
+    users: set[str] = field(default_factory=set)
+
+
+_PARSED: dict[str, _Parsed] = {}
 _PARSED_LOCK = threading.Lock()
 
 
@@ -80,28 +90,38 @@ def _parse(raw: bytes, first_line: int) -> list[dict]:
     return out
 
 
-def _entries(path: Path) -> list[dict]:
+def _parsed(path: Path) -> _Parsed:
     """Every event, oldest first, parsing only what was appended since the last call."""
     try:
         f = open(path, "rb")  # closed by the `with` below
     except FileNotFoundError:
-        return []
+        return _Parsed(inode=0)
     with f:
         stat = os.fstat(f.fileno())
         key = str(Path(path).resolve())
         with _PARSED_LOCK:
-            inode, offset, lines, entries = _PARSED.get(key, (stat.st_ino, 0, 0, []))
-            if inode != stat.st_ino or stat.st_size < offset:
-                offset, lines, entries = 0, 0, []
-            f.seek(offset)
-            raw = f.read(max(0, stat.st_size - offset))
+            known = _PARSED.get(key)
+            if known is None or known.inode != stat.st_ino or stat.st_size < known.offset:
+                known = _Parsed(inode=stat.st_ino)
+            f.seek(known.offset)
+            raw = f.read(max(0, stat.st_size - known.offset))
             end = raw.rfind(b"\n") + 1  # a line still being written waits for its end
             if end:
-                entries = entries + _parse(raw[: end - 1], lines + 1)
-                lines += raw[:end].count(b"\n")
-                offset += end
-            _PARSED[key] = (stat.st_ino, offset, lines, entries)
-            return entries
+                new = _parse(raw[: end - 1], known.lines + 1)
+                known = _Parsed(  # a new value: readers holding the old one keep theirs
+                    inode=known.inode,
+                    offset=known.offset + end,
+                    lines=known.lines + raw[:end].count(b"\n"),
+                    entries=known.entries + new,
+                    events=known.events | {str(e.get("event")) for e in new},
+                    users=known.users | {u for u in map(_user, new) if u},
+                )
+            _PARSED[key] = known
+            return known
+
+
+def _entries(path: Path) -> list[dict]:
+    return _parsed(path).entries
 
 
 @dataclass(frozen=True)
@@ -123,8 +143,8 @@ def query(
     limit: int = 50,
 ) -> Page:
     """Events newest first, of one type and/or one user, `limit` from `offset` (clamped)."""
-    entries = _entries(Path(path))
-    found = _matching(entries, event, user)
+    parsed = _parsed(Path(path))
+    found = _matching(parsed.entries, event, user)
     limit = max(1, min(int(limit), 1000))
     last_page_start = max(0, (len(found) - 1) // limit * limit)
     offset = min(max(0, int(offset)), last_page_start)
@@ -132,8 +152,8 @@ def query(
         events=found[offset : offset + limit],
         total=len(found),
         offset=offset,
-        event_types=sorted({str(e.get("event")) for e in entries}),
-        users=sorted({u for u in map(_user, entries) if u}),
+        event_types=sorted(parsed.events),
+        users=sorted(parsed.users),
     )
 
 
@@ -143,6 +163,8 @@ def matching(path: Path, event: str | None = None, user: str | None = None) -> l
 
 
 def _matching(entries: list[dict], event: str | None, user: str | None) -> list[dict]:
+    if event is None and user is None:
+        return entries[::-1]
     return [
         e
         for e in reversed(entries)
