@@ -287,3 +287,21 @@ def test_paging_callbacks_are_not_recorded_as_downloads(internal_app):
     before = len(audit.read(log))
     _call(admin, internal_app, page.TABLE, [None, None, 2], ["?"], f"{page.PAGER}.active_page")
     assert len(audit.read(log)) == before
+
+
+def test_the_role_matrix_in_the_docs_is_the_code():
+    """docs/deployment.md's role matrix says what `auth.can` offers, row by row."""
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "deployment.md").read_text()
+    table = text[text.index("### Role matrix") :]
+    documented = {}
+    for line in table.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 6 and cells[0].startswith("`"):
+            documented[cells[0].strip("`")] = [c == "yes" for c in cells[2:]]
+    expected = {
+        cap: [cap in auth.PUBLIC_CAPABILITIES, *(offered[r] for r in auth.ROLES)]
+        for cap, offered in auth.role_matrix()
+    }
+    assert documented == expected
