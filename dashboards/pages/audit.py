@@ -251,7 +251,7 @@ def rows(events: list[dict], lang: str) -> list:
     ]
 
 
-def table(page: audit.Page, lang: str) -> html.Div:
+def table(page: audit.Page, lang: str) -> Any:
     """The page of events as a table, or a sentence when there is none."""
     if not page.events:
         return html.P(gettext("No event matches.", lang), className="text-muted", id="audit-empty")
@@ -386,7 +386,8 @@ def csv_frame(events: list[dict]) -> pd.DataFrame:
     """The events as CSV columns (full sha256s, counts and other fields as JSON), neutralised."""
     records = []
     for e in events:
-        files = e.get("files") if isinstance(e.get("files"), list) else []
+        given = e.get("files")
+        files: list = given if isinstance(given, list) else []
         rest = {k: v for k, v in e.items() if k not in (*COMMON, "via", "outcome", "files")}
         rest.pop("counts", None)
         rest.pop("reference_changes", None)
