@@ -305,3 +305,35 @@ def test_the_role_matrix_in_the_docs_is_the_code():
         for cap, offered in auth.role_matrix()
     }
     assert documented == expected
+
+
+def test_unknown_events_are_shown_generically_as_text(internal_app):
+    from dash import html
+
+    from dashboards.pages import audit as page  # after the app: it registers a page
+
+    entry = {
+        "at": "2026-12-02T03:15:46+00:00",
+        "event": "reference_edit",
+        "user": "ada",
+        "table": "<img src=x onerror=alert(1)>",
+        "changes": {"ED": ["Education", "Éducation"]},
+    }
+    (row,) = page.rows([entry], "fr")
+    texts = []
+
+    def walk(node):
+        if isinstance(node, str):
+            texts.append(node)
+        elif isinstance(node, list | tuple):
+            for n in node:
+                walk(n)
+        elif hasattr(node, "children"):
+            walk(node.children)
+
+    walk(row)
+    assert "reference_edit" in texts  # its own name, no label invented
+    assert "<img src=x onerror=alert(1)>" in texts  # a plain string child: Dash escapes it
+    assert any('"ED": ["Education", "Éducation"]' in t for t in texts)
+    assert "2 déc. 2026, 03:15:46" in texts  # the French date, in UTC
+    assert not any(isinstance(c, html.Iframe) for c in row._traverse())
