@@ -134,7 +134,10 @@ def _counts_text(counts: Any, lang: str) -> str:
     loaded = counts.get("loaded")
     if isinstance(loaded, dict) and loaded:
         parts.append(
-            ", ".join(f"{k} {format_number(v, lang) if _num(v) else v}" for k, v in loaded.items())
+            ", ".join(
+                f"{_kind(k, lang)} {format_number(v, lang) if _num(v) else v}"
+                for k, v in loaded.items()
+            )
         )
     for key, label in (
         ("rejected", N_("rejected")),
@@ -147,6 +150,14 @@ def _counts_text(counts: Any, lang: str) -> str:
     known = {"loaded", "rejected", "warnings", "duplicates"}
     parts += [f"{k} {v}" for k, v in counts.items() if k not in known]
     return "; ".join(parts)
+
+
+def _kind(kind: Any, lang: str) -> str:
+    """A dataset's name as the Data page gives it ('partners' → 'Partners'), else as logged."""
+    from dashboards.pages.data import KINDS
+
+    name = str(kind)
+    return gettext(KINDS[name], lang) if name in KINDS else name
 
 
 def _num(v: Any) -> bool:
@@ -174,7 +185,7 @@ def details(entry: dict, lang: str) -> list:
         for f in files:
             f = f if isinstance(f, dict) else {"name": f}
             size = f.get("bytes")
-            meta = [str(f.get("kind") or "")]
+            meta = [_kind(f.get("kind"), lang) if f.get("kind") else ""]
             if _num(size):
                 meta.append(gettext("%(n)s bytes", lang, n=format_number(size, lang)))
             items.append(

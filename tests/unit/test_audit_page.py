@@ -247,7 +247,7 @@ def test_audit_page_lists_filters_and_downloads_events_as_text(internal_app):
     table = json.dumps(response[page.TABLE]["children"], ensure_ascii=False)
     assert table.index("partners.csv") < table.index("HYPERLINK")
     assert sha[: page.SHA_CHARS] + "…" in table and f'"title": "{sha}"' in table
-    assert "fields: SHS renamed" in table and "rejected 2" in table
+    assert "fields: SHS renamed" in table and "Partners 12; rejected 2" in table
     assert "dangerouslySetInnerHTML" not in table
     assert "Events 1–" in response[page.STATUS]["children"]
     # Filtered by event type, in French.
