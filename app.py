@@ -6,6 +6,7 @@ README's configuration table).
 
 from __future__ import annotations
 
+import contextvars
 import fcntl
 import logging
 import sys
@@ -133,21 +134,26 @@ def create_app(settings: Settings | None = None):
             key = (db.version(), auth.current_role())
             built = shells.get(key)
             if built is None:
-                built = html.Div(
-                    [
-                        dcc.Location(id=ids.URL, refresh="callback-nav"),
-                        dcc.Store(id=ids.LANG, data=None),
-                        dcc.Store(id=ids.DOC_TITLE),
-                        dcc.Store(id=ids.RENDERED),
-                        html.Div(id=ids.DOC_TITLE_SINK, hidden=True),
-                        *auth.banner(settings),
-                        shell(),
-                    ]
-                )
+                built = contextvars.copy_context().run(build_shell)
                 if len(shells) >= 8:  # older warehouse versions: forget them
                     shells.clear()
                 shells[key] = built
             return built
+
+        def build_shell() -> html.Div:
+            """The shell, its links built for this app's URL prefix (not another app's)."""
+            dash._get_app.app_context.set(app)
+            return html.Div(
+                [
+                    dcc.Location(id=ids.URL, refresh="callback-nav"),
+                    dcc.Store(id=ids.LANG, data=None),
+                    dcc.Store(id=ids.DOC_TITLE),
+                    dcc.Store(id=ids.RENDERED),
+                    html.Div(id=ids.DOC_TITLE_SINK, hidden=True),
+                    *auth.banner(settings),
+                    shell(),
+                ]
+            )
 
         # A function, so each user's layout follows their role (dashboards/auth.py `can`).
         app.layout = serve_layout
