@@ -6,6 +6,7 @@ README's configuration table).
 
 from __future__ import annotations
 
+import contextvars
 import fcntl
 import logging
 import sys
@@ -117,17 +118,45 @@ def create_app(settings: Settings | None = None):
         # have, and a validation layout of its own), stays off.
         app._got_first_request["pages"] = True
         dash._get_app.app_context.set(app)  # links built below carry this app's URL prefix
-        app.layout = html.Div(
-            [
-                dcc.Location(id=ids.URL, refresh="callback-nav"),
-                dcc.Store(id=ids.LANG, data=None),
-                dcc.Store(id=ids.DOC_TITLE),
-                dcc.Store(id=ids.RENDERED),
-                html.Div(id=ids.DOC_TITLE_SINK, hidden=True),
-                *auth.banner(settings),
-                shell(),
-            ]
-        )
+
+        # The shell per role (its menu and buttons differ) and warehouse version (its filter
+        # options): built once each, not on every page load (docs/performance.md, audit-ui).
+        shells: dict[tuple, html.Div] = {}
+
+        def serve_layout() -> html.Div:
+            """The shell for whoever asks: its menu and toolbar offer what their role can use."""
+            from flask import g, has_request_context
+
+            if has_request_context() and g.get("pin") is None and shells:
+                # Dash's first-request check of the ids runs before the guard pins the
+                # warehouse (dashboards/server.py): the shell built at start-up serves it.
+                return next(iter(shells.values()))
+            key = (db.version(), auth.current_role())
+            built = shells.get(key)
+            if built is None:
+                built = contextvars.copy_context().run(build_shell)
+                if len(shells) >= 8:  # older warehouse versions: forget them
+                    shells.clear()
+                shells[key] = built
+            return built
+
+        def build_shell() -> html.Div:
+            """The shell, its links built for this app's URL prefix (not another app's)."""
+            dash._get_app.app_context.set(app)
+            return html.Div(
+                [
+                    dcc.Location(id=ids.URL, refresh="callback-nav"),
+                    dcc.Store(id=ids.LANG, data=None),
+                    dcc.Store(id=ids.DOC_TITLE),
+                    dcc.Store(id=ids.RENDERED),
+                    html.Div(id=ids.DOC_TITLE_SINK, hidden=True),
+                    *auth.banner(settings),
+                    shell(),
+                ]
+            )
+
+        # A function, so each user's layout follows their role (dashboards/auth.py `can`).
+        app.layout = serve_layout
         register_callbacks(app)
         app.validation_layout = guard.validation_layout(app)
     guard.install(app, settings, warehouse, results)

@@ -149,18 +149,33 @@ CALLBACK_ROLES: dict[str, str] = {
     "lifecycle-digest-download": "admin",  # the monthly digest (dashboards/pages/lifecycle.py)
     "upload-status": "admin",  # loading from the browser (dashboards/pages/upload.py)
     "upload-action": "admin",  # its Confirm and Cancel
+    "audit-table": "admin",  # the audit log page (dashboards/pages/audit.py)
+    "audit-download": "admin",  # the audit log as CSV
 }
+# Callbacks whose answer is a row-level file: each request is recorded in the audit log (the
+# page callbacks of admin pages need the role too, but are not downloads).
+RECORDED_DOWNLOADS = frozenset(
+    {ids.DATA_DOWNLOAD, ids.PACK_DOWNLOAD, "lifecycle-digest-download", "audit-download"}
+)
 # Downloads open to every viewer: one chart's image, of the aggregated figure on the screen.
 # "profile-download": a partner profile chart's aggregated table (dashboards/pages/partner_profile).
 VIEWER_DOWNLOADS = frozenset({ids.FIGURE_DOWNLOAD, ids.CHART_DOWNLOAD, "profile-download"})
 # Pages a public deployment does not offer (menus, router: "page not found"): all of their
 # content is internal (money; load history, file names, rejected and warned rows).
-PUBLIC_HIDDEN_PATHS = frozenset({"/spending", "/data"})
-PUBLIC_HIDDEN_PATHS |= {"/admin/upload"}  # loading from the browser (dashboards/pages/upload.py)
-# Pages that need more than a viewer in internal mode (an admin upload page will be added here).
-PATH_ROLES: dict[str, str] = {}
-PATH_ROLES["/admin/upload"] = "admin"  # loading from the browser (dashboards/pages/upload.py)
-PATH_ROLES["/admin/upload/files"] = "admin"  # its upload route (dashboards/uploads.py)
+PUBLIC_HIDDEN_PATHS = frozenset(
+    {
+        "/spending",
+        "/data",
+        "/admin/audit",  # the audit log (who signed in, loaded, downloaded)
+        "/admin/upload",  # loading from the browser (dashboards/pages/upload.py)
+    }
+)
+# Pages that need more than a viewer in internal mode (any page under /admin/ needs an admin).
+PATH_ROLES: dict[str, str] = {
+    "/admin/audit": "admin",
+    "/admin/upload": "admin",  # loading from the browser (dashboards/pages/upload.py)
+    "/admin/upload/files": "admin",  # its upload route (dashboards/uploads.py)
+}
 # Reachable without signing in (internal mode), relative to the URL prefix.
 OPEN_PATHS = frozenset({"/healthz", "/auth/login", "/auth/oidc", "/auth/oidc/callback"})
 OPEN_PREFIXES = ("/assets/", "/_dash-component-suites/", "/_favicon.ico")
@@ -189,14 +204,20 @@ def callback_role(output: str) -> str:
     return max(needed, key=_RANK.__getitem__) if needed else "viewer"
 
 
+def path_role(path: str) -> str | None:
+    """The role a page needs beyond a viewer: PATH_ROLES, and admin for anything under /admin/."""
+    path = "/" + path.strip("/")
+    return PATH_ROLES.get(path) or ("admin" if path.startswith("/admin/") else None)
+
+
 def path_offered(path: str) -> bool:
     """Whether this app's users are offered a page (menus and router)."""
     from dashboards import db
 
     path = "/" + path.strip("/")
-    if db.is_public() and path in PUBLIC_HIDDEN_PATHS:
+    needed = path_role(path)
+    if db.is_public() and (path in PUBLIC_HIDDEN_PATHS or needed is not None):
         return False
-    needed = PATH_ROLES.get(path)
     return needed is None or has_role(needed)
 
 
@@ -232,9 +253,42 @@ def banner(settings: Any) -> list:
     return []
 
 
+# The one rule of what the interface offers (docs/deployment.md, "Role matrix"): a capability
+# is offered when the current user has its role. Public mode has no user: it is offered what a
+# viewer may do that holds no internal field (pages, the image or table of a chart). The server
+# checks stay where they are (CALLBACK_ROLES, PATH_ROLES): this only hides what would be refused.
+CAPABILITIES: dict[str, str] = {
+    "view": "viewer",  # the pages
+    "chart_download": "viewer",  # a chart's image (PNG/SVG/PDF) or aggregated table (CSV)
+    "download": "analyst",  # the activities and partners behind a view (CSV, Excel)
+    "pack": "analyst",  # briefing packs (PDF, PowerPoint)
+    "digest": "admin",  # the monthly lifecycle digest
+    "load": "admin",  # loading files (/admin/upload)
+    "audit": "admin",  # the audit log (/admin/audit)
+}
+PUBLIC_CAPABILITIES = frozenset({"view", "chart_download"})
+
+
+def can(capability: str) -> bool:
+    """Whether the current user is offered a capability (one of CAPABILITIES)."""
+    if capability not in CAPABILITIES:
+        raise ValueError(f"unknown capability {capability!r}")
+    if _mode() == "public":
+        return capability in PUBLIC_CAPABILITIES
+    return has_role(CAPABILITIES[capability])
+
+
+def role_matrix() -> list[tuple[str, dict[str, bool]]]:
+    """(capability, {role: offered}) for every capability in internal mode (docs, tests)."""
+    return [
+        (cap, {role: _RANK[role] >= _RANK[needed] for role in ROLES})
+        for cap, needed in CAPABILITIES.items()
+    ]
+
+
 def offers_row_level() -> bool:
     """Whether row-level downloads and packs are offered to the current user."""
-    return has_role("analyst")
+    return can("download")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -243,6 +297,8 @@ def offers_row_level() -> bool:
 
 SIGN_IN_OIDC = N_("Sign in with your organisation")
 NO_ROLE = N_("Your account has no role in this app: ask an administrator.")
+FORBIDDEN = N_("Forbidden")
+FORBIDDEN_TEXT = N_("Your role does not give access to this page: ask an administrator.")
 USER_NAME, PASSWORD = N_("User name"), N_("Password")
 CSRF_COOKIE = "_csrf_token"  # Dash's renderer sends it back as X-CSRFToken on every callback
 CSRF_HEADER = "X-CSRFToken"
@@ -395,7 +451,8 @@ def install(app: Any, settings: Any) -> None:
                 return deny(403, "not offered by the public deployment")
             if mode == "internal" and not has_role(needed):
                 return deny(403, f"needs the {needed} role")
-            if needed != "viewer" and "cacheKey" not in request.args:  # not the job's polls
+            downloads = sorted(_output_ids(output) & RECORDED_DOWNLOADS)
+            if downloads and "cacheKey" not in request.args:  # not the job's polls
                 state = body.get("state") if isinstance(body, dict) else None
                 search = next(
                     (
@@ -408,10 +465,12 @@ def install(app: Any, settings: Any) -> None:
                 audit.record(
                     settings.audit_log_path,
                     "row_level_download",
-                    what=sorted(_output_ids(output) & set(CALLBACK_ROLES)),
+                    what=downloads,
                     search=search,
                 )
             return None
+        if mode == "public" and path_role(path):  # admin pages do not exist publicly
+            return forbidden_page(404)
         if mode != "internal" or path in OPEN_PATHS or path.startswith(OPEN_PREFIXES):
             return None
         if g.user is None:
@@ -420,10 +479,28 @@ def install(app: Any, settings: Any) -> None:
             return deny(401, "sign in first")
         if request.method in _STATE_CHANGING and not csrf_ok():
             return deny(403, "missing or wrong CSRF token")
-        needed = PATH_ROLES.get(path)
+        needed = path_role(path)
         if needed and not has_role(needed):
+            if request.method == "GET":  # a person at a browser: a page that says why
+                g.reason = f"needs the {needed} role"
+                return forbidden_page(403)
             return deny(403, f"needs the {needed} role")
         return None
+
+    def forbidden_page(status: int):
+        """The 403 page (a role too low) or 404 page (public mode) of a protected address."""
+        _ = lambda m: escape(gettext(m, lang()))  # noqa: E731
+        if status == 404:
+            title, text = _("Page not found"), _("There is no page at this address.")
+        else:
+            title, text = _(FORBIDDEN), _(FORBIDDEN_TEXT)
+        body = (
+            f'<h2 class="h5" id="forbidden-title">{title}</h2>'
+            f'<p role="alert">{text}</p>'
+            f'<p><a class="btn btn-primary" id="forbidden-home" href="{prefix}">'
+            f"{_('Back to the overview')}</a></p>"
+        )
+        return _page(str(title), body, lang(), status)
 
     @server.after_request
     def _csrf_cookie(response):

@@ -54,6 +54,13 @@ def label_id(name: str, slot: str = "") -> dict:
     return {"type": "i18n-text", "key": name, "slot": slot}
 
 
+def admin_pages() -> list[tuple[str, str]]:
+    """(path, title msgid) of the registered admin pages (under /admin/), in registry order."""
+    pages = [p for p in dash.page_registry.values() if str(p.get("path", "")).startswith("/admin/")]
+    pages.sort(key=lambda p: (p.get("order") if p.get("order") is not None else 99, p["path"]))
+    return [(p["path"], str(p.get("title") or p.get("name") or p["path"])) for p in pages]
+
+
 def shell() -> html.Div:
     """The persistent shell: header, filter bar, and the page area the router fills.
 
@@ -68,8 +75,8 @@ def shell() -> html.Div:
                 href=dash.get_relative_path(path),
             )
         )
-        for path, label in NAV
-        if auth.path_offered(path)  # public mode: no Spending, no Data (dashboards/auth.py)
+        for path, label in (*NAV, *admin_pages())
+        if auth.path_offered(path)  # public: no Spending, no Data; admin pages: admins only
     ]
     lang_switch = html.Div(
         [

@@ -320,7 +320,8 @@ def validation_layout(app: dash.Dash) -> html.Div:
     from dashboards.layout import chips
 
     # Chips exist only while a filter is set: one stands in for all of them.
-    layouts: list[Any] = [app.layout, chips(Filters.from_query("?years=2020-2021")[0], "en")]
+    shell = app.layout() if callable(app.layout) else app.layout  # outside a request: all of it
+    layouts: list[Any] = [shell, chips(Filters.from_query("?years=2020-2021")[0], "en")]
     for page in dash.page_registry.values():
         path = page.get("path") or "/"
         if page.get("path_template"):

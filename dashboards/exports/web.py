@@ -137,8 +137,12 @@ def chart_menu(chart: Chart, lang: str) -> dbc.DropdownMenu:
 
 def toolbar() -> html.Div:
     """The page-level export toolbar (in the filter bar; texts translated by the shell)."""
-    # Row-level data and packs: not offered publicly (the callbacks answer 403 there too).
-    row_level = "py-0 d-none" if db.is_public() else "py-0"
+    # Row-level data and packs: offered to those who may use them (the role rule of
+    # dashboards/auth.py: not publicly, not to viewers); the callbacks answer 403 to others too.
+    from dashboards import auth
+
+    packs = "py-0" if auth.can("pack") else "py-0 d-none"
+    row_level = "py-0" if auth.can("download") else "py-0 d-none"
     buttons = html.Div(
         [
             dbc.Button(
@@ -146,7 +150,7 @@ def toolbar() -> html.Div:
                 id=ids.PACK_TOGGLE,
                 color="link",
                 size="sm",
-                className=row_level,
+                className=packs,
             ),
             dbc.Button(
                 [html.I(className="bi bi-file-earmark-zip me-1"), _text(N_("Data (CSV, ZIP)"))],

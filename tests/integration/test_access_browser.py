@@ -163,6 +163,8 @@ def test_public_pages_callbacks_and_downloads_carry_no_internal_field(
 
 OIDC_DIR = Path(__file__).resolve().parents[1] / "oidc"
 SECRET = "k" * 40
+LOCAL_ROLES = {"vic": "viewer", "ana": "analyst", "ada": "admin"}
+LOCAL_PASSWORD = "local-password-2"
 
 
 @pytest.fixture(scope="module")
@@ -195,6 +197,8 @@ def internal_app(demo_warehouse, tmp_path_factory):
     from dashboards import accounts
 
     accounts.add(folder / "accounts.json", "lou", "local-password-1", "viewer")
+    for name, role in LOCAL_ROLES.items():  # the role browser tests' accounts
+        accounts.add(folder / "accounts.json", name, LOCAL_PASSWORD, role)
     proc, url = start_app(
         demo_warehouse,
         folder / "app.log",
@@ -286,8 +290,155 @@ def test_local_viewer_signs_in_and_cannot_download_rows(browser, internal_app):
         page.wait_for_selector("#page-content h1")
         assert page.url.startswith(internal_app + "/fields")
         assert 403 not in refused  # the renderer's requests carry the CSRF token
-        page.click("#export-data-csv")
+        # A viewer is offered no row-level download; the hidden button, clicked by a script,
+        # asks anyway: the server refuses it.
+        assert not page.locator("#export-data-csv").is_visible()
+        page.evaluate("document.getElementById('export-data-csv').click()")
         page.wait_for_timeout(1500)
         assert 403 in refused  # a viewer's row-level download is refused by the server
     finally:
         context.close()
+
+
+# -- what each role is offered, the forbidden pages, the audit page ---------------------------
+
+AUDIT = "/admin/audit"
+
+
+def _local_sign_in(page, base: str, name: str, path: str = "/regions") -> None:
+    page.goto(base + path, wait_until="networkidle")
+    assert "/auth/login" in page.url
+    page.fill("#username", name)
+    page.fill("#password", LOCAL_PASSWORD)
+    page.click("#local-sign-in")
+    page.wait_for_selector("#page-content h1")
+    page.wait_for_load_state("networkidle")
+
+
+def _offered(page) -> dict[str, bool]:
+    """What the shell offers on the page shown: row-level buttons and the admin link."""
+    return {
+        "data": page.locator("#export-data-csv").is_visible(),
+        "excel": page.locator("#export-data-xlsx").is_visible(),
+        "pack": page.locator("#export-pack-toggle").is_visible(),
+        "chart download": page.locator(".chart-export-toggle").first.is_visible(),
+        "audit link": page.locator(f".navbar a[href$='{AUDIT}']").count() > 0,
+    }
+
+
+def test_public_mode_has_no_admin_page_and_no_admin_link(browser, public_app):
+    context = browser.new_context()
+    page = context.new_page()
+    try:
+        answer = page.goto(public_app + AUDIT, wait_until="networkidle")
+        assert answer.status == 404
+        assert page.locator("#forbidden-title").inner_text() == "Page not found"
+        page.goto(public_app + "/regions", wait_until="networkidle")
+        page.wait_for_selector("#page-content h1")
+        assert _offered(page) == {
+            "data": False,
+            "excel": False,
+            "pack": False,
+            "chart download": True,
+            "audit link": False,
+        }
+        assert page.locator("#access-sign-out").count() == 0  # nobody signs in publicly
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize(
+    ("name", "offered"),
+    [
+        ("vic", {"data": False, "excel": False, "pack": False, "audit link": False}),
+        ("ana", {"data": True, "excel": True, "pack": True, "audit link": False}),
+        ("ada", {"data": True, "excel": True, "pack": True, "audit link": True}),
+    ],
+)
+def test_each_role_sees_what_it_may_use_and_a_403_page_for_the_rest(
+    browser, internal_app, name, offered
+):
+    context = browser.new_context()
+    page = context.new_page()
+    try:
+        _local_sign_in(page, internal_app, name)
+        shown = _offered(page)
+        assert shown.pop("chart download")  # a chart's image: every role
+        assert shown == offered
+        lifecycle_digest = LOCAL_ROLES[name] == "admin"
+        page.goto(internal_app + "/lifecycle", wait_until="networkidle")
+        page.wait_for_selector("#page-content h1")
+        assert page.locator("#lifecycle-digest-button").count() == int(lifecycle_digest)
+        answer = page.goto(internal_app + AUDIT, wait_until="networkidle")
+        if LOCAL_ROLES[name] == "admin":
+            assert answer.status == 200
+            page.wait_for_selector("#audit-table table")
+            assert "Audit log" in page.locator("#page-content h1").first.inner_text()
+        else:
+            assert answer.status == 403
+            assert page.locator("#forbidden-title").inner_text() == "Forbidden"
+            assert "ask an administrator" in page.locator("[role=alert]").inner_text()
+            page.click("#forbidden-home")  # a way back, still signed in
+            page.wait_for_selector("#page-content h1")
+            assert "/auth/login" not in page.url
+    finally:
+        context.close()
+
+
+def test_audit_page_lists_a_sign_in_and_a_download_made_here(browser, internal_app):
+    # An analyst signs in (local account) and downloads the rows behind a view.
+    analyst = browser.new_context(accept_downloads=True)
+    page = analyst.new_page()
+    try:
+        _local_sign_in(page, internal_app, "ana", "/fields?years=2019-2020")
+        with page.expect_download(timeout=60000) as info:
+            page.click("#export-data-csv")
+        assert info.value.suggested_filename.endswith(".zip")
+    finally:
+        analyst.close()
+    # An admin signs in through the organisation's provider and reads the log.
+    admin = browser.new_context(accept_downloads=True)
+    page = admin.new_page()
+    try:
+        _oidc_sign_in(page, internal_app, "admin-ines")
+        page.goto(internal_app + AUDIT, wait_until="networkidle")
+        page.wait_for_selector("#audit-table table")
+        rows = page.locator("#audit-table tbody tr")
+        first = rows.first.inner_text()
+        assert "admin-ines" in first and "Sign-in" in first  # newest first: this sign-in
+        # Only the analyst's events: the download (with its filters), then the sign-in.
+        page.click("#audit-user")
+        page.locator(".dash-dropdown-content").wait_for(state="visible")
+        page.locator(".dash-dropdown-option", has=page.locator("input[value='ana']")).click()
+        page.keyboard.press("Escape")
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('#audit-table tbody tr td:nth-child(2)')]"
+            ".every(td => td.innerText.trim() === 'ana')"
+        )
+        page.wait_for_load_state("networkidle")
+        texts = rows.all_inner_texts()
+        assert texts
+        download = next(i for i, t in enumerate(texts) if "Row-level download" in t)
+        sign_in = next(i for i, t in enumerate(texts) if "Sign-in" in t)
+        assert download < sign_in
+        assert "years=2019-2020" in texts[download] and "data-download" in texts[download]
+        assert "analyst" in texts[download]
+        # In French, dates in French.
+        page.goto(internal_app + AUDIT + "?lang=fr", wait_until="networkidle")
+        page.wait_for_selector("#audit-table table")
+        assert "Journal d'audit" in page.locator("#page-content h1").inner_text()
+        assert "Connexion" in page.locator("#audit-table tbody").inner_text()
+        # The log as CSV.
+        with page.expect_download(timeout=30000) as info:
+            page.click("#audit-download-button")
+        text = info.value.path().read_text(encoding="utf-8-sig")
+        assert text.startswith("at_utc,event,user,role")
+        assert "row_level_download,ana,analyst" in text
+        # Sign out from the shell's link.
+        page.click("#access-sign-out")
+        page.click("#sign-out")
+        page.wait_for_load_state("networkidle")
+        page.goto(internal_app + AUDIT, wait_until="networkidle")
+        assert "/auth/login" in page.url
+    finally:
+        admin.close()
