@@ -490,6 +490,8 @@ def test_worker_processes_of_a_host_share_one_signing_key(tmp_path):
     assert path.stat().st_mode & 0o777 == 0o600
     assert auth.host_secret(path) == keys[0]  # read back, not made again
     assert sorted(p.name for p in tmp_path.iterdir()) == ["secret"]  # no temporary file left
+
+
 # -- loading from the browser (dashboards/pages/upload.py, dashboards/uploads.py) -------------
 
 
@@ -534,7 +536,9 @@ def test_public_app_has_no_upload_page_or_route(public_app):
     client = public_app.server.test_client()
     layout = client.get("/_dash-layout").get_data(as_text=True)
     assert "upload-drop" not in layout
-    assert client.post("/admin/upload/files", data=_a_file()).status_code == 403
+    assert (
+        client.post("/admin/upload/files", data=_a_file()).status_code == 404
+    )  # public mode offers no admin page
     with public_app.server.test_request_context("/"):
         with db.pinned(public_app.server.extensions["unesco"]["warehouse"]):
             assert not auth.path_offered("/admin/upload")
