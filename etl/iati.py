@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import gc
 import math
 import os
 from collections import defaultdict
@@ -508,13 +509,32 @@ class IatiSource:
     frame: pd.DataFrame = field(default_factory=lambda: pd.DataFrame({"_line": []}))
 
 
+class _no_cyclic_gc:
+    """Pause CPython's cyclic garbage collector while a file is read (issue 10 speed).
+
+    Reading builds millions of small acyclic objects (row tuples, strings, dates) that live
+    until the chunk is converted; each automatic collection re-walks all of them (15-20 % of
+    the reading's CPU at 20,000 activities, measured). Reference counting still frees them;
+    cycles made meanwhile are collected once the reading ends.
+    """
+
+    def __enter__(self) -> None:
+        self.was = gc.isenabled()
+        gc.disable()
+
+    def __exit__(self, *_exc) -> None:
+        if self.was:
+            gc.enable()
+
+
 def read_files(paths: list[Path], ref: Reference, reference_dir: Path = REFERENCE_DIR) -> list:
     """Read and map IATI files (ids unique across them); refuse any file that cannot be used."""
     iref = IatiReference(reference_dir)
     seen: dict[str, str] = {}
     infos: dict[str, _Info] = {}
     try:
-        sources = [read_file(p, ref, iref, seen, infos, n) for n, p in enumerate(paths)]
+        with _no_cyclic_gc():
+            sources = [read_file(p, ref, iref, seen, infos, n) for n, p in enumerate(paths)]
     finally:
         _INTERN.clear()
         _DATES.clear()
@@ -693,7 +713,8 @@ def _child(path: Path, m: _Mapper, file_lang, start: int, send) -> None:
 
     try:
         m.sink = lambda chunk: send.send(("chunk", chunk))
-        _read_range(path, m, file_lang, start)
+        with _no_cyclic_gc():
+            _read_range(path, m, file_lang, start)
         m.flush()
         send.send(("done", m.state()))
     except IatiError as e:
