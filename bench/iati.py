@@ -209,6 +209,7 @@ def main(argv: list[str] | None = None) -> dict:
     for _ in range(args.repeat):
         for name, root in variants.items():  # alternated: both see the same machine load
             runs[name].append(run_load(root, src, args.work / f"bench-{name}.duckdb"))
+            print(name, json.dumps(runs[name][-1]), file=sys.stderr, flush=True)
         floors.append(parse_floor(xml))
     n = args.activities
     summary = {}
