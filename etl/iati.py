@@ -517,7 +517,8 @@ class _no_cyclic_gc:
     Reading builds millions of small acyclic objects (row tuples, strings, dates) that live
     until the chunk is converted; each automatic collection re-walks all of them (15-20 % of
     the reading's CPU at 20,000 activities, measured). Reference counting still frees them;
-    cycles made meanwhile are collected once the reading ends.
+    the young generations are collected after each chunk (`_Mapper.flush`), everything once
+    the reading ends.
     """
 
     def __enter__(self) -> None:
@@ -527,6 +528,7 @@ class _no_cyclic_gc:
     def __exit__(self, *_exc) -> None:
         if self.was:
             gc.enable()
+            gc.collect()
 
 
 def read_files(paths: list[Path], ref: Reference, reference_dir: Path = REFERENCE_DIR) -> list:
@@ -782,6 +784,11 @@ class _Mapper:
                 chunk[table] = _compact(frame)
                 rows.clear()
         self.pending = 0
+        if not gc.isenabled():
+            # The collector is paused while reading (`_no_cyclic_gc`): collect the young
+            # generations here, so cycles made by the conversion (pandas' temporaries) are
+            # freed chunk by chunk; what survives moves to the old generation, not walked again.
+            gc.collect(1)
         if self.sink is not None:
             if chunk:
                 self.sink(chunk)
