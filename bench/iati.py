@@ -5,6 +5,8 @@ titles, 1–3 recipient countries with percentages or a region, DAC 5-digit and 
 2–3 participating organisations, two budgets, a revised budget on some, 2–4 transactions) and
 runs `python -m etl load` on it in a child process, measuring wall time, CPU time (the load's
 own reading child included) and peak RSS (summed over the load's processes). Target (issue 10): >= 20,000 activities/s and peak RSS < 500 MB at 100,000 activities.
+`--baseline DIR --repeat N` alternates loads by an old checkout and by this one on the same file
+and reports both medians (the machine's load then weighs on both alike).
 """
 
 from __future__ import annotations
