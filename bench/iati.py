@@ -5,6 +5,8 @@ titles, 1–3 recipient countries with percentages or a region, DAC 5-digit and 
 2–3 participating organisations, two budgets, a revised budget on some, 2–4 transactions) and
 runs `python -m etl load` on it in a child process, measuring wall time, CPU time (the load's
 own reading child included) and peak RSS (summed over the load's processes). Target (issue 10): >= 20,000 activities/s and peak RSS < 500 MB at 100,000 activities.
+`--baseline DIR --repeat N` alternates loads by an old checkout and by this one on the same file
+and reports both medians (the machine's load then weighs on both alike).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import os
 import platform
 import random
 import resource
+import statistics
 import subprocess
 import sys
 import time
@@ -147,12 +150,48 @@ def _watch_tree(proc: subprocess.Popen) -> int:
     return peak
 
 
+def run_load(root: Path, src: Path, db: Path) -> dict:
+    """One `python -m etl load` of `src` by the checkout at `root`: wall, CPU, peak RSS."""
+    db.unlink(missing_ok=True)
+    usage0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "etl", "load", str(src), "--db", str(db), "--json"],
+        cwd=root,
+        stdout=subprocess.DEVNULL,
+    )
+    tree_peak = _watch_tree(proc)
+    if proc.returncode != 0:
+        raise SystemExit(f"the load by {root} failed with exit status {proc.returncode}")
+    seconds = time.perf_counter() - t0
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (usage.ru_utime - usage0.ru_utime) + (usage.ru_stime - usage0.ru_stime)
+    return {
+        "load_seconds": seconds,
+        "cpu_seconds": cpu,
+        "peak_rss_mb": tree_peak / 2**20,
+        "largest_process_mb": usage.ru_maxrss / 1024,
+        "load_average_1min": os.getloadavg()[0],
+    }
+
+
+def _median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
 def main(argv: list[str] | None = None) -> dict:
-    """Generate, load in a child process, print and save the measurements."""
+    """Generate, load in a child process (alternating with a baseline checkout), save medians."""
     p = argparse.ArgumentParser(prog="python -m bench.iati", description=__doc__)
     p.add_argument("--activities", type=int, default=100_000)
     p.add_argument("--work", type=Path, default=ROOT / "bench" / "work" / "iati")
     p.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "iati.json")
+    p.add_argument(
+        "--baseline",
+        type=Path,
+        help="a checkout of the old code (e.g. a `git worktree` of main): its loads alternate "
+        "with this checkout's on the same file, and both medians are reported",
+    )
+    p.add_argument("--repeat", type=int, default=1, help="loads per variant (medians reported)")
     args = p.parse_args(argv)
     src = args.work / "input"
     src.mkdir(parents=True, exist_ok=True)
@@ -164,40 +203,50 @@ def main(argv: list[str] | None = None) -> dict:
     )
     xml = src / "bench-activities.xml"
     size = generate(xml, args.activities)
-    db = args.work / "bench.duckdb"
-    usage0 = resource.getrusage(resource.RUSAGE_CHILDREN)
-    before = usage0.ru_maxrss
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "etl", "load", str(src), "--db", str(db), "--json"],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-    )
-    tree_peak = _watch_tree(proc)
-    if proc.returncode != 0:
-        raise SystemExit(f"the load failed with exit status {proc.returncode}")
-    seconds = time.perf_counter() - t0
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    peak_kb = usage.ru_maxrss
-    cpu = (usage.ru_utime - usage0.ru_utime) + (usage.ru_stime - usage0.ru_stime)
-    load1 = os.getloadavg()[0]
-    floor = parse_floor(xml)
+    variants = {"new": ROOT}
+    if args.baseline:
+        variants = {"old": args.baseline.resolve(), "new": ROOT}
+    runs: dict[str, list[dict]] = {k: [] for k in variants}
+    floors = []
+    for _ in range(args.repeat):
+        for name, root in variants.items():  # alternated: both see the same machine load
+            runs[name].append(run_load(root, src, args.work / f"bench-{name}.duckdb"))
+            print(name, json.dumps(runs[name][-1]), file=sys.stderr, flush=True)
+        floors.append(parse_floor(xml))
+    n = args.activities
+    summary = {}
+    for name, rs in runs.items():
+        wall = _median([r["load_seconds"] for r in rs])
+        cpu = _median([r["cpu_seconds"] for r in rs])
+        summary[name] = {
+            "root": str(variants[name]),
+            "load_seconds": round(wall, 2),
+            "activities_per_second": round(n / wall),
+            "cpu_seconds": round(cpu, 2),
+            "activities_per_cpu_second": round(n / cpu),
+            "peak_rss_mb": round(_median([r["peak_rss_mb"] for r in rs])),
+            "peak_rss_largest_process_mb": round(_median([r["largest_process_mb"] for r in rs])),
+            "runs": [{k: round(v, 2) for k, v in r.items()} for r in rs],
+        }
+    floor = _median(floors)
+    new = summary["new"]
     result = {
-        "activities": args.activities,
+        "activities": n,
         "file_mb": round(size / 1e6, 1),
-        "load_seconds": round(seconds, 2),
-        "activities_per_second": round(args.activities / seconds),
-        "cpu_seconds": round(cpu, 2),
-        "activities_per_cpu_second": round(args.activities / cpu),
-        "load_average_1min_after": round(load1, 1),
+        "repeat": args.repeat,
+        **{k: v for k, v in new.items() if k not in ("root", "runs")},
         "parse_floor_cpu_seconds": round(floor, 2),
-        "parse_floor_activities_per_cpu_second": round(args.activities / floor),
-        "peak_rss_mb": round(tree_peak / 2**20),
-        "peak_rss_largest_process_mb": round(max(peak_kb, before) / 1024),
+        "parse_floor_activities_per_cpu_second": round(n / floor),
+        "variants": summary,
         "targets": {"activities_per_second": ">= 20000", "peak_rss_mb": "< 500"},
         "machine": f"{platform.processor() or platform.machine()}, Python {platform.python_version()}",
+        "cpus": os.cpu_count(),
         "measured_at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
     }
+    if "old" in summary:
+        old = summary["old"]
+        result["speedup_wall"] = round(old["load_seconds"] / new["load_seconds"], 2)
+        result["speedup_cpu"] = round(old["cpu_seconds"] / new["cpu_seconds"], 2)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result, indent=2))
