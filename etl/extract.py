@@ -23,6 +23,7 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -1067,7 +1068,7 @@ def _read_csv_duckdb(
             "delim = ?, quote = '\"', escape = '\"', null_padding = true, max_line_size = ?)",
             [source, delimiter, limits.max_cell_chars],
         ).fetchall()
-        n = con.execute("SELECT count(*) FROM grid").fetchone()[0]
+        n = (con.execute("SELECT count(*) FROM grid").fetchone() or (0,))[0]
         names = [
             r[0]
             for r in con.execute(
@@ -1091,7 +1092,7 @@ def _read_csv_duckdb(
 class _SqlGrid:
     """The cells of a text file in an in-memory DuckDB table `grid` (columns `names`)."""
 
-    con: object  # duckdb.DuckDBPyConnection (imported lazily)
+    con: Any  # duckdb.DuckDBPyConnection (imported lazily)
     names: list[str]
     lines: np.ndarray
 
@@ -1227,7 +1228,7 @@ def _table_from_sql(
             keep_rows = np.flatnonzero(keep)
         blank = lines[~filled]
         roles[blank - 1] = np.where(roles[blank - 1] == RECORD, BLANK, roles[blank - 1])
-        broken = []
+        broken: list[tuple[int, str | None, str | None, str, str]] = []
         wide = np.sort(lines[filled & overflow])
         if len(wide):
             rows = con.execute(
