@@ -16,9 +16,10 @@ import time
 import urllib.request
 
 import pytest
+from app_server import free_port
 
 from tests.integration.browser_helpers import allow_document_404, assert_clean, open_page, settle
-from tests.integration.conftest import ROOT, PageWatch, _free_port
+from tests.integration.conftest import ROOT, PageWatch
 
 pytestmark = pytest.mark.browser
 
@@ -60,7 +61,7 @@ def test_pages_draw_under_the_content_security_policy(csp_watch, path):
 @pytest.fixture(scope="module")
 def prefixed_app(demo_warehouse, tmp_path_factory):
     """`python app.py` under the URL prefix /ngo/."""
-    port = _free_port()
+    port = free_port()
     folder = tmp_path_factory.mktemp("prefixed")
     env = {
         **os.environ,
