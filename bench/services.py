@@ -105,6 +105,8 @@ class Nginx:
         render = [sys.executable, str(ROOT / "deploy" / "render_nginx.py"), *self.upstreams,
                   "--listen", f"127.0.0.1:{self.port}", "--runtime-dir", str(self.folder),
                   "--workers", self.workers, "--out", str(conf)]  # fmt: skip
+        if os.geteuid() == 0:  # nginx's workers would be `nobody`, shut out of our folder
+            render += ["--user", "root"]
         subprocess.run(render, check=True, capture_output=True, text=True)
         base = [
             NGINX,

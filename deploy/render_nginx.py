@@ -18,7 +18,11 @@ TEMP_DIRS = ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
 
 
 def render(
-    upstreams: list[str], listen: str, runtime_dir: Path, worker_processes: str = "auto"
+    upstreams: list[str],
+    listen: str,
+    runtime_dir: Path,
+    worker_processes: str = "auto",
+    user: str | None = None,
 ) -> str:
     """The nginx.conf for these gunicorn addresses (host:port), listening on `listen`."""
     if not upstreams:
@@ -31,6 +35,9 @@ def render(
         LISTEN=listen,
         UPSTREAM_SERVERS=servers,
         WORKER_PROCESSES=worker_processes,
+        # Started as root, nginx runs its workers as `nobody`, which cannot write request
+        # bodies into a runtime folder private to another user: name the folder's owner.
+        USER_DIRECTIVE=f"user {user};" if user else "",
     )
 
 
@@ -47,10 +54,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--listen", default="80", help="nginx `listen` value (default 80)")
     p.add_argument("--runtime-dir", type=Path, required=True, help="pid, logs and temp files")
     p.add_argument("--workers", default="auto", help="nginx worker_processes (default auto)")
+    p.add_argument(
+        "--user",
+        help="nginx `user` of the workers when started as root (the runtime folder's owner)",
+    )
     p.add_argument("--out", type=Path, help="write here instead of stdout")
     args = p.parse_args(argv)
     prepare(args.runtime_dir)
-    text = render(args.upstreams, args.listen, args.runtime_dir.resolve(), args.workers)
+    text = render(args.upstreams, args.listen, args.runtime_dir.resolve(), args.workers, args.user)
     if args.out:
         args.out.write_text(text)
     else:

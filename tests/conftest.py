@@ -57,12 +57,14 @@ def _as_rows(rows: Iterable[Sequence[object]]) -> list[list[str]]:
 
 
 @pytest.fixture
-def run_cli(capsys, monkeypatch, tmp_path) -> Callable[..., tuple[int, str, str]]:
+def run_cli(capsys, monkeypatch, tmp_path_factory) -> Callable[..., tuple[int, str, str]]:
     """Run the command line in-process: `run_cli("load", DIR, "--db", DB)` → (exit, out, err)."""
     from etl.__main__ import main
 
     monkeypatch.delenv("ETL_DEBUG", raising=False)
-    monkeypatch.setenv("AUDIT_LOG_PATH", str(tmp_path / "audit.jsonl"))  # `load` records one
+    # `load` records one; in a folder of its own, so a test's own folder holds only its files
+    audit = tmp_path_factory.mktemp("audit") / "audit.jsonl"
+    monkeypatch.setenv("AUDIT_LOG_PATH", str(audit))
 
     def run(*args: object) -> tuple[int, str, str]:
         capsys.readouterr()  # drop anything printed before

@@ -544,6 +544,11 @@ def countries_table(frame: pd.DataFrame, lang: str):
     return ui.data_table(table, lang)
 
 
+def _partner_id(value: object) -> str:
+    """The page's partner id as text ('' for anything else a forged request may send)."""
+    return value if isinstance(value, str) else ""
+
+
 @callback(
     Output(BY_YEAR, "figure"),
     Output(BY_REGION, "figure"),
@@ -560,6 +565,7 @@ def update_profile(search, partner_id, *open_tables):
     """The filtered part of the profile: charts, activity table, countries, count, and the
     chart tables that are open (one request per filter change; a closed table costs none)."""
     search = search if isinstance(search, str) else ""
+    partner_id = _partner_id(partner_id)
     filters, _ = Filters.from_query(search)
     lang = parse_lang(search)
     acts = q.activities(partner_id, filters, lang)
@@ -568,7 +574,7 @@ def update_profile(search, partner_id, *open_tables):
     if budget:
         count = f"{count} · {format_money(budget, lang)}"
     tables = [
-        ui.data_table(chart_table(g, str(partner_id or ""), search), lang) if is_open else no_update
+        ui.data_table(chart_table(g, partner_id, search), lang) if is_open else no_update
         for g, is_open in zip(PROFILE_CHARTS, open_tables, strict=False)
     ]
     return (
@@ -615,7 +621,7 @@ def _table_callback(graph_id: str) -> None:
         lang = parse_lang(search)
         if is_open:
             return False, None, ui.table_toggle(lang, False), "false"
-        table = ui.data_table(chart_table(graph_id, str(partner_id or ""), search), lang)
+        table = ui.data_table(chart_table(graph_id, _partner_id(partner_id), search), lang)
         return True, table, ui.table_toggle(lang, True), "true"
 
 
@@ -661,7 +667,8 @@ def download_csv(_a, _b, search, partner_id):
         return no_update
     graph_id = BY_YEAR if ctx.triggered_id == _part(BY_YEAR, "dl-csv") else BY_REGION
     search = search if isinstance(search, str) else ""
-    frame = neutralise_frame(chart_table(graph_id, str(partner_id or ""), search))
+    partner_id = _partner_id(partner_id)
+    frame = neutralise_frame(chart_table(graph_id, partner_id, search))
     name = f"{partner_id}-{graph_id.removeprefix('profile-')}.csv"
     return dcc.send_data_frame(frame.to_csv, name, index=False)
 

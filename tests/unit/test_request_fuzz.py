@@ -106,3 +106,14 @@ def test_the_corpus_covers_every_kind_of_callback():
     assert any("page-content.children" in o for o in outputs)
     assert any("chart-graph" in o for o in outputs)
     assert any("url.search" in o for o in outputs)
+
+
+def test_a_list_for_the_profile_partner_id_is_not_a_server_error(client):
+    """Found by the fuzzer in CI: `profile-partner-id` sent as [] reached the SQL as a list."""
+    body = next(b for b in BODIES if b["output"].startswith("..profile-by-year.figure"))
+    forged = json.loads(json.dumps(body))
+    for item in forged["inputs"]:
+        if item["id"] == "profile-partner-id":
+            item["value"] = []
+    answer = client.post("/_dash-update-component", json=forged)
+    assert answer.status_code == 200, answer.get_data(as_text=True)[:300]
