@@ -20,13 +20,12 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench import baseline, data, inproc, replay, report  # noqa: E402
+from bench import baseline, data, inproc, instances, replay, report, services  # noqa: E402
 from bench.browser import first_render, launch, record_page  # noqa: E402
 from bench.server import Server  # noqa: E402
 from bench.stats import ratio, summary  # noqa: E402
 
 DEFAULT_SCALES = (10_000, 100_000, 1_000_000)
-USERS = (1, 10, 50)
 RECORDED: dict = {}  # page key → its recorded filter-change requests (for the load test)
 
 
@@ -42,7 +41,13 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "latest.json")
     p.add_argument("--work", type=Path, default=ROOT / "bench" / "work", help="scratch folder")
     p.add_argument("--samples", type=int, help="random filter changes per page (default 20)")
-    p.add_argument("--users-seconds", type=float, help="seconds per concurrency level (default 12)")
+    p.add_argument("--users-seconds", type=float, help="seconds per concurrency slice (default 8)")
+    p.add_argument("--slices", type=int, help="alternated 1-user/50-user slices (default 3)")
+    p.add_argument(
+        "--no-redis",
+        action="store_true",
+        help="concurrency without the shared Redis cache (default: with it when redis-server exists)",
+    )
     p.add_argument("--fresh", action="store_true", help="regenerate demo data even if present")
     p.add_argument("--keep", action="store_true", help="keep warehouses in the work folder")
     args = p.parse_args(argv)
@@ -55,7 +60,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     args.page_budget_s = 6 if q else 25  # cold+warm sampling per page stops after this
     args.baseline_budget_s = 4 if q else 20
     args.renders = 1 if q else 3
-    args.users_seconds = args.users_seconds or (4 if q else 12)
+    args.users_seconds = args.users_seconds or (4 if q else 8)
+    args.slices = args.slices or (1 if q else 3)
     args.png_repeat = 3 if q else 7
     return args
 
@@ -249,6 +255,12 @@ def _replay_page(args, server, page, rec, frames, source, years) -> dict:
     res["vs_floor"] = ratio(
         res["page_update_ms"]["cold"]["p50"], (res["floor_ms"] or {}).get("p50")
     )
+    res["vs_floor_p95"] = ratio(
+        res["page_update_ms"]["cold"]["p95"], (res["floor_ms"] or {}).get("p95")
+    )
+    res["warm_over_cold"] = ratio(
+        res["page_update_ms"]["warm"]["p50"], res["page_update_ms"]["cold"]["p50"]
+    )
     log(
         f"{key}: cold {res['page_update_ms']['cold']['p50']} ms, warm {res['page_update_ms']['warm']['p50']} ms, "
         f"floor {(res['floor_ms'] or {}).get('p50')} ms, baseline {(res['baseline_ms'] or {}).get('p50')} ms "
@@ -317,12 +329,16 @@ def run_scale(args, scale: int, pages_cache: dict) -> dict:
     res["max_payload_bytes"] = max((p["max_payload_bytes"] for p in ok.values()), default=0)
     vs_base = [p["vs_baseline"] for p in ok.values() if p.get("vs_baseline") is not None]
     vs_floor = [p["vs_floor"] for p in ok.values() if p.get("vs_floor") is not None]
+    vs_floor95 = [p["vs_floor_p95"] for p in ok.values() if p.get("vs_floor_p95") is not None]
+    warm_cold = [p["warm_over_cold"] for p in ok.values() if p.get("warm_over_cold") is not None]
     res["ratios"] = {
         "baseline_over_app_min": min(vs_base, default=None),
         "baseline_over_app_pooled": ratio(
             res["baseline_ms"]["p50"], res["page_update_ms"]["cold"]["p50"]
         ),
         "app_over_floor_max": max(vs_floor, default=None),
+        "app_over_floor_p95_max": max(vs_floor95, default=None),
+        "warm_over_cold_max": max(warm_cold, default=None),
         "app_over_floor_pooled": ratio(
             res["page_update_ms"]["cold"]["p50"], res["floor_ms"]["p50"]
         ),
@@ -347,18 +363,31 @@ def run_scale(args, scale: int, pages_cache: dict) -> dict:
     res["briefing_pdf_s"] = pdf.get("s")
     res["briefing_pdf"] = pdf
 
-    log(f"scale {scale:,}: concurrency, production config (gunicorn.conf.py)")
+    log(f"scale {scale:,}: concurrency, production config (gunicorn.conf.py, Redis)")
     recorded = [RECORDED[p["key"]] for p in pages if p["key"] in RECORDED]
-    server = Server(db, work / f"gunicorn-{scale}-load.log").start()
-    try:
-        res["concurrency"] = {}
-        for users in USERS:
-            r = replay.concurrency(server.url, recorded, source, years, users, args.users_seconds)
-            res["concurrency"][str(users)] = r
-            log(f"scale {scale:,}: {users} users: {r}")
-        res["concurrency_config"] = {"workers": len(server.worker_pids())}
-    finally:
-        rss_load = server.stop()
+    redis = not args.no_redis and not services.missing_binaries()
+    # The production deployment of docs/deployment.md on this machine: gunicorn.conf.py as
+    # committed, app:server, a Redis for the shared cache when redis-server is installed. The
+    # same pool of filter combinations at every level (equal work); 1 and 50 users alternated.
+    with instances.Deployment("prod", db, work / f"prod-{scale}", redis=redis) as dep:
+        res["concurrency"] = instances.measure(
+            dep, recorded, source, years, args.users_seconds, args.slices
+        )
+        res["concurrency_config"] = {
+            "workers": len(dep.apps[0].worker_pids()),
+            "redis": redis,
+            "pool": instances.POOL,
+            "slice_s": args.users_seconds,
+            "slices": args.slices,
+        }
+    one = res["concurrency"]["1"]["updates_per_s"]
+    fifty = res["concurrency"]["50"]["updates_per_s"]
+    res["concurrency"]["ratio_50_over_1"] = ratio(fifty, one)
+    slices = res["concurrency"]["ratio_slices"]
+    res["concurrency"]["ratio_50_over_1_slices_median"] = (
+        round(statistics.median(slices), 2) if slices else None
+    )
+    rss_load = next((m for m in dep.memory if isinstance(m, dict) and m), {})
     res["rss"] = {
         "latency_server_1_worker": rss_latency,
         "production_config": rss_load,

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from bench import services as bench_services
+
 ROOT = Path(__file__).resolve().parents[2]
 SCALE = "2000"
 
@@ -75,10 +77,17 @@ def test_every_key_with_sane_types(results):
     # Exports may be missing while being written: then null with a reason.
     assert _number(s["png_export_ms"]) or s["png_export"]["reason"]
     assert _number(s["briefing_pdf_s"]) or s["briefing_pdf"]["reason"]
-    assert set(s["concurrency"]) == {"1", "10", "50"}
-    for level in s["concurrency"].values():
-        assert _number(level["rps"]) and isinstance(level["errors"], int)
+    levels = {"1", "50", "200-think2s"}
+    assert set(s["concurrency"]) >= levels
+    for name in levels:
+        level = s["concurrency"][name]
+        assert _number(level["updates_per_s"]) and isinstance(level["errors"], int)
         assert level["p95_ms"] is None or _number(level["p95_ms"])
+    assert _number(s["concurrency"]["ratio_50_over_1"])
+    assert s["concurrency_config"]["pool"] > 0
+    assert s["concurrency_config"]["redis"] is (not bench_services.missing_binaries())
+    for key in ("app_over_floor_p95_max", "warm_over_cold_max"):
+        assert _number(s["ratios"][key]), s["ratios"]
     assert _number(s["rss_mb"]) and s["rss_mb"] > 0
 
 
@@ -91,4 +100,5 @@ def test_pages_measured(results):
     assert len(overview["requests"]) >= 2  # the filter-bar request and the charts
     assert _number(overview["vs_baseline"]) and _number(overview["vs_floor"])
     checks = results["targets"]["checks"]
-    assert {c["target"] for c in checks} >= {"page update cold p95", "max payload"}
+    assert {c["target"] for c in checks} >= {"app ÷ floor, worst page, p95", "max payload"}
+    assert _number(overview["requests_per_filter_change"])
