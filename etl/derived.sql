@@ -40,18 +40,20 @@ ORDER BY a.year, a.field_code;
 -- counts by region, country or partner then scans one table with the same predicate
 -- (Filters.where) instead of joining a million string keys: at 1M activities that join cost
 -- 100–250 ms per query, the scan a few ms. Ordered by year so year filters skip row groups.
+-- Not the `countries` lists: a country filter is a semi-join on activity_countries
+-- (dimensions.py), and copying a list per bridge row cost a third of these tables' build time.
 CREATE TABLE region_facts AS
-SELECT ar.region_code, ar.via, ar.share, ar.budget_share_usd, f.*
+SELECT ar.region_code, ar.via, ar.share, ar.budget_share_usd, f.* EXCLUDE (countries)
 FROM activity_regions ar JOIN activity_facts f USING (activity_id)
 ORDER BY f.year, ar.region_code;
 
 CREATE TABLE country_facts AS
-SELECT ac.iso3, ac.region_code, ac.share, ac.budget_share_usd, f.*
+SELECT ac.iso3, ac.region_code, ac.share, ac.budget_share_usd, f.* EXCLUDE (countries)
 FROM activity_countries ac JOIN activity_facts f USING (activity_id)
 ORDER BY f.year, ac.iso3;
 
 CREATE TABLE partner_facts AS
-SELECT ap.partner_id, ap.is_lead, p.status, p.partner_type, f.*
+SELECT ap.partner_id, ap.is_lead, p.status, p.partner_type, f.* EXCLUDE (countries)
 FROM activity_partners ap JOIN activity_facts f USING (activity_id)
 JOIN partners p ON p.partner_id = ap.partner_id
 ORDER BY f.year, ap.partner_id;
