@@ -546,8 +546,13 @@ def resolve_partner_names(
         if column is None:
             continue
         for cell in t.frame[column].unique():
-            values.add(cell.strip())
-            values.update(p.strip() for p in re.split(r"[;|]", cell))
+            parts = [p.strip() for p in re.split(r"[;|]", cell)]
+            values.update(parts)
+            # The whole cell too (a name may hold ";" or "|"), unless every part of it is a
+            # loaded id or alias: then it is a list of ids, and folding a million such cells
+            # as names was most of this function's time at 1M activities.
+            if len(parts) == 1 or not all(p in ids or p in id_map for p in parts if p):
+                values.add(cell.strip())
     out: dict[str, str] = {}
     ambiguous: dict[str, list[str]] = {}
     for v in values:
