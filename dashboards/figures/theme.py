@@ -203,7 +203,8 @@ def register() -> None:
 _DEFERRED: contextvars.ContextVar[bool] = contextvars.ContextVar("theme_deferred", default=False)
 
 
-def _template_name(medium: str) -> str:
+def template_name(medium: str) -> str:
+    """The registered template's name for a medium ("unesco", "unesco_slide")."""
     return TEMPLATE_NAME if SIZE_FACTORS.get(medium, 1.0) == 1.0 else f"{TEMPLATE_NAME}_{medium}"
 
 
@@ -215,7 +216,7 @@ def apply_theme(fig: go.Figure, lang: str = "en", medium: str = "screen") -> go.
         fig.update_layout(separators=SEPARATORS.get(lang, SEPARATORS["en"]))
         return fig
     fig.update_layout(
-        template=_template_name(medium), separators=SEPARATORS.get(lang, SEPARATORS["en"])
+        template=template_name(medium), separators=SEPARATORS.get(lang, SEPARATORS["en"])
     )
     return fig
 
@@ -232,7 +233,7 @@ def deferred_template():
 
 @functools.cache
 def _template_json(medium: str) -> dict:
-    return pio.templates[_template_name(medium)].to_plotly_json()
+    return pio.templates[template_name(medium)].to_plotly_json()
 
 
 def with_template(figure_json: dict, medium: str = "screen") -> dict:
