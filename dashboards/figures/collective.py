@@ -273,7 +273,7 @@ def liaison_committee(frame: pd.DataFrame, lang: str) -> Spec:
     members = frame[frame["role"].isin(MEMBER_ROLES)]
     grouped = members.groupby(["term", "status"])["partner_id"].nunique()
     per_status: dict[object, dict[str, int]] = {}
-    for (term, status), n in grouped.items():  # type: ignore[misc]
+    for (term, status), n in grouped.items():
         per_status.setdefault(status, {})[str(term)] = int(n)
     traces = []
     for code in _order("partner_status", grouped.index.get_level_values("status")):

@@ -126,7 +126,7 @@ def _stacked(
             }
         )
     title = gettext(common.MEASURES.get(measure, measure.capitalize()), lang)
-    whole = {"tickformat": ",d", "rangemode": "tozero"}
+    whole: dict[str, object] = {"tickformat": ",d", "rangemode": "tozero"}
     if pd.to_numeric(frame[measure]).max() <= 8:
         whole["dtick"] = 1
     if horizontal:
