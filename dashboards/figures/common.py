@@ -381,11 +381,14 @@ def matrix(
         return empty_figure.spec(lang)
     row_codes = [c for c in vocab.codes(_vocabulary(rows)) if c in set(frame[rows])]
     col_codes = [c for c in vocab.codes(_vocabulary(cols)) if c in set(frame[cols])]
-    grid = frame.pivot_table(index=rows, columns=cols, values=measure, aggfunc="sum", fill_value=0)
-    grid = grid.reindex(index=row_codes, columns=col_codes, fill_value=0)
+    # Summed per cell in Python: a matrix has a few dozen cells, where pivot_table cost ~5 ms.
+    cells: dict[tuple, float] = {}
+    for r, c, v in zip(frame[rows], frame[cols], frame[measure].tolist(), strict=True):
+        if v == v and v is not None:  # NaN and None add nothing, as in a pandas sum
+            cells[(r, c)] = cells.get((r, c), 0) + v
     row_names = [label(rows, c, lang) for c in row_codes]
     col_names = [label(cols, c, lang) for c in col_codes]
-    z = grid.to_numpy().tolist()
+    z = [[cells.get((r, c), 0) for c in col_codes] for r in row_codes]
     title = measure_title(measure, lang)
     text = [[fmt(measure, v, lang) for v in row] for row in z]
     hover = [
