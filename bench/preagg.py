@@ -273,8 +273,17 @@ def _side_ratios(r: dict[str, list[float]]) -> dict[str, float | None]:
         "app_over_floor_cpu_p95": ratio(
             percentile(r["app_cpu"], 95), percentile(r["floor_cpu"], 95)
         ),
+        # Per filter combination (floor and app ran on the same filters, one after the other):
+        # the spread of app ÷ floor itself, less at the mercy of one slow floor sample.
+        "per_sample_app_over_floor_p50": ratio(statistics.median(per := _per_sample(r)), 1),
+        "per_sample_app_over_floor_p95": ratio(percentile(per, 95), 1),
+        "per_sample_cpu_app_over_floor_p95": ratio(percentile(_per_sample(r, "_cpu"), 95), 1),
         "warm_over_cold": ratio(statistics.median(r["app_warm"]), statistics.median(r["app"]), 3),
     }
+
+
+def _per_sample(r: dict[str, list[float]], suffix: str = "") -> list[float]:
+    return [a / f for a, f in zip(r[f"app{suffix}"], r[f"floor{suffix}"], strict=True) if f]
 
 
 def main(argv: list[str] | None = None) -> int:
