@@ -36,7 +36,7 @@ from dash import _callback as dash_callbacks
 
 from dashboards import auth, db, dimensions, ids, layout
 from dashboards.charts import REGISTRY, all_charts
-from dashboards.figures import common
+from dashboards.figures import common, theme
 from dashboards.filters import Filters, parse_lang
 from dashboards.i18n import gettext
 from dashboards.queries.activities import year_range
@@ -289,7 +289,7 @@ def update_charts(search, variant_values, graph_ids, variant_ids):
         try:
             return chart.figure_json(filters, lang, variants.get(graph_id["key"]))
         except db.QueryLimitExceeded as e:
-            return common.empty_figure(lang, limit_message(e, lang)).to_plotly_json()
+            return theme.with_template(common.empty_figure.spec(lang, limit_message(e, lang)))
 
     # DuckDB releases the GIL while it runs a query, so a page's charts compute side by side;
     # each in a copy of this request's context, so all read the warehouse the request pinned.

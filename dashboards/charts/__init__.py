@@ -20,9 +20,9 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboards import cache, clock, db, vocab
-from dashboards.figures import theme
+from dashboards.figures import common, spec, theme
 from dashboards.filters import Filters
-from dashboards.i18n import N_, format_money, ngettext
+from dashboards.i18n import N_, ngettext
 from dashboards.queries import activities
 
 # Page keys and their titles (msgids, as in the navigation), in menu order.
@@ -101,11 +101,20 @@ class Chart:
         """The figure builder of a variant (the main `figure` for None or an unknown name)."""
         return dict(self.variants).get(variant or "", self.figure)
 
-    def build(self, filters: Filters, lang: str = "en", variant: str | None = None) -> go.Figure:
-        """The figure for the filters, in a language (optionally one of the chart's variants)."""
+    def figure_spec(
+        self, filters: Filters, lang: str = "en", variant: str | None = None
+    ) -> spec.Spec:
+        """The figure for the filters as a plain dict, without its template (see
+        `dashboards.figures.spec`): the one definition both the screen and exports draw."""
         frame = self.frame(filters)
         with vocab.pinned():  # one vocabulary for the whole figure
-            return flag_note(self, filters, self.figure_for(variant)(frame, lang), lang)
+            drawn = spec.spec_function(self.figure_for(variant))(frame, lang)
+            return flag_note(self, filters, drawn, lang)
+
+    def build(self, filters: Filters, lang: str = "en", variant: str | None = None) -> go.Figure:
+        """The figure for the filters, in a language (optionally one of the chart's variants),
+        as a validated graph object with the house template (exports)."""
+        return spec.to_figure(self.figure_spec(filters, lang, variant))
 
     def figure_json(self, filters: Filters, lang: str = "en", variant: str | None = None) -> dict:
         """The figure as a plotly JSON dict (cached: what the page callback returns)."""
@@ -122,20 +131,17 @@ class Chart:
         )
 
     def _screen_json(self, filters: Filters, lang: str, variant: str | None) -> dict:
-        # The template is serialised once per process and added to the JSON, rather than
-        # validated into every figure (the same result on screen, several ms less per chart).
-        frame = self.frame(filters)
-        with theme.deferred_template(), vocab.pinned():  # one vocabulary for the whole figure
-            fig = flag_note(self, filters, self.figure_for(variant)(frame, lang), lang)
-        return theme.with_template(fig.to_plotly_json())
+        # The spec goes to the screen as it is, with the template serialised once per process:
+        # no graph object is built or validated on the request's path (the exports validate).
+        return theme.with_template(self.figure_spec(filters, lang, variant))
 
 
-def flag_note(chart: Chart, filters: Filters, fig: go.Figure, lang: str) -> go.Figure:
+def flag_note(chart: Chart, filters: Filters, fig: spec.Spec, lang: str) -> spec.Spec:
     """Say on a chart of activity budgets how much of its money was flagged at load (e.g. an
     outlier), and how to leave it out; nothing when none is, or when the filters leave it out."""
     if chart.measure != "budget_usd" or filters.without_flagged:
         return fig
-    if fig.layout.meta and fig.layout.meta.get("empty"):
+    if spec.meta(fig).get("empty"):
         return fig
     n, money = cache.cached(
         "flagged", filters.cache_key(), compute=lambda: activities.flagged_budgets(filters)
@@ -149,22 +155,25 @@ def flag_note(chart: Chart, filters: Filters, fig: go.Figure, lang: str) -> go.F
         "removes them.",
         n,
         lang,
-        money=format_money(money, lang),
+        money=common.money_text(money, lang),
     )
-    fig.add_annotation(
-        text="⚠ " + text,
-        x=1,  # right-aligned: a long note runs over the axis labels, not off the figure
-        xref="paper",
-        xanchor="right",
-        y=1.0,
-        yref="paper",
-        yanchor="bottom",
-        yshift=20,  # above the "not over" label of the years, in a taller top margin
-        showarrow=False,
-        align="right",
-        font={"size": 11, "color": "#8a4b00"},
+    spec.add_annotation(
+        fig,
+        {
+            "text": "⚠ " + text,
+            "x": 1,  # right-aligned: a long note runs over the axis labels, not off the figure
+            "xref": "paper",
+            "xanchor": "right",
+            "y": 1.0,
+            "yref": "paper",
+            "yanchor": "bottom",
+            "yshift": 20,  # above the "not over" label of the years, in a taller top margin
+            "showarrow": False,
+            "align": "right",
+            "font": {"size": 11, "color": "#8a4b00"},
+        },
     )
-    fig.update_layout(margin_t=52, meta={**(fig.layout.meta or {}), "flagged": n})
+    spec.update_layout(fig, {"margin": {"t": 52}, "meta": {**spec.meta(fig), "flagged": n}})
     return fig
 
 

@@ -5,18 +5,19 @@ from __future__ import annotations
 import textwrap
 
 import pandas as pd
-import plotly.graph_objects as go
 
 from dashboards import dimensions
-from dashboards.figures import common
+from dashboards.figures import common, spec
 from dashboards.figures.common import label, measure_title
+from dashboards.figures.spec import Spec
 
 WRAP = 11  # characters per line of a column label: five columns fit a half-width card
 
 
+@spec.builder
 def matrix(
     frame: pd.DataFrame, lang: str, rows: str, cols: str, measure: str = "activities"
-) -> go.Figure:
+) -> Spec:
     """`common.matrix` with column labels wrapped on several lines rather than slanted, so the
     grid keeps the card's width, and cells that can be clicked.
 
@@ -24,33 +25,43 @@ def matrix(
     ride on an invisible marker at its centre; with `hoverdistance=-1` the nearest marker, the
     one in the cell under the pointer, takes the hover and the click ([row code, column code]).
     """
-    fig = common.matrix(frame, lang, rows=rows, cols=cols, measure=measure)
-    if not fig.data:
+    fig = common.matrix.spec(frame, lang, rows=rows, cols=cols, measure=measure)
+    if not fig["data"]:
         return fig
-    heat = fig.data[0]
-    names = list(heat.x)
+    heat = fig["data"][0]
+    names = list(heat["x"])
     cells = [
-        (col, row, heat.customdata[i][j], heat.hovertext[i][j])
-        for i, row in enumerate(heat.y)
-        for j, col in enumerate(heat.x)
+        (col, row, heat["customdata"][i][j], heat["hovertext"][i][j])
+        for i, row in enumerate(heat["y"])
+        for j, col in enumerate(heat["x"])
     ]
-    heat.hoverinfo = "skip"
-    fig.add_scatter(
-        x=[c[0] for c in cells],
-        y=[c[1] for c in cells],
-        customdata=[list(c[2]) for c in cells],
-        hovertext=[c[3] for c in cells],
-        hoverinfo="text",
-        mode="markers",
-        marker={"size": 2, "opacity": 0},
-        showlegend=False,
+    heat["hoverinfo"] = "skip"
+    fig["data"].append(
+        {
+            "type": "scatter",
+            "x": [c[0] for c in cells],
+            "y": [c[1] for c in cells],
+            "customdata": [list(c[2]) for c in cells],
+            "hovertext": [c[3] for c in cells],
+            "hoverinfo": "text",
+            "mode": "markers",
+            "marker": {"size": 2, "opacity": 0},
+            "showlegend": False,
+        }
     )
-    fig.update_layout(hoverdistance=-1)
-    fig.update_xaxes(
-        tickmode="array",
-        tickvals=names,
-        ticktext=["<br>".join(textwrap.wrap(n, WRAP, break_long_words=False)) or n for n in names],
-        tickangle=0,
+    spec.update_layout(
+        fig,
+        {
+            "hoverdistance": -1,
+            "xaxis": {
+                "tickmode": "array",
+                "tickvals": names,
+                "ticktext": [
+                    "<br>".join(textwrap.wrap(n, WRAP, break_long_words=False)) or n for n in names
+                ],
+                "tickangle": 0,
+            },
+        },
     )
     return fig
 

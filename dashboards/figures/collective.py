@@ -1,4 +1,4 @@
-"""Figures of the Collective cooperation page (pure: frame, lang → go.Figure; no Dash, no SQL).
+"""Figures of the Collective cooperation page (pure: frame, lang → figure spec; no Dash, no SQL).
 
 Also the Liaison Committee composition rule (ten members: four associate, six consultative, at
 least one per UNESCO region), as a pure function of the member rows so that the chart, its table
@@ -7,12 +7,15 @@ and the page's composition table agree.
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass, field
+
 import pandas as pd
-import plotly.graph_objects as go
 
 from dashboards import vocab
-from dashboards.figures import common
-from dashboards.figures.theme import apply_theme, colour_for
+from dashboards.figures import common, spec
+from dashboards.figures.spec import Spec
+from dashboards.figures.theme import colour_for
 from dashboards.i18n import N_, format_number, format_partial_date, gettext
 
 UNSPECIFIED = "UNSPECIFIED"  # headquarters region not known
@@ -64,19 +67,18 @@ def _when(value, precision, lang: str) -> str:
 
 
 def _partners(n: float, lang: str) -> str:
-    return gettext("%(n)s partners", lang, n=format_number(n, lang))
+    return gettext("%(n)s partners", lang, n=common.number_text(n, lang))
 
 
-def stacked_by_session(
-    frame: pd.DataFrame, lang: str, dimension: str, x: str = "year"
-) -> go.Figure:
+@spec.builder
+def stacked_by_session(frame: pd.DataFrame, lang: str, dimension: str, x: str = "year") -> Spec:
     """Partners per session, stacked by a dimension's codes (fixed colours).
 
     `x` is 'year' (one session a year: the conference) or 'event' (sessions named like
     'EB 215', drawn in the order of their dates, with the date in the hover text).
     """
     if frame.empty or frame["partners"].sum() == 0:
-        return common.empty_figure(lang)
+        return common.empty_figure.spec(lang)
     if x == "event":
         first = frame.sort_values("event_date", kind="stable").drop_duplicates("event")
         first = first.sort_values("event_date", kind="stable")
@@ -88,59 +90,93 @@ def stacked_by_session(
     else:
         sessions = sorted(int(y) for y in frame["year"].unique())
         when = {}
-    fig = go.Figure()
-    for code in _order(dimension, frame["code"]):
-        part = frame[frame["code"] == code]
+    traces = []
+    for code, part in _parts(frame, "code", _order(dimension, frame["code"])):
         name = name_of(dimension, code, lang)
         xs = [common.plain(v) if x == "event" else int(v) for v in part[x]]
         hover = [
             f"<b>{name}</b> · {s}{' · ' + when[s] if when.get(s) else ''}<br>{_partners(v, lang)}"
             for s, v in zip(xs, part["partners"], strict=True)
         ]
-        fig.add_bar(
-            x=xs,
-            y=part["partners"],
-            name=name,
-            marker_color=colour_for(dimension, code),
-            customdata=[[code] for _ in range(len(part))],
-            hovertext=hover,
-            hoverinfo="text",
+        traces.append(
+            {
+                "type": "bar",
+                "x": xs,
+                "y": part["partners"].tolist(),
+                "name": name,
+                "marker": {"color": colour_for(dimension, code)},
+                "customdata": [[code] for _ in range(len(part))],
+                "hovertext": hover,
+                "hoverinfo": "text",
+            }
         )
     xaxis = (
-        {"type": "category", "categoryorder": "array", "categoryarray": sessions, "tickangle": -45}
+        {
+            "type": "category",
+            "categoryorder": "array",
+            "categoryarray": sessions,
+            "tickangle": -45,
+            "title": {"text": gettext("Executive Board session", lang)},
+        }
         if x == "event"
         else {"tickvals": sessions, "tickformat": "d"}
     )
-    fig.update_layout(
-        barmode="stack",
-        xaxis_title=gettext("Executive Board session", lang) if x == "event" else None,
-        yaxis_title=gettext("Partners", lang),
-        xaxis=xaxis,
-        legend_title_text=None,
-        showlegend=True,  # also with one series: the colour is named
-        height=400 if x == "event" else 380,
+    fig = spec.new_figure(
+        traces,
+        {
+            "barmode": "stack",
+            "yaxis": {"title": {"text": gettext("Partners", lang)}},
+            "xaxis": xaxis,
+            "showlegend": True,  # also with one series: the colour is named
+            "height": 400 if x == "event" else 380,
+        },
     )
     tallest = frame.groupby(x)["partners"].sum().max()
     common.value_axis(fig, "y", "partners", tallest, lang)
-    return apply_theme(fig, lang)
+    return spec.themed(fig, lang)
 
 
-def conference_by_region(frame: pd.DataFrame, lang: str) -> go.Figure:
+def _parts(frame: pd.DataFrame, column: str, order: list[str]) -> list[tuple[str, pd.DataFrame]]:
+    """The frame's rows per value of a column, in the given order (one groupby, not a mask per
+    value)."""
+    groups = dict(tuple(frame.groupby(column, sort=False)))
+    return [(code, groups.get(code, frame.iloc[0:0])) for code in order]
+
+
+@spec.builder
+def conference_by_region(frame: pd.DataFrame, lang: str) -> Spec:
     """Partners at each International Conference of NGOs, by region of headquarters."""
-    return stacked_by_session(frame, lang, "region")
+    return stacked_by_session.spec(frame, lang, "region")
 
 
-def conference_by_status(frame: pd.DataFrame, lang: str) -> go.Figure:
+@spec.builder
+def conference_by_status(frame: pd.DataFrame, lang: str) -> Spec:
     """Partners at each International Conference of NGOs, by status at the session."""
-    return stacked_by_session(frame, lang, "partner_status")
+    return stacked_by_session.spec(frame, lang, "partner_status")
 
 
-def committee_ngp(frame: pd.DataFrame, lang: str) -> go.Figure:
+@spec.builder
+def committee_ngp(frame: pd.DataFrame, lang: str) -> Spec:
     """Partners at the Committee on Non-Governmental Partners per Executive Board session."""
-    return stacked_by_session(frame, lang, "partner_status", x="event")
+    return stacked_by_session.spec(frame, lang, "partner_status", x="event")
 
 
 # -- Liaison Committee ----------------------------------------------------------------------------
+
+
+@dataclass
+class _Term:
+    """What `liaison_rule` counts of one term's members."""
+
+    rows: int = 0
+    partners: set = field(default_factory=set)
+    regions: set = field(default_factory=set)
+    statuses: dict = field(default_factory=dict)
+    years: list = field(default_factory=list)
+
+
+def _missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA
 
 
 def liaison_rule(members: pd.DataFrame) -> pd.DataFrame:
@@ -154,26 +190,43 @@ def liaison_rule(members: pd.DataFrame) -> pd.DataFrame:
     if members.empty:
         return pd.DataFrame(columns=columns)
     regions = vocab.codes("region")
+    # One pass over the rows in plain Python: a committee has ten members a term, so the frame
+    # holds a few hundred rows, where a groupby with masks per term and status cost ~10 ms.
+    cols = {c: members[c].tolist() for c in ("role", "partner_id", "year") if c in members}
+    terms: dict[object, _Term] = {}
+    for i, (term, region, status) in enumerate(
+        zip(members["term"], members["region"], members["status"], strict=True)
+    ):
+        if _missing(term):
+            continue  # as groupby does: rows without a term are left out
+        acc = terms.setdefault(term, _Term())
+        if "role" in cols and cols["role"][i] not in MEMBER_ROLES:
+            continue
+        acc.rows += 1
+        if not _missing(region):
+            acc.regions.add(region)
+        if "partner_id" in cols and not _missing(cols["partner_id"][i]):
+            acc.partners.add(cols["partner_id"][i])
+        acc.statuses[status] = acc.statuses.get(status, 0) + 1
+        if "year" in cols and not _missing(cols["year"][i]):
+            acc.years.append(cols["year"][i])
     rows = []
-    for term, part in members.groupby("term", sort=False):
-        part = part[part["role"].isin(MEMBER_ROLES)] if "role" in part else part
-        covered = set(part["region"].dropna())
-        missing = [r for r in regions if r not in covered]
-        n = int(part["partner_id"].nunique()) if "partner_id" in part else len(part)
-        counts = {s: int((part["status"] == s).sum()) for s in COMMITTEE_STATUSES}
+    for term, acc in terms.items():
+        missing = [r for r in regions if r not in acc.regions]
+        n = len(acc.partners) if "partner_id" in cols else acc.rows
+        counts = {st: acc.statuses.get(st, 0) for st in COMMITTEE_STATUSES}
         ok = (
             n == COMMITTEE_SIZE
-            and all(counts[s] == k for s, k in COMMITTEE_STATUSES.items())
+            and all(counts[st] == k for st, k in COMMITTEE_STATUSES.items())
             and not missing
         )
-        year = part["year"].min() if "year" in part and len(part) else None
         rows.append(
             {
                 "term": str(term),
-                "year": None if year is None or pd.isna(year) else int(year),
+                "year": int(min(acc.years)) if acc.years else None,
                 "members": n,
                 **counts,
-                "regions": len([r for r in regions if r in covered]),
+                "regions": len([r for r in regions if r in acc.regions]),
                 "missing": missing,
                 "ok": bool(ok),
             }
@@ -209,52 +262,73 @@ def rule_text(check: dict, lang: str) -> str:
     return gettext("Does not meet the rule: %(problems)s", lang, problems="; ".join(problems))
 
 
-def liaison_committee(frame: pd.DataFrame, lang: str) -> go.Figure:
+@spec.builder
+def liaison_committee(frame: pd.DataFrame, lang: str) -> Spec:
     """Members per term, stacked by status at the election, with the rule check above each bar."""
     if frame.empty:
-        return common.empty_figure(lang)
+        return common.empty_figure.spec(lang)
     checks = liaison_rule(frame)
     terms = list(checks["term"])
-    members = frame[frame["role"].isin(MEMBER_ROLES)]
-    grouped = members.groupby(["term", "status"])["partner_id"].nunique().reset_index()
-    fig = go.Figure()
-    for code in _order("partner_status", grouped["status"]):
-        part = grouped[grouped["status"] == code].set_index("term").reindex(terms).fillna(0)
+    shown = [common.plain(t) for t in terms]
+    # Distinct members per (status, term), counted in Python: a few hundred rows, where a
+    # two-key groupby cost more than the rest of the figure.
+    partners: dict[object, dict[str, set]] = {}
+    for term, status, partner, role in zip(
+        frame["term"], frame["status"], frame["partner_id"], frame["role"], strict=True
+    ):
+        if role in MEMBER_ROLES and not _missing(term) and not _missing(status):
+            if not _missing(partner):
+                partners.setdefault(status, {}).setdefault(str(term), set()).add(partner)
+            else:
+                partners.setdefault(status, {}).setdefault(str(term), set())
+    traces = []
+    for code in _order("partner_status", list(partners)):
+        counts = partners[code]
+        ys = [float(len(counts.get(t, ()))) for t in terms]
         name = name_of("partner_status", code, lang)
-        fig.add_bar(
-            x=[common.plain(t) for t in terms],
-            y=part["partner_id"],
-            name=name,
-            marker_color=colour_for("partner_status", code),
-            customdata=[[code] for _ in terms],
-            hovertext=[
-                f"<b>{name}</b> · {common.plain(t)}<br>{_partners(v, lang)}"
-                for t, v in zip(terms, part["partner_id"], strict=True)
-            ],
-            hoverinfo="text",
+        traces.append(
+            {
+                "type": "bar",
+                "x": shown,
+                "y": ys,
+                "name": name,
+                "marker": {"color": colour_for("partner_status", code)},
+                "customdata": [[code] for _ in terms],
+                "hovertext": [
+                    f"<b>{name}</b> · {t}<br>{_partners(v, lang)}"
+                    for t, v in zip(shown, ys, strict=True)
+                ],
+                "hoverinfo": "text",
+            }
         )
-    totals = checks.set_index("term")["members"]
-    for _, check in checks.iterrows():
-        fig.add_annotation(
-            x=common.plain(check["term"]),  # the bars' own (escaped) category
-            y=totals[check["term"]],
-            text=("✓ " if check["ok"] else "✗ ") + gettext("rule", lang),
-            showarrow=False,
-            yshift=12,
-            font={"color": "#1E7B3A" if check["ok"] else "#B42318", "size": 12},
-            hovertext=rule_text(check.to_dict(), lang),
-        )
-    top = max(COMMITTEE_SIZE, int(totals.max()))
-    fig.update_layout(
-        barmode="stack",
-        xaxis_title=gettext("Term", lang),
-        yaxis_title=gettext("Members", lang),
-        xaxis={"type": "category"},
-        yaxis={"range": [0, top + 2], "dtick": 2},
-        legend_title_text=None,
-        height=380,
+    annotations = [
+        {
+            "x": common.plain(check["term"]),  # the bars' own (escaped) category
+            "y": check["members"],
+            "text": ("✓ " if check["ok"] else "✗ ") + gettext("rule", lang),
+            "showarrow": False,
+            "yshift": 12,
+            "font": {"color": "#1E7B3A" if check["ok"] else "#B42318", "size": 12},
+            "hovertext": rule_text(check, lang),
+        }
+        for check in checks.to_dict("records")
+    ]
+    top = max(COMMITTEE_SIZE, int(checks["members"].max()))
+    fig = spec.new_figure(
+        traces,
+        {
+            "annotations": annotations,
+            "barmode": "stack",
+            "xaxis": {"title": {"text": gettext("Term", lang)}, "type": "category"},
+            "yaxis": {
+                "title": {"text": gettext("Members", lang)},
+                "range": [0, top + 2],
+                "dtick": 2,
+            },
+            "height": 380,
+        },
     )
-    return apply_theme(fig, lang)
+    return spec.themed(fig, lang)
 
 
 def liaison_table(frame: pd.DataFrame, lang: str) -> pd.DataFrame:

@@ -1,4 +1,5 @@
-"""Figure builders shared by the pages: pure functions from a small frame to a `go.Figure`.
+"""Figure builders shared by the pages: pure functions from a small frame to a figure spec
+(a plain dict, `dashboards.figures.spec`; calling a builder gives the validated `go.Figure`).
 
 No Dash, no SQL. Each point carries its code in `customdata[0]` so a click can become a filter;
 hover text gives exact numbers in the chosen language; an empty frame gives an honest empty state.
@@ -7,14 +8,16 @@ hover text gives exact numbers in the chosen language; an empty frame gives an h
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import html
 import math
 
 import pandas as pd
-import plotly.graph_objects as go
 
 from dashboards import clock, dimensions, vocab
-from dashboards.figures.theme import SEQUENTIAL, UN_BLUE, apply_theme, colour_for
+from dashboards.figures import spec
+from dashboards.figures.spec import Spec
+from dashboards.figures.theme import SEQUENTIAL, UN_BLUE, colour_for
 from dashboards.i18n import N_, format_money, format_number, gettext
 
 MEASURES = {"activities": "Activities", "budget_usd": "Budget (US$)", "partners": "Partners"}
@@ -62,8 +65,42 @@ def measure_title(measure: str, lang: str) -> str:
 def fmt(measure: str, value: float, lang: str) -> str:
     """A measure's value in words for hover text."""
     if measure in MONEY:
-        return format_money(value, lang)
-    return format_number(value, lang)
+        return money_text(value, lang)
+    return number_text(value, lang)
+
+
+def _plain_value(value: object) -> object:
+    """A numpy scalar as the Python number it holds (hashable, one cache key per number)."""
+    item = getattr(value, "item", None)
+    return item() if callable(item) else value
+
+
+@functools.lru_cache(maxsize=16384)
+def _money(value: object, lang: str, compact: bool) -> str:
+    return format_money(value, lang, compact=compact)  # type: ignore[arg-type]
+
+
+@functools.lru_cache(maxsize=16384)
+def _number(value: object, lang: str) -> str:
+    return format_number(value, lang)  # type: ignore[arg-type]
+
+
+def money_text(value: object, lang: str, compact: bool = True) -> str:
+    """`i18n.format_money`, cached per (value, language): a chart's hover texts, cell texts and
+    ticks format the same few hundred numbers on every request, and Babel's compact currency
+    format (plural rules, patterns) costs tens of microseconds each."""
+    value = _plain_value(value)
+    if value is None or value != value:  # None, NaN: never a cache key
+        return format_money(value, lang, compact=compact)  # type: ignore[arg-type]
+    return _money(value, lang, compact)
+
+
+def number_text(value: object, lang: str) -> str:
+    """`i18n.format_number` (no decimals), cached per (value, language) like `money_text`."""
+    value = _plain_value(value)
+    if value is None or value != value:
+        return format_number(value, lang)  # type: ignore[arg-type]
+    return _number(value, lang)
 
 
 def axis_format(measure: str) -> str:
@@ -82,22 +119,22 @@ def nice_ticks(top: float, count: int = 5) -> list[float]:
     return [round(i * step, 10) for i in range(n + 1)]
 
 
-def value_axis(fig: go.Figure, axis: str, measure: str, top: float, lang: str) -> None:
+def value_axis(fig: Spec, axis: str, measure: str, top: float, lang: str) -> None:
     """A value axis in the language's words: money as "US$1.2M" / "1,2 M $US" (as in hover
     text and summaries), counts as whole numbers (no "2.5 activities" tick)."""
     key = f"{axis}axis"
     if measure in MONEY:
         ticks = nice_ticks(float(top) if pd.notna(top) else 0.0)
-        text = [format_money(v, lang) for v in ticks]
-        fig.update_layout({key: {"tickvals": ticks, "ticktext": text, "rangemode": "tozero"}})
+        text = [money_text(v, lang) for v in ticks]
+        spec.update_axis(fig, key, {"tickvals": ticks, "ticktext": text, "rangemode": "tozero"})
     elif pd.notna(top) and top <= 5:
-        fig.update_layout({key: {"dtick": 1, "tickformat": "d", "rangemode": "tozero"}})
+        spec.update_axis(fig, key, {"dtick": 1, "tickformat": "d", "rangemode": "tozero"})
     else:
-        fig.update_layout({key: {"tickformat": ",d", "rangemode": "tozero"}})
+        spec.update_axis(fig, key, {"tickformat": ",d", "rangemode": "tozero"})
 
 
 def mark_incomplete_years(
-    fig: go.Figure, years, lang: str, today: dt.date | None = None, stacked: bool = False
+    fig: Spec, years, lang: str, today: dt.date | None = None, stacked: bool = False
 ) -> None:
     """Shade the years not over yet (the current one: partial; later: planned) and say so.
 
@@ -108,115 +145,147 @@ def mark_incomplete_years(
     late = [y for y in present if y >= cutoff]
     if not late:
         return
-    fig.add_vrect(
-        x0=late[0] - 0.5,
-        x1=late[-1] + 0.5,
-        fillcolor="#6c757d",
-        opacity=0.12,
-        line_width=0,
-        layer="below",
+    spec.add_shape(
+        fig,
+        {
+            "type": "rect",
+            "x0": late[0] - 0.5,
+            "x1": late[-1] + 0.5,
+            "xref": "x",
+            "y0": 0,
+            "y1": 1,
+            "yref": "y domain",
+            "fillcolor": "#6c757d",
+            "opacity": 0.12,
+            "line": {"width": 0},
+            "layer": "below",
+        },
     )
-    fig.add_annotation(
-        x=late[-1] + 0.5,  # at the band's right edge, growing leftwards: never cut off
-        xanchor="right",
-        y=1,
-        yref="paper",
-        yanchor="bottom",
-        text=gettext(INCOMPLETE, lang),
-        showarrow=False,
-        font={"size": 11, "color": "#495057"},
+    spec.add_annotation(
+        fig,
+        {
+            "x": late[-1] + 0.5,  # at the band's right edge, growing leftwards: never cut off
+            "xanchor": "right",
+            "y": 1,
+            "yref": "paper",
+            "yanchor": "bottom",
+            "text": gettext(INCOMPLETE, lang),
+            "showarrow": False,
+            "font": {"size": 11, "color": "#495057"},
+        },
     )
     # The shaded band must not widen the axis beyond the years drawn.
-    fig.update_xaxes(range=[present[0] - 0.5, present[-1] + 0.5])
-    fig.update_layout(meta={**(fig.layout.meta or {}), "incomplete_from": cutoff})
-
-
-def empty_figure(lang: str, message: str | None = None) -> go.Figure:
-    """The honest empty state: no axes, one sentence."""
-    fig = go.Figure()
-    fig.add_annotation(
-        text=message or gettext("No data for these filters", lang),
-        x=0.5,
-        y=0.5,
-        xref="paper",
-        yref="paper",
-        showarrow=False,
-        font={"size": 16},
+    spec.update_layout(
+        fig,
+        {
+            "xaxis": {"range": [present[0] - 0.5, present[-1] + 0.5]},
+            "meta": {**spec.meta(fig), "incomplete_from": cutoff},
+        },
     )
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False)
-    fig.update_layout(meta={"empty": True})
-    return apply_theme(fig, lang)
 
 
+@spec.builder
+def empty_figure(lang: str, message: str | None = None) -> Spec:
+    """The honest empty state: no axes, one sentence."""
+    fig = spec.new_figure(
+        layout={
+            "annotations": [
+                {
+                    "text": message or gettext("No data for these filters", lang),
+                    "x": 0.5,
+                    "y": 0.5,
+                    "xref": "paper",
+                    "yref": "paper",
+                    "showarrow": False,
+                    "font": {"size": 16},
+                }
+            ],
+            "xaxis": {"visible": False},
+            "yaxis": {"visible": False},
+            "meta": {"empty": True},
+        }
+    )
+    return spec.themed(fig, lang)
+
+
+def is_empty(fig: Spec) -> bool:
+    """Whether a spec is the empty state of `empty_figure`."""
+    return bool(spec.meta(fig).get("empty"))
+
+
+@spec.builder
 def ranked_bars(
     frame: pd.DataFrame,
     lang: str,
     dimension: str,
     measure: str = "activities",
     top: int | None = None,
-) -> go.Figure:
+) -> Spec:
     """Horizontal bars, largest first, one fixed colour per code."""
     if frame.empty or frame[measure].fillna(0).sum() == 0:
-        return empty_figure(lang)
+        return empty_figure.spec(lang)
     # Categories with nothing to show are left out of the bars (the table view keeps them).
     data = frame[frame[measure].fillna(0) > 0].sort_values(measure, ascending=False)
     if top:
         data = data.head(top)
     data = data.iloc[::-1]  # plotly draws the first bar at the bottom
-    names = [label(dimension, c, lang) for c in data["code"]]
-    values = data[measure].fillna(0)
-    hover = [
-        f"<b>{n}</b><br>{measure_title(measure, lang)}: {fmt(measure, v, lang)}"
-        for n, v in zip(names, values, strict=True)
-    ]
-    fig = go.Figure(
-        go.Bar(
-            x=values,
-            y=names,
-            orientation="h",
-            marker_color=[colour_for(dimension, c) for c in data["code"]],
-            customdata=[[c] for c in data["code"]],
-            hovertext=hover,
-            hoverinfo="text",
-            text=[fmt(measure, v, lang) for v in values],
-            textposition="auto",
-            cliponaxis=False,
-        )
+    codes = data["code"].tolist()
+    names = [label(dimension, c, lang) for c in codes]
+    values = data[measure].fillna(0).tolist()
+    title = measure_title(measure, lang)
+    texts = [fmt(measure, v, lang) for v in values]
+    bar = {
+        "type": "bar",
+        "x": values,
+        "y": names,
+        "orientation": "h",
+        "marker": {"color": [colour_for(dimension, c) for c in codes]},
+        "customdata": [[c] for c in codes],
+        "hovertext": [f"<b>{n}</b><br>{title}: {t}" for n, t in zip(names, texts, strict=True)],
+        "hoverinfo": "text",
+        "text": texts,
+        "textposition": "auto",
+        "cliponaxis": False,
+    }
+    fig = spec.new_figure(
+        [bar],
+        {
+            "xaxis": {"title": {"text": title}},
+            "height": max(260, 38 * len(data) + 90),
+            "showlegend": False,
+        },
     )
-    fig.update_layout(
-        xaxis_title=measure_title(measure, lang),
-        yaxis_title=None,
-        height=max(260, 38 * len(data) + 90),
-        showlegend=False,
-    )
-    value_axis(fig, "x", measure, float(values.max()), lang)
-    return apply_theme(fig, lang)
+    value_axis(fig, "x", measure, float(max(values)), lang)
+    return spec.themed(fig, lang)
 
 
+@spec.builder
 def stacked_by_year(
     frame: pd.DataFrame, lang: str, dimension: str | None, measure: str = "activities"
-) -> go.Figure:
+) -> Spec:
     """Bars per year, stacked by a dimension's codes (fixed colours), or single bars."""
     if frame.empty:
-        return empty_figure(lang)
-    fig = go.Figure()
+        return empty_figure.spec(lang)
+    title = measure_title(measure, lang)
     if dimension is None:
-        fig.add_bar(
-            x=frame["year"],
-            y=frame[measure],
-            customdata=[[int(y)] for y in frame["year"]],
-            marker_color=UN_BLUE,
-            hovertext=[
-                f"<b>{int(y)}</b><br>{measure_title(measure, lang)}: {fmt(measure, v, lang)}"
-                for y, v in zip(frame["year"], frame[measure], strict=True)
-            ],
-            hoverinfo="text",
-            name=measure_title(measure, lang),
-        )
+        years = [int(y) for y in frame["year"]]
+        traces = [
+            {
+                "type": "bar",
+                "x": frame["year"].tolist(),
+                "y": frame[measure].tolist(),
+                "customdata": [[y] for y in years],
+                "marker": {"color": UN_BLUE},
+                "hovertext": [
+                    f"<b>{y}</b><br>{title}: {fmt(measure, v, lang)}"
+                    for y, v in zip(years, frame[measure], strict=True)
+                ],
+                "hoverinfo": "text",
+                "name": title,
+            }
+        ]
     else:
-        # Traces are built first and given to the figure at once (adding them one by one
-        # re-validates the figure each time); groupby splits the frame in one pass.
+        # groupby splits the frame in one pass.
         parts = dict(tuple(frame.groupby("code", sort=False)))
         traces = []
         for code in _ordered_codes(dimension, parts):
@@ -234,19 +303,19 @@ def stacked_by_year(
                     "hoverinfo": "text",
                 }
             )
-        fig = go.Figure(data=traces)  # plain dicts: validated once, by the figure
-    fig.update_layout(
-        barmode="stack",
-        xaxis_title=None,
-        yaxis_title=measure_title(measure, lang),
-        xaxis={"dtick": 1, "tickformat": "d"},
-        legend_title_text=None,
-        height=380,
+    fig = spec.new_figure(
+        traces,
+        {
+            "barmode": "stack",
+            "yaxis": {"title": {"text": title}},
+            "xaxis": {"dtick": 1, "tickformat": "d"},
+            "height": 380,
+        },
     )
     tallest = frame[frame[measure] > 0].groupby("year")[measure].sum().max()
     value_axis(fig, "y", measure, tallest, lang)
     mark_incomplete_years(fig, frame["year"], lang)
-    return apply_theme(fig, lang)
+    return spec.themed(fig, lang)
 
 
 def _ordered_codes(dimension: str, codes) -> list[str]:
@@ -265,12 +334,13 @@ def _hover(name: str, years, values, measure: str, lang: str) -> list[str]:
     ]
 
 
+@spec.builder
 def lines_by_year(
     frame: pd.DataFrame, lang: str, dimension: str, measure: str = "activities"
-) -> go.Figure:
+) -> Spec:
     """One line per code over the years (fixed colours), for comparisons over time."""
     if frame.empty:
-        return empty_figure(lang)
+        return empty_figure.spec(lang)
     parts = dict(tuple(frame.sort_values("year").groupby("code", sort=False)))
     traces = []
     for code in _ordered_codes(dimension, parts):
@@ -289,54 +359,60 @@ def lines_by_year(
                 "hoverinfo": "text",
             }
         )
-    fig = go.Figure(data=traces)  # plain dicts: validated once, by the figure
-    fig.update_layout(
-        xaxis_title=None,
-        yaxis_title=measure_title(measure, lang),
-        xaxis={"dtick": 1, "tickformat": "d"},
-        height=380,
+    fig = spec.new_figure(
+        traces,
+        {
+            "yaxis": {"title": {"text": measure_title(measure, lang)}},
+            "xaxis": {"dtick": 1, "tickformat": "d"},
+            "height": 380,
+        },
     )
     value_axis(fig, "y", measure, frame[measure].max(), lang)
     mark_incomplete_years(fig, frame["year"], lang)
-    return apply_theme(fig, lang)
+    return spec.themed(fig, lang)
 
 
+@spec.builder
 def matrix(
     frame: pd.DataFrame, lang: str, rows: str, cols: str, measure: str = "activities"
-) -> go.Figure:
+) -> Spec:
     """A heatmap of counts per (row code, column code), with the numbers written in the cells."""
     if frame.empty:
-        return empty_figure(lang)
+        return empty_figure.spec(lang)
     row_codes = [c for c in vocab.codes(_vocabulary(rows)) if c in set(frame[rows])]
     col_codes = [c for c in vocab.codes(_vocabulary(cols)) if c in set(frame[cols])]
-    grid = frame.pivot_table(index=rows, columns=cols, values=measure, aggfunc="sum", fill_value=0)
-    grid = grid.reindex(index=row_codes, columns=col_codes, fill_value=0)
+    # Summed per cell in Python: a matrix has a few dozen cells, where pivot_table cost ~5 ms.
+    cells: dict[tuple, float] = {}
+    for r, c, v in zip(frame[rows], frame[cols], frame[measure].tolist(), strict=True):
+        if v == v and v is not None:  # NaN and None add nothing, as in a pandas sum
+            cells[(r, c)] = cells.get((r, c), 0) + v
     row_names = [label(rows, c, lang) for c in row_codes]
     col_names = [label(cols, c, lang) for c in col_codes]
-    z = grid.to_numpy()
+    z = [[cells.get((r, c), 0) for c in col_codes] for r in row_codes]
+    title = measure_title(measure, lang)
+    text = [[fmt(measure, v, lang) for v in row] for row in z]
     hover = [
-        [
-            f"<b>{rn}</b> × <b>{cn}</b><br>{measure_title(measure, lang)}: {fmt(measure, z[i][j], lang)}"
-            for j, cn in enumerate(col_names)
-        ]
+        [f"<b>{rn}</b> × <b>{cn}</b><br>{title}: {text[i][j]}" for j, cn in enumerate(col_names)]
         for i, rn in enumerate(row_names)
     ]
-    fig = go.Figure(
-        go.Heatmap(
-            z=z,
-            x=col_names,
-            y=row_names,
-            colorscale=SEQUENTIAL,
-            text=[[fmt(measure, v, lang) for v in row] for row in z],
-            texttemplate="%{text}",
-            hovertext=hover,
-            hoverinfo="text",
-            showscale=False,
-            customdata=[[[r, c] for c in col_codes] for r in row_codes],
-        )
+    heat = {
+        "type": "heatmap",
+        "z": z,
+        "x": col_names,
+        "y": row_names,
+        "colorscale": [list(stop) for stop in SEQUENTIAL],
+        "text": text,
+        "texttemplate": "%{text}",
+        "hovertext": hover,
+        "hoverinfo": "text",
+        "showscale": False,
+        "customdata": [[[r, c] for c in col_codes] for r in row_codes],
+    }
+    fig = spec.new_figure(
+        [heat],
+        {"height": max(300, 56 * len(row_codes) + 120), "yaxis": {"autorange": "reversed"}},
     )
-    fig.update_layout(height=max(300, 56 * len(row_codes) + 120), yaxis={"autorange": "reversed"})
-    return apply_theme(fig, lang)
+    return spec.themed(fig, lang)
 
 
 def table_frame(frame: pd.DataFrame, lang: str, dimension: str | None = None) -> pd.DataFrame:

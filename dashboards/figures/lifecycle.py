@@ -1,4 +1,4 @@
-"""Figures of the Lifecycle page (pure: frame, lang → go.Figure; no Dash, no SQL).
+"""Figures of the Lifecycle page (pure: frame, lang → figure spec; no Dash, no SQL).
 
 Statuses, regions and fields are named and coloured by their dimensions; status events, report
 states and kinds by the warehouse's vocabularies 'status_event' / 'report_state' /
@@ -8,12 +8,12 @@ states and kinds by the warehouse's vocabularies 'status_event' / 'report_state'
 from __future__ import annotations
 
 import pandas as pd
-import plotly.graph_objects as go
 
 from dashboards import vocab
-from dashboards.figures import common
-from dashboards.figures.theme import apply_theme, colour_for
-from dashboards.i18n import N_, format_number, gettext
+from dashboards.figures import common, spec
+from dashboards.figures.spec import Spec
+from dashboards.figures.theme import colour_for
+from dashboards.i18n import N_, gettext
 
 GROUPS = {"overdue": N_("Overdue"), "no_session": N_("No session scheduled yet")}
 # Okabe-Ito colours (distinct for colour-blind readers), fixed per code.
@@ -96,10 +96,10 @@ def _stacked(
     stack_colour,
     horizontal: bool = False,
     customdata: str = "stack",
-) -> go.Figure:
+) -> Spec:
     """Bars per category of `x`, stacked by `stack` (order of first appearance kept)."""
     if frame.empty or pd.to_numeric(frame[measure]).fillna(0).sum() == 0:
-        return common.empty_figure(lang)
+        return common.empty_figure.spec(lang)
     cats = list(dict.fromkeys(frame[x].tolist()))
     labels = [x_name(c, lang) for c in cats]
     traces = []
@@ -107,39 +107,42 @@ def _stacked(
         values = dict(zip(part[x], part[measure], strict=True))
         name = stack_name(code, lang)
         ys = [float(values.get(c, 0) or 0) for c in cats]
+        position = (
+            {"y": labels, "x": ys, "orientation": "h"} if horizontal else {"x": labels, "y": ys}
+        )
         traces.append(
-            go.Bar(
-                **(
-                    {"y": labels, "x": ys, "orientation": "h"}
-                    if horizontal
-                    else {"x": labels, "y": ys}
-                ),
-                name=name,
-                marker_color=stack_colour(code),
-                customdata=[[code if customdata == "stack" else c] for c in cats],
-                hovertext=[
-                    f"<b>{common.plain(lbl)}</b> · {common.plain(name)}<br>{format_number(v, lang)}"
+            {
+                "type": "bar",
+                **position,
+                "name": name,
+                "marker": {"color": stack_colour(code)},
+                "customdata": [[code if customdata == "stack" else c] for c in cats],
+                "hovertext": [
+                    f"<b>{common.plain(lbl)}</b> · {common.plain(name)}<br>"
+                    f"{common.number_text(v, lang)}"
                     for lbl, v in zip(labels, ys, strict=True)
                 ],
-                hoverinfo="text",
-            )
+                "hoverinfo": "text",
+            }
         )
-    fig = go.Figure(traces)
     title = gettext(common.MEASURES.get(measure, measure.capitalize()), lang)
-    fig.update_layout(barmode="stack", legend_title_text=None, height=380)
-    if horizontal:
-        fig.update_layout(xaxis_title=title, height=max(300, 40 * len(cats) + 120))
-        fig.update_yaxes(autorange="reversed")
-        fig.update_xaxes(tickformat=",d", rangemode="tozero")
-    else:
-        fig.update_layout(yaxis_title=title)
-        fig.update_yaxes(tickformat=",d", rangemode="tozero")
+    whole: dict[str, object] = {"tickformat": ",d", "rangemode": "tozero"}
     if pd.to_numeric(frame[measure]).max() <= 8:
-        fig.update_xaxes(dtick=1) if horizontal else fig.update_yaxes(dtick=1)
-    return apply_theme(fig, lang)
+        whole["dtick"] = 1
+    if horizontal:
+        layout = {
+            "xaxis": {"title": {"text": title}, **whole},
+            "yaxis": {"autorange": "reversed"},
+            "height": max(300, 40 * len(cats) + 120),
+        }
+    else:
+        layout = {"yaxis": {"title": {"text": title}, **whole}, "height": 380}
+    fig = spec.new_figure(traces, {"barmode": "stack", **layout})
+    return spec.themed(fig, lang)
 
 
-def pipeline(frame: pd.DataFrame, lang: str) -> go.Figure:
+@spec.builder
+def pipeline(frame: pd.DataFrame, lang: str) -> Spec:
     """Reviews to decide by deciding Board session (overdue first), stacked by status."""
     return _stacked(
         frame,
@@ -153,10 +156,10 @@ def pipeline(frame: pd.DataFrame, lang: str) -> go.Figure:
     )
 
 
-def _per_year(frame, lang, measure, vocabulary, name, colours, axis_title) -> go.Figure:
+def _per_year(frame, lang, measure, vocabulary, name, colours, axis_title) -> Spec:
     """Bars per year (every year of the span) stacked by a vocabulary's codes."""
     if frame.empty:
-        return common.empty_figure(lang)
+        return common.empty_figure.spec(lang)
     fig = _stacked(
         _every_year(frame, measure, vocabulary),
         lang,
@@ -167,28 +170,31 @@ def _per_year(frame, lang, measure, vocabulary, name, colours, axis_title) -> go
         name,
         lambda c: colours.get(str(c), "#999999"),
     )
-    fig.update_layout(yaxis_title=gettext(axis_title, lang))
+    spec.update_axis(fig, "yaxis", {"title": {"text": gettext(axis_title, lang)}})
     return fig
 
 
-def reports(frame: pd.DataFrame, lang: str) -> go.Figure:
+@spec.builder
+def reports(frame: pd.DataFrame, lang: str) -> Spec:
     """Reports per due year, stacked by state in the vocabulary's order (late first)."""
     return _per_year(
         frame, lang, "reports", "report_state", report_state_name, STATE_COLOURS, N_("Reports")
     )
 
 
-def status_changes(frame: pd.DataFrame, lang: str) -> go.Figure:
+@spec.builder
+def status_changes(frame: pd.DataFrame, lang: str) -> Spec:
     """Status changes per year, stacked by event (admissions, renewals, ...)."""
     return _per_year(
         frame, lang, "events", "status_event", event_name, EVENT_COLOURS, N_("Status events")
     )
 
 
-def changes_since(frame: pd.DataFrame, lang: str) -> go.Figure:
+@spec.builder
+def changes_since(frame: pd.DataFrame, lang: str) -> Spec:
     """Status events since the previous Board session, by event, stacked by status after."""
     if frame.empty:
-        return common.empty_figure(
+        return common.empty_figure.spec(
             lang, gettext("No status change recorded since the previous session", lang)
         )
     data = frame.assign(status_after=frame["status_after"].fillna("none"))
@@ -203,11 +209,12 @@ def changes_since(frame: pd.DataFrame, lang: str) -> go.Figure:
         lambda c: "#999999" if c == "none" else colour_for("statuses", c),
         horizontal=True,
     )
-    fig.update_layout(xaxis_title=gettext("Status events", lang))
+    spec.update_axis(fig, "xaxis", {"title": {"text": gettext("Status events", lang)}})
     return fig
 
 
-def by_region_and_status(frame: pd.DataFrame, lang: str) -> go.Figure:
+@spec.builder
+def by_region_and_status(frame: pd.DataFrame, lang: str) -> Spec:
     """Partners per region of headquarters, stacked by status (a click filters the region)."""
     return _stacked(
         frame,
@@ -227,7 +234,8 @@ def by_region_and_status(frame: pd.DataFrame, lang: str) -> go.Figure:
     )
 
 
-def by_field_and_status(frame: pd.DataFrame, lang: str) -> go.Figure:
+@spec.builder
+def by_field_and_status(frame: pd.DataFrame, lang: str) -> Spec:
     """Partners per field of competence they list, stacked by status."""
     return _stacked(
         frame,
@@ -243,38 +251,40 @@ def by_field_and_status(frame: pd.DataFrame, lang: str) -> go.Figure:
     )
 
 
-def partners_by_status(frame: pd.DataFrame, lang: str) -> go.Figure:
+@spec.builder
+def partners_by_status(frame: pd.DataFrame, lang: str) -> Spec:
     """Partners by current status."""
-    fig = common.ranked_bars(frame, lang, "statuses", "partners")
+    fig = common.ranked_bars.spec(frame, lang, "statuses", "partners")
     if not frame.empty and frame["partners"].max() <= 8:
-        fig.update_xaxes(dtick=1)  # whole partners: no "0.5" or repeated "1" ticks
+        # whole partners: no "0.5" or repeated "1" ticks
+        spec.update_axis(fig, "xaxis", {"dtick": 1})
     return fig
 
 
-def decision_list(frame: pd.DataFrame, lang: str) -> go.Figure:
+@spec.builder
+def decision_list(frame: pd.DataFrame, lang: str) -> Spec:
     """The renewals the next session decides, as a table figure (for packs and the page)."""
     if frame.empty:
-        return common.empty_figure(
+        return common.empty_figure.spec(
             lang, gettext("No review for the next Executive Board session", lang)
         )
     table = decision_table(frame, lang)
-    fig = go.Figure(
-        go.Table(
-            header={
-                "values": [f"<b>{common.plain(c)}</b>" for c in table.columns],
-                "align": "left",
-                "fill_color": "#e8eef4",
-            },
-            cells={
-                "values": [[common.plain(v) for v in table[c]] for c in table.columns],
-                "align": "left",
-                "height": 26,
-            },
-        )
-    )
+    cells = {
+        "type": "table",
+        "header": {
+            "values": [f"<b>{common.plain(c)}</b>" for c in table.columns],
+            "align": "left",
+            "fill": {"color": "#e8eef4"},
+        },
+        "cells": {
+            "values": [[common.plain(v) for v in table[c]] for c in table.columns],
+            "align": "left",
+            "height": 26,
+        },
+    }
     # showlegend False: a table has no legend (and exports then skip their legend check).
-    fig.update_layout(height=max(260, 30 * len(table) + 120), showlegend=False)
-    return apply_theme(fig, lang)
+    fig = spec.new_figure([cells], {"height": max(260, 30 * len(table) + 120), "showlegend": False})
+    return spec.themed(fig, lang)
 
 
 def decision_table(frame: pd.DataFrame, lang: str) -> pd.DataFrame:

@@ -9,12 +9,12 @@ Each country carries its ISO3 code in `customdata[0]`, so a click filters by cou
 from __future__ import annotations
 
 import pandas as pd
-import plotly.graph_objects as go
 
 from dashboards import vocab
-from dashboards.figures import common
-from dashboards.figures.theme import MUTED, NO_DATA, SEQUENTIAL, apply_theme, colour_for
-from dashboards.i18n import N_, format_money, format_number, gettext
+from dashboards.figures import common, spec
+from dashboards.figures.spec import Spec
+from dashboards.figures.theme import MUTED, NO_DATA, SEQUENTIAL, colour_for
+from dashboards.i18n import N_, gettext
 
 COLOUR_BY = ("activities", "region")
 
@@ -36,15 +36,16 @@ def _hover(frame: pd.DataFrame, lang: str) -> list[str]:
     return [
         f"<b>{common.label('country', code, lang)}</b><br>"
         f"{common.label('region', region, lang) if region else gettext('No UNESCO region', lang)}"
-        f"<br>{activities}: {format_number(n, lang)}"
-        + (f"<br>{budget}: {format_money(b, lang, compact=False)}" if b is not None else "")
+        f"<br>{activities}: {common.number_text(n, lang)}"
+        + (f"<br>{budget}: {common.money_text(b, lang, compact=False)}" if b is not None else "")
         for code, region, n, b in zip(
             frame["code"], frame["region_code"], frame["activities"], money, strict=True
         )
     ]
 
 
-def world_map(frame: pd.DataFrame, lang: str, colour_by: str = "activities") -> go.Figure:
+@spec.builder
+def world_map(frame: pd.DataFrame, lang: str, colour_by: str = "activities") -> Spec:
     """Choropleth of activities per country, coloured by count (sequential) or by UNESCO region.
 
     `frame`: code (ISO3), region_code, activities, budget_usd — one row per country reached.
@@ -52,24 +53,26 @@ def world_map(frame: pd.DataFrame, lang: str, colour_by: str = "activities") -> 
     if colour_by not in COLOUR_BY:
         raise ValueError(f"colour_by must be one of {COLOUR_BY}")
     if frame.empty or frame["activities"].sum() == 0:
-        return common.empty_figure(lang)
+        return common.empty_figure.spec(lang)
     data = frame[frame["activities"] > 0].reset_index(drop=True)
     data = data.assign(region_code=data["region_code"].where(data["region_code"].notna(), None))
-    fig = go.Figure()
+    border = {"line": {"color": "white", "width": 0.5}}
+    traces: list[dict] = []
     if colour_by == "activities":
-        fig.add_trace(
-            go.Choropleth(
-                locations=data["code"],
-                locationmode="ISO-3",
-                z=data["activities"],
-                zmin=0,
-                zmax=float(data["activities"].max()),
-                colorscale=SEQUENTIAL,
-                customdata=[[c] for c in data["code"]],
-                hovertext=_hover(data, lang),
-                hoverinfo="text",
-                marker={"line": {"color": "white", "width": 0.5}},
-                colorbar={
+        traces.append(
+            {
+                "type": "choropleth",
+                "locations": data["code"].tolist(),
+                "locationmode": "ISO-3",
+                "z": data["activities"].tolist(),
+                "zmin": 0,
+                "zmax": float(data["activities"].max()),
+                "colorscale": [list(stop) for stop in SEQUENTIAL],
+                "customdata": [[c] for c in data["code"]],
+                "hovertext": _hover(data, lang),
+                "hoverinfo": "text",
+                "marker": border,
+                "colorbar": {
                     "title": {"text": gettext("Activities", lang), "side": "right"},
                     "orientation": "h",
                     "x": 0.5,
@@ -81,9 +84,9 @@ def world_map(frame: pd.DataFrame, lang: str, colour_by: str = "activities") -> 
                     "outlinewidth": 0,
                     "tickformat": ",d",
                 },
-                name=gettext("Activities", lang),
-                showlegend=False,
-            )
+                "name": gettext("Activities", lang),
+                "showlegend": False,
+            }
         )
     else:
         regions: list[str | None] = [
@@ -96,70 +99,78 @@ def world_map(frame: pd.DataFrame, lang: str, colour_by: str = "activities") -> 
                 data[data["region_code"] == region] if region else data[data["region_code"].isna()]
             )
             colour = colour_for("region", region)
-            fig.add_trace(
-                go.Choropleth(
-                    locations=part["code"],
-                    locationmode="ISO-3",
-                    z=[1] * len(part),
-                    colorscale=[[0, colour], [1, colour]],
-                    showscale=False,
-                    customdata=[[c] for c in part["code"]],
-                    hovertext=_hover(part, lang),
-                    hoverinfo="text",
-                    marker={"line": {"color": "white", "width": 0.5}},
-                    name=(
+            traces.append(
+                {
+                    "type": "choropleth",
+                    "locations": part["code"].tolist(),
+                    "locationmode": "ISO-3",
+                    "z": [1] * len(part),
+                    "colorscale": [[0, colour], [1, colour]],
+                    "showscale": False,
+                    "customdata": [[c] for c in part["code"]],
+                    "hovertext": _hover(part, lang),
+                    "hoverinfo": "text",
+                    "marker": border,
+                    "name": (
                         common.label("region", region, lang)
                         if region
                         else gettext("No UNESCO region", lang)
                     ),
-                    showlegend=True,
-                )
+                    "showlegend": True,
+                }
             )
-    fig.update_geos(
-        fitbounds=False,
-        projection_type="natural earth",
-        showcountries=True,
-        countrycolor="white",
-        countrywidth=0.5,
-        showland=True,
-        landcolor=NO_DATA,
-        showcoastlines=False,
-        showframe=False,
-        showocean=False,
-        showlakes=False,
-        lataxis_range=list(LATITUDES),
-        bgcolor="white",
+    fig = spec.new_figure(
+        traces,
+        {
+            "geo": {
+                "fitbounds": False,
+                "projection": {"type": "natural earth"},
+                "showcountries": True,
+                "countrycolor": "white",
+                "countrywidth": 0.5,
+                "showland": True,
+                "landcolor": NO_DATA,
+                "showcoastlines": False,
+                "showframe": False,
+                "showocean": False,
+                "showlakes": False,
+                "lataxis": {"range": list(LATITUDES)},
+                "bgcolor": "white",
+            },
+            # The UN disclaimer at the very foot of the figure (so exports carry it): the bottom
+            # margin holds the colour bar or the region legend, then the disclaimer.
+            "annotations": [
+                {
+                    "text": gettext(DISCLAIMER, lang),
+                    "x": 0,
+                    "y": 0,
+                    "xref": "paper",
+                    "yref": "paper",
+                    "xanchor": "left",
+                    "yanchor": "bottom",
+                    "yshift": -70,
+                    "showarrow": False,
+                    "font": {"size": 10, "color": MUTED},
+                }
+            ],
+            "height": 500,
+            "margin": {"l": 0, "r": 0, "t": 8, "b": 72},
+            "legend": {"y": 0.035, "x": 0.5, "xanchor": "center"},
+            "meta": {"colour_by": colour_by},
+            "dragmode": False,
+        },
     )
-    # The UN disclaimer at the very foot of the figure (so exports carry it): the bottom margin
-    # holds the colour bar or the region legend, then the disclaimer.
-    fig.add_annotation(
-        text=gettext(DISCLAIMER, lang),
-        x=0,
-        y=0,
-        xref="paper",
-        yref="paper",
-        xanchor="left",
-        yanchor="bottom",
-        yshift=-70,
-        showarrow=False,
-        font={"size": 10, "color": MUTED},
-    )
-    fig.update_layout(
-        height=500,
-        margin={"l": 0, "r": 0, "t": 8, "b": 72},
-        legend={"y": 0.035, "x": 0.5, "xanchor": "center"},
-        meta={"colour_by": colour_by},
-        dragmode=False,
-    )
-    return apply_theme(fig, lang)
+    return spec.themed(fig, lang)
 
 
-def world_map_by_region(frame: pd.DataFrame, lang: str) -> go.Figure:
+@spec.builder
+def world_map_by_region(frame: pd.DataFrame, lang: str) -> Spec:
     """The world map coloured by UNESCO region (the fixed region colours)."""
-    return world_map(frame, lang, colour_by="region")
+    return world_map.spec(frame, lang, colour_by="region")
 
 
-def beyond_countries(frame: pd.DataFrame, lang: str, measure: str = "activities") -> go.Figure:
+@spec.builder
+def beyond_countries(frame: pd.DataFrame, lang: str, measure: str = "activities") -> Spec:
     """Bars of regional activities per region and of global activities (fixed region colours).
 
     A click on a region's bar filters by that region; 'Global' is not a region, so its bar
@@ -167,16 +178,20 @@ def beyond_countries(frame: pd.DataFrame, lang: str, measure: str = "activities"
     """
     # Regions with none are left out: under a region filter, only that region has any.
     data = frame[frame[measure].fillna(0) > 0]
-    fig = common.ranked_bars(data, lang, dimension="region", measure=measure)
-    if fig.layout.meta and fig.layout.meta.get("empty"):
+    fig = common.ranked_bars.spec(data, lang, dimension="region", measure=measure)
+    if common.is_empty(fig):
         return fig
-    bar = fig.data[0]
-    bar.customdata = [[None] if c[0] == "GLOBAL" else c for c in bar.customdata]
+    bar = fig["data"][0]
+    bar["customdata"] = [[None] if c[0] == "GLOBAL" else c for c in bar["customdata"]]
     # With every region, as tall as the map beside it; bars kept slim.
-    fig.update_layout(
-        height=max(260, min(500, 70 * len(data) + 90)), bargap=0.45 if len(data) > 2 else 0.65
+    spec.update_layout(
+        fig,
+        {
+            "height": max(260, min(500, 70 * len(data) + 90)),
+            "bargap": 0.45 if len(data) > 2 else 0.65,
+        },
     )
-    return apply_theme(fig, lang)
+    return spec.themed(fig, lang)
 
 
 def map_table(frame: pd.DataFrame, lang: str) -> pd.DataFrame:

@@ -1,14 +1,14 @@
-"""Spending figures (IATI budgets and transactions): pure frame → go.Figure builders."""
+"""Spending figures (IATI budgets and transactions): pure frame → figure spec builders."""
 
 from __future__ import annotations
 
 import pandas as pd
-import plotly.graph_objects as go
 
-from dashboards.figures import common
-from dashboards.figures.common import empty_figure, label
-from dashboards.figures.theme import MUTED, UN_BLUE, apply_theme
-from dashboards.i18n import N_, format_money, gettext
+from dashboards.figures import common, spec
+from dashboards.figures.common import empty_figure, label, money_text
+from dashboards.figures.spec import Spec
+from dashboards.figures.theme import MUTED, UN_BLUE
+from dashboards.i18n import N_, gettext
 
 # The three measures, in drawing order: (column, legend msgid, colour).
 MEASURES = (
@@ -26,10 +26,11 @@ def _message(lang: str) -> str:
     return gettext("No IATI budget or transaction for these filters", lang)
 
 
-def by_year(frame: pd.DataFrame, lang: str) -> go.Figure:
+@spec.builder
+def by_year(frame: pd.DataFrame, lang: str) -> Spec:
     """Grouped bars per year: budget (by period) beside disbursed and spent (by date)."""
     if _empty(frame, lang):
-        return empty_figure(lang, _message(lang))
+        return empty_figure.spec(lang, _message(lang))
     years = [int(y) for y in frame["year"]]
     traces = []
     for column, msgid, colour in MEASURES:
@@ -43,30 +44,32 @@ def by_year(frame: pd.DataFrame, lang: str) -> go.Figure:
                 "marker": {"color": colour},
                 "customdata": [[y] for y in years],
                 "hovertext": [
-                    f"<b>{name}</b> · {y}<br>{format_money(v, lang)}"
+                    f"<b>{name}</b> · {y}<br>{money_text(v, lang)}"
                     for y, v in zip(years, frame[column].fillna(0), strict=True)
                 ],
                 "hoverinfo": "text",
             }
         )
-    fig = go.Figure(data=traces)
-    fig.update_layout(
-        barmode="group",
-        xaxis={"dtick": 1, "tickformat": "d"},
-        yaxis={"title": gettext("US$", lang)},
-        legend_title_text=None,
-        height=380,
+    fig = spec.new_figure(
+        traces,
+        {
+            "barmode": "group",
+            "xaxis": {"dtick": 1, "tickformat": "d"},
+            "yaxis": {"title": {"text": gettext("US$", lang)}},
+            "height": 380,
+        },
     )
     top = frame[[m for m, _, _ in MEASURES]].fillna(0).to_numpy().max()
     common.value_axis(fig, "y", "budget", top, lang)
     common.mark_incomplete_years(fig, years, lang)
-    return apply_theme(fig, lang)
+    return spec.themed(fig, lang)
 
 
-def by_code(frame: pd.DataFrame, lang: str, dimension: str) -> go.Figure:
+@spec.builder
+def by_code(frame: pd.DataFrame, lang: str, dimension: str) -> Spec:
     """Grouped horizontal bars per field or region: budget, disbursed, spent."""
     if _empty(frame, lang):
-        return empty_figure(lang, _message(lang))
+        return empty_figure.spec(lang, _message(lang))
     data = frame.sort_values("budget").reset_index(drop=True)
     names = [label(dimension, c, lang) for c in data["code"]]
     traces = []
@@ -83,26 +86,26 @@ def by_code(frame: pd.DataFrame, lang: str, dimension: str) -> go.Figure:
                 "marker": {"color": colour},
                 "customdata": [[c] for c in data["code"]],
                 "hovertext": [
-                    f"<b>{n}</b><br>{name}: {format_money(v, lang)}"
+                    f"<b>{n}</b><br>{name}: {money_text(v, lang)}"
                     for n, v in zip(names, values, strict=True)
                 ],
                 "hoverinfo": "text",
             }
         )
-    fig = go.Figure(data=traces)
-    fig.update_layout(
-        barmode="group",
-        xaxis={"title": gettext("US$", lang)},
-        yaxis_title=None,
-        legend={"traceorder": "reversed"},
-        legend_title_text=None,
-        height=max(300, 70 * len(data) + 110),
-        font_color=None if len(data) else MUTED,
+    fig = spec.new_figure(
+        traces,
+        {
+            "barmode": "group",
+            "xaxis": {"title": {"text": gettext("US$", lang)}},
+            "legend": {"traceorder": "reversed"},
+            "height": max(300, 70 * len(data) + 110),
+            **({} if len(data) else {"font": {"color": MUTED}}),
+        },
     )
     common.value_axis(
         fig, "x", "budget", data[[m for m, _, _ in MEASURES]].fillna(0).to_numpy().max(), lang
     )
-    return apply_theme(fig, lang)
+    return spec.themed(fig, lang)
 
 
 def table(frame: pd.DataFrame, lang: str, dimension: str | None = None) -> pd.DataFrame:

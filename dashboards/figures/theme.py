@@ -9,8 +9,6 @@ tests/unit/test_theme.py by simulating both).
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
 import functools
 
 import plotly.graph_objects as go
@@ -200,43 +198,27 @@ def register() -> None:
             pio.templates[f"{TEMPLATE_NAME}_{medium}"] = _template(round(BASE_FONT_SIZE * factor))
 
 
-_DEFERRED: contextvars.ContextVar[bool] = contextvars.ContextVar("theme_deferred", default=False)
-
-
-def _template_name(medium: str) -> str:
+def template_name(medium: str) -> str:
+    """The registered template's name for a medium ("unesco", "unesco_slide")."""
     return TEMPLATE_NAME if SIZE_FACTORS.get(medium, 1.0) == 1.0 else f"{TEMPLATE_NAME}_{medium}"
 
 
 def apply_theme(fig: go.Figure, lang: str = "en", medium: str = "screen") -> go.Figure:
     """Give a figure the house style, number separators for `lang`, and sizes for the medium."""
-    if _DEFERRED.get():
-        # Validating and copying the template into every figure costs a few milliseconds per
-        # chart; inside `deferred_template()` the caller adds the serialised template instead.
-        fig.update_layout(separators=SEPARATORS.get(lang, SEPARATORS["en"]))
-        return fig
     fig.update_layout(
-        template=_template_name(medium), separators=SEPARATORS.get(lang, SEPARATORS["en"])
+        template=template_name(medium), separators=SEPARATORS.get(lang, SEPARATORS["en"])
     )
     return fig
 
 
-@contextlib.contextmanager
-def deferred_template():
-    """Build figures without their template; add it to their JSON with `with_template`."""
-    token = _DEFERRED.set(True)
-    try:
-        yield
-    finally:
-        _DEFERRED.reset(token)
-
-
 @functools.cache
 def _template_json(medium: str) -> dict:
-    return pio.templates[_template_name(medium)].to_plotly_json()
+    return pio.templates[template_name(medium)].to_plotly_json()
 
 
 def with_template(figure_json: dict, medium: str = "screen") -> dict:
-    """A figure's JSON (built under `deferred_template`) with the house template set."""
+    """A figure's JSON or spec (`dashboards.figures.spec`, which carries no template) with the
+    house template set: serialised once per process, not validated into every figure."""
     figure_json.setdefault("layout", {})["template"] = _template_json(medium)
     return figure_json
 
