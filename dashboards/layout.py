@@ -38,8 +38,8 @@ NAV = (  # (path, msgid) in menu order
     ("/lifecycle", N_("Lifecycle")),  # reviews, reports, status changes (issue 12)
     ("/data", N_("Data")),
 )
-# Shorter menu labels, shown only where the header is tight (1,200-1,799 px, assets/app.css);
-# the page heading keeps the full title. TRANSLATORS: menu labels, keep them short.
+# Shorter menu labels, shown in French only where the header is tight (1,200-1,699 px,
+# assets/app.css); the page heading keeps the full title. The English full titles fit.
 NAV_SHORT = {
     "/fields": N_("Fields"),
     "/collective": N_("Cooperation"),
