@@ -14,7 +14,9 @@
  *
  * - The menu marks the current page with the class `active` (the router's `active` prop);
  *   screen readers learn it from aria-current="page", set here on that link (dash-bootstrap's
- *   NavLink and DropdownMenuItem take no aria attributes).
+ *   NavLink and DropdownMenuItem take no aria attributes). The admins' dropdown items are
+ *   links, on which react-bootstrap puts aria-selected (an option's attribute, not a link's:
+ *   axe's aria-allowed-attr, critical): it is taken off.
  *
  * Served from this app's own assets (the Content-Security-Policy allows 'self' scripts only).
  */
@@ -119,10 +121,13 @@
         a.removeAttribute('aria-current');
       }
     });
+    nav.querySelectorAll('.dropdown-item[aria-selected]').forEach(function (a) {
+      a.removeAttribute('aria-selected');
+    });
     if (watchedNav !== nav) {
       watchedNav = nav;
       new MutationObserver(schedule).observe(nav, {
-        subtree: true, attributes: true, attributeFilter: ['class'],
+        subtree: true, attributes: true, attributeFilter: ['class', 'aria-selected'],
       });
     }
   }
