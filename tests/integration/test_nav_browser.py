@@ -124,9 +124,7 @@ def _open(page, base: str, path: str, lang: str, width: int) -> dict:
 @pytest.mark.parametrize("width", [375, 992, 1280, 1366])
 @pytest.mark.parametrize("lang", ["en", "fr"])
 @pytest.mark.parametrize("role", ["viewer", "admin"])
-def test_header_fits_on_one_row_or_opens_under_its_button(
-    signed_in, roles_app, role, lang, width
-):
+def test_header_fits_on_one_row_or_opens_under_its_button(signed_in, roles_app, role, lang, width):
     page = signed_in(role)
     header = _open(page, roles_app, "/regions", lang, width)
     where = f"{role} {lang} {width}px"
