@@ -6,7 +6,8 @@ Starts `python app.py` in internal mode with two local accounts (viewer, admin) 
 warehouse (built in OUT_DIR when none is given), signs in as each in headless Chromium, and per
 width prints the header's scroll/client width, the room left on its row ("slack": container
 width minus brand, links and language switch; negative when the menu is behind its button) and
-the distinct tops of its links (one top = one row), and saves `ROLE-LANG-WIDTH.png`. Below the
+the distinct tops of its links (one top = one row) and the lines of text in the tallest link
+(a label wrapping in its link shows 2 or 3), and saves `ROLE-LANG-WIDTH.png`. Below the
 expand breakpoint the menu is opened first. The French of dashboards/locales/pending/nav.json
 (not yet in the catalogue) is put in place in the page, so the widths are the merged ones.
 """
@@ -34,8 +35,12 @@ _MEASURE_JS = """() => {
         - nav.scrollWidth - langs.getBoundingClientRect().width;
     const links = [...h.querySelectorAll('.navbar-nav > .nav-item > .nav-link')]
         .filter(e => e.getClientRects().length);
+    const lines = e => { const s = getComputedStyle(e);
+        return Math.round((e.clientHeight - parseFloat(s.paddingTop) - parseFloat(s.paddingBottom))
+            / parseFloat(s.lineHeight)); };
     return {slack: Math.round(slack), scrollWidth: h.scrollWidth, clientWidth: h.clientWidth,
-            tops: [...new Set(links.map(e => Math.round(e.getBoundingClientRect().top)))]};
+            tops: [...new Set(links.map(e => Math.round(e.getBoundingClientRect().top)))],
+            lines: Math.max(...links.map(lines))};
 }"""
 
 
@@ -107,9 +112,10 @@ def main(argv: list[str] | None = None) -> int:
                         m = page.evaluate(_MEASURE_JS)
                         results[f"{role}-{lang}-{width}"] = m
                         print(
-                            f"{role:6} {lang} {width:5d}px: slack {m['slack']:5d} header "
+                            f"{role:6} {lang} {width:5d}px: slack {int(m['slack']):5d} header "
                             f"{m['scrollWidth']}/{m['clientWidth']} rows of links "
-                            f"{len(m['tops'])}{' (menu opened)' if opened else ''}"
+                            f"{len(m['tops'])}, lines in the tallest link {m['lines']}"
+                            f"{' (menu opened)' if opened else ''}"
                         )
                         page.locator("header").screenshot(
                             path=str(out / f"{role}-{lang}-{width}.png")
