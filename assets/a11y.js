@@ -12,6 +12,12 @@
  *   they leave the list for the page's next/previous control (the list closes as focus leaves
  *   it); Home from an option went to the search box, now it goes to the first option.
  *
+ * - The menu marks the current page with the class `active` (the router's `active` prop);
+ *   screen readers learn it from aria-current="page", set here on that link (dash-bootstrap's
+ *   NavLink and DropdownMenuItem take no aria attributes). The admins' dropdown items are
+ *   links, on which react-bootstrap puts aria-selected (an option's attribute, not a link's:
+ *   axe's aria-allowed-attr, critical): it is taken off.
+ *
  * Served from this app's own assets (the Content-Security-Policy allows 'self' scripts only).
  */
 (function () {
@@ -98,6 +104,32 @@
     });
     document.querySelectorAll('.dash-dropdown-focus-target').forEach(dropdown);
     steppers();
+    currentPage();
+  }
+
+  // aria-current="page" on the menu's active link(s), off the others; the header is watched
+  // for class changes (a page change moves `active`), the rest of the page is not.
+  var watchedNav = null;
+  function currentPage() {
+    var nav = document.querySelector('.app-nav');
+    if (!nav) { return; }
+    nav.querySelectorAll('.nav-link, .dropdown-item').forEach(function (a) {
+      var active = a.classList.contains('active') && !a.classList.contains('dropdown-toggle');
+      if (active && a.getAttribute('aria-current') !== 'page') {
+        a.setAttribute('aria-current', 'page');
+      } else if (!active && a.hasAttribute('aria-current')) {
+        a.removeAttribute('aria-current');
+      }
+    });
+    nav.querySelectorAll('.dropdown-item[aria-selected]').forEach(function (a) {
+      a.removeAttribute('aria-selected');
+    });
+    if (watchedNav !== nav) {
+      watchedNav = nav;
+      new MutationObserver(schedule).observe(nav, {
+        subtree: true, attributes: true, attributeFilter: ['class', 'aria-selected'],
+      });
+    }
   }
 
   // Dash 4's number inputs draw +/- buttons labelled in English ("Increase value"): label

@@ -20,6 +20,7 @@ RENDERED = "rendered-page"  # the (path, language) the page area shows
 SKIP_LINK = "skip-link"
 NAV_TOGGLE = "nav-toggle"
 NAV_COLLAPSE = "nav-collapse"
+NAV_ADMIN = "nav-admin"  # the admins' dropdown of the /admin/ pages (absent for other roles)
 FILTERS_TOGGLE = "filters-toggle"
 FILTERS_PANEL = "filters-panel"
 YEAR_FROM = "filter-year-from"  # typed years: applied on Enter or leaving the box

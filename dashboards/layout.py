@@ -38,6 +38,13 @@ NAV = (  # (path, msgid) in menu order
     ("/lifecycle", N_("Lifecycle")),  # reviews, reports, status changes (issue 12)
     ("/data", N_("Data")),
 )
+# Shorter menu labels, shown in French only where the header is tight (1,200-1,699 px,
+# assets/app.css); the page heading keeps the full title. The English full titles fit.
+NAV_SHORT = {
+    "/fields": N_("Fields"),
+    "/collective": N_("Cooperation"),
+}
+ADMIN_MENU = N_("Admin")  # the dropdown grouping the /admin/ pages (admins only)
 
 
 def aria(**attributes: str) -> dict[str, Any]:
@@ -61,23 +68,61 @@ def admin_pages() -> list[tuple[str, str]]:
     return [(p["path"], str(p.get("title") or p.get("name") or p["path"])) for p in pages]
 
 
+def nav_label(path: str, label: str) -> list[html.Span] | html.Span:
+    """A menu link's text: its full title, and a short one where the header is tight."""
+    short = NAV_SHORT.get(path)
+    if short is None:
+        return html.Span(label, id=label_id(label, "nav"))
+    return [
+        html.Span(label, id=label_id(label, "nav"), className="nav-label-full"),
+        html.Span(short, id=label_id(short, "nav"), className="nav-label-short"),
+    ]
+
+
+def admin_menu(pages: list[tuple[str, str]]) -> dbc.DropdownMenu:
+    """The admins' dropdown in the menu: one item per /admin/ page (path, title msgid).
+
+    Its items are nav links (same id type), so the router marks the current one active and
+    the links keep the language like the others.
+    """
+    return dbc.DropdownMenu(
+        [
+            dbc.DropdownMenuItem(
+                html.Span(title, id=label_id(title, "nav")),
+                id={"type": "nav-link", "path": path},
+                href=dash.get_relative_path(path),
+            )
+            for path, title in pages
+        ],
+        label=html.Span(ADMIN_MENU, id=label_id(ADMIN_MENU, "nav")),
+        id=ids.NAV_ADMIN,
+        nav=True,
+        in_navbar=True,
+        align_end=True,
+        class_name="nav-admin",
+    )
+
+
 def shell() -> html.Div:
     """The persistent shell: header, filter bar, and the page area the router fills.
 
     It is rendered once; the language callback translates its texts and options, so filter
     controls keep their identity across pages and languages.
     """
-    links = [
+    links: list[Any] = [
         dbc.NavItem(
             dbc.NavLink(
-                html.Span(label, id=label_id(label, "nav")),
+                nav_label(path, label),
                 id={"type": "nav-link", "path": path},
                 href=dash.get_relative_path(path),
             )
         )
-        for path, label in (*NAV, *admin_pages())
-        if auth.path_offered(path)  # public: no Spending, no Data; admin pages: admins only
+        for path, label in NAV
+        if auth.path_offered(path)  # public: no Spending, no Data
     ]
+    admin = [(path, title) for path, title in admin_pages() if auth.path_offered(path)]
+    if admin:  # admins only: the layout of any other role holds no admin link at all
+        links.append(admin_menu(admin))
     lang_switch = html.Div(
         [
             dcc.Link(
@@ -96,7 +141,12 @@ def shell() -> html.Div:
     brand = dbc.NavbarBrand(
         [
             html.I(className="bi bi-globe2 me-2", **aria(hidden="true")),
-            html.Span("UNESCO · NGO partnership", id=label_id("UNESCO · NGO partnership")),
+            html.Span(
+                "UNESCO · NGO partnership",
+                id=label_id("UNESCO · NGO partnership"),
+                className="nav-label-full",
+            ),
+            html.Span("UNESCO", className="nav-label-short"),  # where the header is tight
         ],
         href=dash.get_relative_path("/"),
     )
@@ -128,7 +178,7 @@ def shell() -> html.Div:
             ),
             color="primary",
             dark=True,
-            expand="lg",
+            expand="xl",  # below 1,200 px the French menu cannot fit one row: the toggler
             className="py-1 app-nav",
         )
     )

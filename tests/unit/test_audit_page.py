@@ -16,6 +16,7 @@ import pytest
 from test_access import PASSWORDS, SECRET, _csrf, _make, forged_body, sign_in
 
 from dashboards import accounts, audit, auth, ids
+from dashboards import layout as shell_layout
 
 UPDATE = "/_dash-update-component"
 
@@ -160,6 +161,17 @@ def test_layout_offers_buttons_and_links_by_role(internal_app, who, row_level, a
     nav = find(layout, {"type": "nav-link", "path": "/admin/audit"})
     assert (nav is not None) is admin_link
     assert find(layout, {"type": "nav-link", "path": "/regions"}) is not None
+    # The admin pages sit in one dropdown, every one of them; other roles get neither the
+    # dropdown nor any link to an admin page in their layout.
+    menu = find(layout, ids.NAV_ADMIN)
+    assert (menu is not None) is admin_link
+    if menu is None:
+        assert '"/admin/' not in text.replace('":"', '": "')
+    else:
+        pages = [path for path, _ in shell_layout.admin_pages()]
+        assert pages and {"/admin/audit", "/admin/upload"} <= set(pages)
+        for path in pages:
+            assert find(menu["children"], {"type": "nav-link", "path": path}) is not None, path
 
 
 def test_public_layout_offers_no_row_level_button_and_no_admin_link(public_app):
