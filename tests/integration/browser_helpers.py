@@ -142,11 +142,19 @@ def npm_package(folder, package: str):
     import subprocess
     from pathlib import Path
 
+    from filelock import FileLock
+
     target = Path(folder) / "node_modules" / package
-    if not target.exists() and shutil.which("npm"):
-        subprocess.run(
-            ["npm", "ci", "--prefix", str(folder), "--no-audit", "--no-fund", "--silent"],
-            check=False,
-            timeout=900,
-        )
+    if target.exists() or not shutil.which("npm"):
+        return target if target.exists() else None
+    # One install at a time: parallel test workers (pytest-xdist) would otherwise run two
+    # `npm ci` into one node_modules, each deleting what the other writes. The lock file sits
+    # beside node_modules (ignored by git with it); the second worker finds the package there.
+    with FileLock(str(Path(folder) / "node_modules.lock"), timeout=900):
+        if not target.exists():
+            subprocess.run(
+                ["npm", "ci", "--prefix", str(folder), "--no-audit", "--no-fund", "--silent"],
+                check=False,
+                timeout=900,
+            )
     return target if target.exists() else None
