@@ -35,6 +35,18 @@ def private_app_files(tmp_path_factory) -> Iterator[Path]:
         yield folder
 
 
+def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
+    """With pytest-xdist turned off (`-p no:xdist`), accept and ignore the `-n auto --dist
+    loadfile` of pyproject's addopts, so the suite runs serially rather than refusing them."""
+    if pluginmanager.has_plugin("xdist"):
+        return
+    group = parser.getgroup("xdist", "pytest-xdist is off: these options do nothing")
+    # `_addoption`: a conftest may not claim a lowercase short option otherwise (xdist's own
+    # plugin registers `-n` the same way).
+    group._addoption("-n", "--numprocesses", dest="numprocesses", default=None)
+    group.addoption("--dist", dest="dist", default="no")
+
+
 @pytest.fixture(scope="session")
 def fixtures_dir() -> Path:
     """`tests/fixtures/`."""
