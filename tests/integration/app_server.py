@@ -26,14 +26,31 @@ def mark_as_demo(warehouse: Path) -> None:
 
     The app serves only demo data without sign-in (dashboards/auth.py); tests of real-world
     shapes in the browser need everything visible, as in demo mode.
-    """
-    import duckdb
 
-    con = duckdb.connect(str(warehouse))
+    In a process of its own, and written only when not marked yet: the test process may hold
+    the file open read-only (an in-process app on the same session warehouse; DuckDB refuses a
+    second, writable handle on it), and a running app (another test module on this worker)
+    holds a read lock that a write would wait on.
+    """
+    subprocess.run([sys.executable, "-c", _MARK, str(warehouse)], check=True, timeout=120)
+
+
+_MARK = """
+import sys, duckdb
+path = sys.argv[1]
+sql = "SELECT value FROM warehouse_meta WHERE key = 'demo'"
+con = duckdb.connect(path, read_only=True)
+try:
+    marked = con.execute(sql).fetchall() == [("true",)]
+finally:
+    con.close()
+if not marked:
+    con = duckdb.connect(path)
     try:
         con.execute("INSERT OR REPLACE INTO warehouse_meta VALUES ('demo', 'true')")
     finally:
         con.close()
+"""
 
 
 # The app's own files (dashboards/settings.py), each started app in folders of its own unless
