@@ -56,6 +56,9 @@ class Server:
             "WAREHOUSE_PATH": str(self.warehouse),
             "GUNICORN_BIND": f"127.0.0.1:{self.port}",
             "PYTHONUNBUFFERED": "1",
+            # No control socket: gunicorn's default path (~/.gunicorn/gunicorn.ctl) is one per
+            # user, and servers started side by side (parallel test workers) would take it in turn.
+            "GUNICORN_CMD_ARGS": "--no-control-socket",
             **self.env,
         }
         if self.workers:

@@ -4,12 +4,47 @@ belong in that module."""
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 import pytest
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+# The files an app keeps beside the warehouse, whose defaults are in the checkout's `data/`
+# (dashboards/settings.py): a test run keeps them in a folder of its own per test process, so
+# parallel workers (pytest-xdist) never share an audit log, a signing key, the accounts or the
+# background-job cache, and a run leaves the developer's `data/` alone.
+APP_FILES = {
+    "AUDIT_LOG_PATH": "audit.jsonl",
+    "SECRET_KEY_FILE": "secret_key",
+    "ACCOUNTS_PATH": "accounts.json",
+    "BACKGROUND_CACHE_DIR": "cache/background",
+}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_app_files(tmp_path_factory) -> Iterator[Path]:
+    """This test process's folder for the app's own files (environment variables set for the run;
+    a test or a started app may still name its own)."""
+    folder = tmp_path_factory.mktemp("app-files")
+    with pytest.MonkeyPatch.context() as mp:
+        for name, leaf in APP_FILES.items():
+            mp.setenv(name, str(folder / leaf))
+        yield folder
+
+
+def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
+    """With pytest-xdist turned off (`-p no:xdist`), accept and ignore the `-n auto --dist
+    loadfile` of pyproject's addopts, so the suite runs serially rather than refusing them."""
+    if pluginmanager.has_plugin("xdist"):
+        return
+    group = parser.getgroup("xdist", "pytest-xdist is off: these options do nothing")
+    # `_addoption`: a conftest may not claim a lowercase short option otherwise (xdist's own
+    # plugin registers `-n` the same way).
+    group._addoption("-n", "--numprocesses", dest="numprocesses", default=None)
+    group.addoption("--dist", dest="dist", default="no")
 
 
 @pytest.fixture(scope="session")

@@ -33,10 +33,29 @@ class _Tracker:
             self.last = time.monotonic()
 
 
-def open_page(watch, path: str):
-    """Open a path (tracking Dash's requests from the start) and wait until it has settled."""
+# Dash's own callback queue is empty: none requested, waiting on an input, or executing (the
+# check of dash.testing's `wait_for_callbacks`). True on a page that is not a Dash app.
+DASH_QUEUE_EMPTY = """() => {
+    if (!document.getElementById('react-entry-point')) { return true; }
+    if (!window.store) { return false; }
+    const queues = Object.assign({}, window.store.getState().callbacks);
+    delete queues.stored;
+    delete queues.completed;
+    return Object.values(queues).every(q => !q || !q.length);
+}"""
+
+
+def open_page(watch, path: str, timeout: float = 60000):
+    """Open a path (tracking Dash's requests from the start) and wait until it has settled.
+
+    Settled is Dash's callback queue empty, not only a quiet moment on the network: on a loaded
+    machine (parallel test workers) the page's next callback can leave more than the quiet
+    window after the previous answer, and would then be counted as the test's own.
+    """
     _TRACKERS.setdefault(id(watch.page), _Tracker(watch.page))
     watch.goto(path)
+    settle(watch)
+    watch.page.wait_for_function(DASH_QUEUE_EMPTY, timeout=timeout)
     settle(watch)
 
 
@@ -142,11 +161,19 @@ def npm_package(folder, package: str):
     import subprocess
     from pathlib import Path
 
+    from filelock import FileLock
+
     target = Path(folder) / "node_modules" / package
-    if not target.exists() and shutil.which("npm"):
-        subprocess.run(
-            ["npm", "ci", "--prefix", str(folder), "--no-audit", "--no-fund", "--silent"],
-            check=False,
-            timeout=900,
-        )
+    if target.exists() or not shutil.which("npm"):
+        return target if target.exists() else None
+    # One install at a time: parallel test workers (pytest-xdist) would otherwise run two
+    # `npm ci` into one node_modules, each deleting what the other writes. The lock file sits
+    # beside node_modules (ignored by git with it); the second worker finds the package there.
+    with FileLock(str(Path(folder) / "node_modules.lock"), timeout=900):
+        if not target.exists():
+            subprocess.run(
+                ["npm", "ci", "--prefix", str(folder), "--no-audit", "--no-fund", "--silent"],
+                check=False,
+                timeout=900,
+            )
     return target if target.exists() else None

@@ -9,17 +9,11 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
-import urllib.request
-
 import pytest
-from app_server import free_port
+from app_server import start_app, stop
 
 from tests.integration.browser_helpers import allow_document_404, assert_clean, open_page, settle
-from tests.integration.conftest import ROOT, PageWatch
+from tests.integration.conftest import PageWatch
 
 pytestmark = pytest.mark.browser
 
@@ -61,33 +55,12 @@ def test_pages_draw_under_the_content_security_policy(csp_watch, path):
 @pytest.fixture(scope="module")
 def prefixed_app(demo_warehouse, tmp_path_factory):
     """`python app.py` under the URL prefix /ngo/."""
-    port = free_port()
     folder = tmp_path_factory.mktemp("prefixed")
-    env = {
-        **os.environ,
-        "WAREHOUSE_PATH": str(demo_warehouse),
-        "PORT": str(port),
-        "DASH_URL_BASE_PATHNAME": "/ngo/",
-        "BACKGROUND_CACHE_DIR": str(folder / "bg"),
-    }
-    with open(folder / "app.log", "w") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "app.py"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
-        )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(url + "/ngo/", timeout=2).read()
-            break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                raise RuntimeError((folder / "app.log").read_text()[-2000:]) from None
-            time.sleep(0.3)
+    proc, url = start_app(
+        demo_warehouse, folder / "app.log", ready="/ngo/", DASH_URL_BASE_PATHNAME="/ngo/"
+    )
     yield url
-    proc.terminate()
-    proc.wait(timeout=10)
+    stop(proc)
 
 
 @pytest.fixture

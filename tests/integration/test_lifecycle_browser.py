@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 import zipfile
+from pathlib import Path
 
 import pytest
 from app_server import start_app, stop
@@ -39,10 +41,13 @@ id => [...document.querySelectorAll('#' + id + ' .ag-center-cols-container .ag-r
 @pytest.fixture(scope="module")
 def lifecycle_app(lifecycle_warehouse, tmp_path_factory):
     """The app on the lifecycle fixture, counting time left from 15 Nov 2026."""
+    folder = tmp_path_factory.mktemp("lc")
+    # A copy to mark as demo data: this worker's unit tests may hold the session file open.
+    warehouse = Path(shutil.copy(lifecycle_warehouse, folder / "warehouse.duckdb"))
     old = os.environ.get("DASHBOARD_TODAY")
     os.environ["DASHBOARD_TODAY"] = "2026-11-15"
     try:
-        proc, url = start_app(lifecycle_warehouse, tmp_path_factory.mktemp("lc") / "app.log")
+        proc, url = start_app(warehouse, folder / "app.log")
     finally:
         if old is None:
             os.environ.pop("DASHBOARD_TODAY", None)

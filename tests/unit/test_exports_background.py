@@ -38,9 +38,15 @@ def test_pack_job_under_the_bounded_manager(small, tmp_path):
     ticket = manager.call_job_fn(key, job_fn, args, {"args": {}})
     progress: list = []
     deadline = time.monotonic() + 120
-    while not manager.result_ready(key):
+    while True:
+        # Running first, then ready: the job stores its output before it leaves "running", so
+        # a job seen not running whose output is not there afterwards did die. (Ready first,
+        # then running, fails when the job ends between the two reads: seen under load.)
+        running = manager.job_running(ticket)
+        if manager.result_ready(key):
+            break
+        assert running, "the job died"
         assert time.monotonic() < deadline, "the job did not finish"
-        assert manager.job_running(ticket), "the job died"
         seen = manager.get_progress(key)
         if seen:
             progress.append(seen)
