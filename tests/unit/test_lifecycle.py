@@ -218,3 +218,31 @@ def test_for_decision_takes_the_next_session_that_can_still_decide(
     assert set(after["session"]) == {
         q.next_deciding_session(q.board_sessions(), q.rules(), D(2026, 12, 2)).session
     }
+
+
+def test_the_grids_are_cached_and_follow_a_new_warehouse(
+    lifecycle_warehouse, use_warehouse, tmp_path, monkeypatch
+):
+    """A repeated filter change costs no grid query; another warehouse version recomputes."""
+    import shutil
+
+    from app import create_app
+    from dashboards.settings import load_settings
+
+    use_warehouse(lifecycle_warehouse)
+    create_app(load_settings(warehouse_path=lifecycle_warehouse, background_cache_dir=tmp_path))
+    from dashboards.pages import lifecycle as page
+
+    calls = []
+    real = q.reviews
+    monkeypatch.setattr(q, "reviews", lambda f, now: calls.append(f) or real(f, now))
+    first = page.grid_rows(Filters(), "en", TODAY)
+    again = page.grid_rows(Filters(), "en", TODAY)
+    assert again == first and len(calls) == 1 and first[0]  # the fixture has reviews
+    assert page.grid_rows(Filters(), "fr", TODAY) and len(calls) == 2  # per language
+    assert page.grid_rows(Filters(), "en", TODAY + dt.timedelta(days=1)) and len(calls) == 3
+    # A warehouse swap (a new file: another version) is a miss.
+    other = tmp_path / "other.duckdb"
+    shutil.copy(lifecycle_warehouse, other)
+    use_warehouse(other)
+    assert page.grid_rows(Filters(), "en", TODAY) == first and len(calls) == 4
