@@ -16,7 +16,9 @@ p95; the ratio 50 ÷ 1 is issue 14's target), and 200 users pausing ~2 s after e
 Every level draws from the same pool of filter combinations, so the levels do equal work.
 With `--redis` (default when redis-server is installed) each deployment has a Redis and
 REDIS_URL, as the deployment has. The load generator runs on the same cores; its own CPU use is
-reported (`client_cores`). Results: JSON on --out (default bench/work/instances.json), a table on
+reported (`client_cores`), and so is the servers' (`server_cores`: CPU seconds of every gunicorn
+process of the deployment per second of the level; on 2 cores, 1 user's `server_cores` near 2
+means DuckDB's parallel queries already fill the cores and more users cannot add much). Results: JSON on --out (default bench/work/instances.json), a table on
 stdout. docs/performance.md ("scale-out") has the figures and how to read them.
 """
 
@@ -140,13 +142,40 @@ class Deployment:
         self.started.clear()
 
 
+def _server_cpu_s(dep: Deployment) -> float:
+    """CPU seconds used so far by the deployment's gunicorn processes (masters and workers)."""
+    import psutil
+
+    total = 0.0
+    for app in dep.apps:
+        if app.proc is None:
+            continue
+        try:
+            root = psutil.Process(app.proc.pid)
+            procs = [root, *root.children(recursive=True)]
+        except psutil.NoSuchProcess:
+            continue
+        for proc in procs:
+            try:
+                t = proc.cpu_times()
+            except psutil.NoSuchProcess:
+                continue
+            total += t.user + t.system
+    return total
+
+
 def _level(dep: Deployment, recorded, source, years, label, users, think, seconds) -> dict:
-    cpu0 = _cpu_s()
+    cpu0, server0 = _cpu_s(), _server_cpu_s(dep)
     r = replay.concurrency(
         dep.url, recorded, source, years, users, seconds, think_s=think, pool=POOL
     )
     r["client_cores"] = round((_cpu_s() - cpu0) / r["seconds"], 2) if r["seconds"] else None
-    log(f"{dep.name}: {label}: {r['updates_per_s']}/s p95 {r['p95_ms']} ms errors {r['errors']}")
+    server = _server_cpu_s(dep) - server0
+    r["server_cores"] = round(server / r["seconds"], 2) if r["seconds"] else None
+    log(
+        f"{dep.name}: {label}: {r['updates_per_s']}/s p95 {r['p95_ms']} ms errors {r['errors']} "
+        f"server cores {r['server_cores']}"
+    )
     return r
 
 
@@ -163,7 +192,7 @@ def measure(dep: Deployment, recorded: list, source, years, seconds: float, slic
     for label, slices_run in runs.items():
         merged = {
             k: _median([r[k] for r in slices_run])
-            for k in ("updates_per_s", "p50_ms", "p95_ms", "client_cores")
+            for k in ("updates_per_s", "p50_ms", "p95_ms", "client_cores", "server_cores")
         }
         merged["errors"] = sum(r["errors"] for r in slices_run)
         merged["updates"] = sum(r["updates"] for r in slices_run)
@@ -195,7 +224,7 @@ def summarise(rounds: list[dict]) -> dict:
         for label, _, _ in LEVELS:
             v[label] = {
                 k: _median([run[label][k] for run in runs])
-                for k in ("updates_per_s", "p50_ms", "p95_ms", "client_cores")
+                for k in ("updates_per_s", "p50_ms", "p95_ms", "client_cores", "server_cores")
             }
             v[label]["errors"] = sum(run[label]["errors"] for run in runs)
         one, fifty = v["1"]["updates_per_s"], v["50"]["updates_per_s"]
@@ -211,9 +240,9 @@ def table(scales: dict) -> str:
     """A Markdown table of the medians."""
     head = (
         "| scale | variant | 1 user /s | 50 users /s | 50 ÷ 1 (slices) | 50 users p95 ms | errors "
-        "| 200 users (2 s think) /s | p95 ms | peak RSS MB |"
+        "| 200 users (2 s think) /s | p95 ms | peak RSS MB | server cores 1 / 50 |"
     )
-    lines = [head, "|" + "---|" * 10]
+    lines = [head, "|" + "---|" * 11]
     for scale, res in scales.items():
         for name, v in res["summary"].items():
             t = v["200-think2s"]
@@ -222,7 +251,8 @@ def table(scales: dict) -> str:
                 f"{v['50']['updates_per_s']} | {v['ratio_50_over_1']} ({v['ratio_50_over_1_slices']}) | "
                 f"{v['50']['p95_ms']} | "
                 f"{v['1']['errors'] + v['50']['errors'] + t['errors']} | {t['updates_per_s']} | "
-                f"{t['p95_ms']} | {v['rss_mb']} |"
+                f"{t['p95_ms']} | {v['rss_mb']} | "
+                f"{v['1'].get('server_cores')} / {v['50'].get('server_cores')} |"
             )
     return "\n".join(lines)
 

@@ -121,10 +121,11 @@ def table(results: dict) -> str:
     row("briefing pack PDF (s)", lambda s: _fmt(s["briefing_pdf_s"], 1))
     for n, label in (("1", "1 user"), ("50", "50 users"), ("200-think2s", "200 users, 2 s think")):
         row(
-            f"{label}: updates/s · p95 ms · errors",
+            f"{label}: updates/s · p95 ms · errors · server cores",
             lambda s, n=n: (
                 f"{_fmt(s['concurrency'][n]['updates_per_s'], 1)}"
                 f" · {_fmt(s['concurrency'][n]['p95_ms'])} · {s['concurrency'][n]['errors']}"
+                f" · {_fmt(s['concurrency'][n].get('server_cores'), 2)}"
             ),
         )
     row("50 users ÷ 1 user (×)", lambda s: _fmt(s["concurrency"].get("ratio_50_over_1"), 2))

@@ -83,6 +83,8 @@ def test_every_key_with_sane_types(results):
         level = s["concurrency"][name]
         assert _number(level["updates_per_s"]) and isinstance(level["errors"], int)
         assert level["p95_ms"] is None or _number(level["p95_ms"])
+        # The servers did the work: their CPU per second of the level is measured, not zero.
+        assert _number(level["server_cores"]) and level["server_cores"] > 0, level
     assert _number(s["concurrency"]["ratio_50_over_1"])
     assert s["concurrency_config"]["pool"] > 0
     assert s["concurrency_config"]["redis"] is (not bench_services.missing_binaries())
