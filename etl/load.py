@@ -842,6 +842,8 @@ def _build(
                 v.records = records = records.iloc[:0]
             for name in list(v.bridges):
                 _insert(con, name, v.bridges.pop(name) if free else v.bridges[name])
+                if free:
+                    iati.release_freed_memory()
             name = v.table.path.name
             rej = v.rejected.assign(run_id=run_id, file=name)
             _insert(

@@ -71,5 +71,14 @@ def args_of(value: object) -> str | None:
 
 def columns(values: Iterable[object]) -> tuple[list[str | None], list[str | None]]:
     """The `reason_template` and `reason_args` columns for a column of reasons."""
-    items = list(values)
-    return [template_of(v) for v in items], [args_of(v) for v in items]
+    templates: list[str | None] = []
+    args: list[str | None] = []
+    memo: dict[int, tuple[str | None, str | None]] = {}  # one reason object shared by many rows
+    items = list(values)  # held until the end: an id is not reused while its object lives
+    for v in items:
+        got = memo.get(id(v))
+        if got is None:
+            got = memo[id(v)] = (template_of(v), args_of(v))
+        templates.append(got[0])
+        args.append(got[1])
+    return templates, args

@@ -134,3 +134,28 @@ def test_compact_makes_repeated_text_categorical_and_keeps_values():
     assert not isinstance(out["ref"].dtype, pd.CategoricalDtype)
     assert str(out["day"].dtype) == "datetime64[s]"
     assert out["day"].dt.date.tolist() == before["day"].tolist()
+
+
+def test_freed_memory_goes_back_to_the_system_on_glibc():
+    """glibc's malloc_trim is found (these machines are Debian); calling it is harmless."""
+    import platform
+
+    from etl import iati
+
+    if platform.libc_ver()[0] == "glibc":
+        assert iati._malloc_trim() is not None
+    iati.release_freed_memory()
+
+
+def test_concat_consumes_its_chunks_and_merges_categories():
+    import pandas as pd
+
+    from etl import iati
+
+    a = pd.DataFrame({"id": pd.Categorical(["x", "y"]), "v": [1.0, 2.0]})
+    b = pd.DataFrame({"id": pd.Categorical(["z", "x"]), "v": [3.0, None]})
+    chunks = [a, b]
+    out = iati._concat(chunks)
+    assert chunks == [] and list(a.columns) == [] and list(b.columns) == []
+    assert isinstance(out["id"].dtype, pd.CategoricalDtype)
+    assert out["id"].tolist() == ["x", "y", "z", "x"] and out["v"].tolist()[:3] == [1.0, 2.0, 3.0]

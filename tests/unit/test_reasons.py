@@ -147,3 +147,20 @@ def test_the_data_page_grid_shows_reasons_in_the_ui_language(tmp_path, use_wareh
     # the values from the file are the same in both languages, and no template leaks out
     assert [r["value"] for r in en] == [r["value"] for r in fr]
     assert not {"reason_template", "reason_args"} & set(fr[0])
+
+
+def test_columns_of_a_shared_reason_equal_those_of_separate_ones():
+    """One reason object shared by many rows (IATI's partner warnings) gives the same columns."""
+    from etl.reasons import Reason, columns
+
+    shared = Reason("no participating organisation is a known partner; loaded without partner")
+    with_args = Reason("unknown country code %(code)r; not located", code="XX")
+    values = [shared, "plain text", with_args, shared, None, shared]
+    separate = [
+        Reason(str(v)) if v is shared else v for v in values
+    ]  # equal reasons, one object each
+    assert columns(values) == columns(separate)
+    templates, args = columns(values)
+    assert templates[0] == templates[3] == shared.template and args[0] == "{}"
+    assert templates[1] is None and args[1] is None and templates[4] is None
+    assert args[2] == '{"code": "XX"}'
