@@ -149,6 +149,8 @@ def create_app(settings: Settings | None = None):
                     dcc.Store(id=ids.LANG, data=None),
                     dcc.Store(id=ids.DOC_TITLE),
                     dcc.Store(id=ids.RENDERED),
+                    dcc.Store(id=ids.CHARTS_DRAWN),
+                    dcc.Store(id=ids.CHARTS_RELAY),
                     html.Div(id=ids.DOC_TITLE_SINK, hidden=True),
                     *auth.banner(settings),
                     shell(),

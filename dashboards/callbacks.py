@@ -20,6 +20,7 @@ import logging
 import re
 import sys
 import threading
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import dash
@@ -268,11 +269,42 @@ def _apply_click(filters: Filters, chart_key: str, click: dict | None) -> Filter
     return out
 
 
-def update_charts(search, variant_values, graph_ids, variant_ids):
+def sync_filters_and_charts(search, years, *rest):
+    """`sync_filters`, and the page's charts for the new filters in the same answer.
+
+    A filter change then costs one request for all of a page's charts instead of two in a row
+    (the filter bar's, then the charts' once the browser has the new URL). `CHARTS_DRAWN` tells
+    the browser's relay which query string these figures are for, so the URL change they cause
+    does not wake `update_charts`. When the URL itself changed (a link, back/forward, first load)
+    nothing is drawn here: the relay sends the charts request as before.
+    """
+    n_sync = len(DIMS) + 5  # the dropdowns, chips, clear-all, chart clicks, flagged; then lang
+    synced = sync_filters(search, years, *rest[:n_sync])
+    variant_values, graph_ids, variant_ids = rest[n_sync:]
+    expected = _outputs_list()
+    graphs = [o["id"] for o in expected[SYNC_OUTPUTS]] if expected else list(graph_ids or [])
+    new_search = synced[0]
+    if new_search is no_update or not isinstance(new_search, str):
+        return (*synced, [no_update] * len(graphs), no_update)
+    figures = draw_charts(new_search, variant_values, graphs, variant_ids)
+    drawn = {"search": new_search, "n": uuid.uuid4().hex}
+    return (*synced, figures, drawn)
+
+
+def update_charts(_relay, variant_values, search, graph_ids, variant_ids):
     """Every chart on the page, for the filters in the URL (and the variant chosen, if any).
 
-    Figures are cached, so a variant control redrawing the page's charts costs no queries.
+    Woken by the page's arrival, a variant control or the relay (a URL the filter-bar request
+    did not draw). Figures are cached, so a variant control redrawing the page's charts costs no
+    queries.
     """
+    expected = _outputs_list()
+    graphs = [o["id"] for o in expected] if expected else graph_ids
+    return draw_charts(search, variant_values, graphs, variant_ids)
+
+
+def draw_charts(search, variant_values, graphs, variant_ids) -> list:
+    """The figures of the given graphs for a query string (and the variants chosen)."""
     search = _text(search)
     filters, _ = Filters.from_query(search)
     lang = parse_lang(search)
@@ -293,9 +325,7 @@ def update_charts(search, variant_values, graph_ids, variant_ids):
 
     # DuckDB releases the GIL while it runs a query, so a page's charts compute side by side;
     # each in a copy of this request's context, so all read the warehouse the request pinned.
-    # The graphs Dash expects figures for (its outputs), not a list the client sent as state.
-    expected = _outputs_list()
-    graphs = [o["id"] for o in expected] if expected else graph_ids
+    # The graphs are those Dash expects figures for (its outputs), not a list the client sent.
     futures = [
         _CHART_POOL.submit(contextvars.copy_context().run, draw, graph_id) for graph_id in graphs
     ]
@@ -394,6 +424,20 @@ function(lang) {
 # A filter change reaches the open "show as table" panels only: their relay store gets the new
 # query string (which calls `toggle_table` for that table); a closed table gets no_update, so no
 # request at all. Runs in the browser, hence costs no request itself.
+# The charts relay: wake `update_charts` for a URL the filter-bar request did not draw. Each
+# drawing is used once (a later return to the same address by back/forward is drawn again).
+_CHARTS_RELAY_JS = """
+function(search, drawn) {
+    const s = search || '';
+    if (drawn && drawn.n !== window.__ngoChartsDrawnSeen) {
+        window.__ngoChartsDrawnSeen = drawn.n;
+        if ((drawn.search || '') === s) return dash_clientside.no_update;
+    }
+    window.__ngoChartsRelay = (window.__ngoChartsRelay || 0) + 1;
+    return 'n' + window.__ngoChartsRelay;
+}
+"""
+
 _OPEN_TABLES_JS = """
 function(search, open) {
     const nu = dash_clientside.no_update;
@@ -535,6 +579,8 @@ def register_callbacks(app: dash.Dash) -> None:
         Output(ids.NOTICES, "children"),
         Output(ids.LANG, "data"),
         Output(ids.FLAGGED, "value"),
+        Output({"type": ids.CHART_GRAPH, "key": ALL}, "figure", allow_duplicate=True),
+        Output(ids.CHARTS_DRAWN, "data"),
         Input(ids.URL, "search"),
         Input(ids.YEARS, "value"),
         *(Input(ids.DROPDOWN[d], "value") for d in DIMS),
@@ -543,11 +589,23 @@ def register_callbacks(app: dash.Dash) -> None:
         Input({"type": ids.CHART_GRAPH, "key": ALL}, "clickData"),
         Input(ids.FLAGGED, "value"),
         State(ids.LANG, "data"),
-    )(sync_filters)
+        State({"type": ids.CHART_VARIANT, "key": ALL}, "value"),
+        State({"type": ids.CHART_GRAPH, "key": ALL}, "id"),
+        State({"type": ids.CHART_VARIANT, "key": ALL}, "id"),
+        prevent_initial_call="initial_duplicate",
+    )(sync_filters_and_charts)
+    app.clientside_callback(
+        _CHARTS_RELAY_JS,
+        Output(ids.CHARTS_RELAY, "data"),
+        Input(ids.URL, "search"),
+        State(ids.CHARTS_DRAWN, "data"),
+        prevent_initial_call=True,
+    )
     app.callback(
         Output({"type": ids.CHART_GRAPH, "key": ALL}, "figure"),
-        Input(ids.URL, "search"),
+        Input(ids.CHARTS_RELAY, "data"),
         Input({"type": ids.CHART_VARIANT, "key": ALL}, "value"),
+        State(ids.URL, "search"),
         State({"type": ids.CHART_GRAPH, "key": ALL}, "id"),
         State({"type": ids.CHART_VARIANT, "key": ALL}, "id"),
     )(update_charts)

@@ -16,6 +16,11 @@ MORE_FILTERS_TOGGLE = "filter-more-toggle"
 DOC_TITLE = "doc-title"
 DOC_TITLE_SINK = "doc-title-sink"
 RENDERED = "rendered-page"  # the (path, language) the page area shows
+# One request per filter change (issue 14): the filter-bar request draws the page's charts too
+# and says for which query string (CHARTS_DRAWN, read in the browser only); a clientside relay
+# (CHARTS_RELAY) wakes the charts callback only for a URL it did not draw (links, back/forward).
+CHARTS_DRAWN = "charts-drawn"
+CHARTS_RELAY = "charts-relay"
 # Accessible and responsive shell (issue 11): skip link, phone navigation and filter panel.
 SKIP_LINK = "skip-link"
 NAV_TOGGLE = "nav-toggle"

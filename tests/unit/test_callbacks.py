@@ -374,7 +374,10 @@ def test_sync_filters_returns_as_many_values_as_it_declares_outputs(small_wareho
     )
     declared = [out for out in app.callback_map if f"{ids.CHIPS}.children" in out]
     assert len(declared) == 1
-    assert len(declared[0].strip(".").split("...")) == callbacks.SYNC_OUTPUTS
+    # sync_filters' own outputs, then the page's chart figures and the "drawn for" store.
+    outputs = declared[0].strip(".").split("...")
+    assert len(outputs) == callbacks.SYNC_OUTPUTS + 2
+    assert outputs[-1] == f"{ids.CHARTS_DRAWN}.data" and ids.CHART_GRAPH in outputs[-2]
 
 
 @pytest.mark.parametrize("code", ["abc", None, [], {"a": 1}, 10**400])
@@ -416,3 +419,65 @@ def test_flagged_switch_writes_the_url_and_a_chip(small):
     assert back["flagged"] is True
     assert "Budgets signalés" in _text(back["chips"])
     assert _sync("?field=ED", trigger=(ids.URL, "search"), lang="en")["flagged"] is False
+
+
+# -- one request per filter change: the filter-bar request draws the charts ---------------------
+def _sync_and_draw(search, graphs, *, values=None, trigger=None, value=None, lang="en"):
+    values = values or {}
+    args = [search, None, *(values.get(d) for d in DIMS), [], None, [], False, lang]
+    args += [[], graphs, []]  # variant values, graph ids, variant ids
+    triggered = [{"prop_id": _prop_id(*trigger), "value": value}] if trigger else []
+
+    def run():
+        context_value.set(AttributeDict(triggered_inputs=triggered))
+        return callbacks.sync_filters_and_charts(*args)
+
+    out = contextvars.copy_context().run(run)
+    assert len(out) == N_OUT + 2
+    return out
+
+
+def test_a_control_change_draws_every_chart_in_the_same_answer(small):
+    from dashboards.charts import REGISTRY, all_charts
+
+    all_charts()
+    keys = [k for k in REGISTRY if k.startswith("fields.")][:3]
+    graphs = [{"type": ids.CHART_GRAPH, "key": k} for k in keys]
+    out = _sync_and_draw(
+        "?region=AFR",
+        graphs,
+        values={"fields": ["ED"], "regions": ["AFR"]},
+        trigger=(ids.DROPDOWN["fields"], "value"),
+        value=["ED"],
+    )
+    search, figures, drawn = out[0], out[-2], out[-1]
+    assert search == "?field=ED&region=AFR"
+    assert drawn["search"] == search and drawn["n"]
+    # The same figures the charts callback draws for that URL (one definition, one cache).
+    assert figures == callbacks.draw_charts(search, [], graphs, [])
+    assert len(figures) == len(keys) and all(isinstance(f, dict) and "data" in f for f in figures)
+    # Each drawing has its own mark: the browser's relay uses each once.
+    again = _sync_and_draw(
+        "?region=AFR",
+        graphs,
+        values={"fields": ["ED"], "regions": ["AFR"]},
+        trigger=(ids.DROPDOWN["fields"], "value"),
+        value=["ED"],
+    )
+    assert again[-1]["n"] != drawn["n"]
+
+
+def test_a_url_change_draws_nothing_in_the_filter_bar_request(small):
+    graphs = [{"type": ids.CHART_GRAPH, "key": "fields.activities_by_field"}]
+    out = _sync_and_draw("?field=ED", graphs, trigger=(ids.URL, "search"))
+    assert out[0] is no_update  # the address stays as it is
+    assert out[-2] == [no_update] and out[-1] is no_update  # the relay sends the charts request
+    # Nothing changed (controls rendered from the URL): no figures either.
+    out = _sync_and_draw(
+        "?field=ED",
+        graphs,
+        values={"fields": ["ED"]},
+        trigger=(ids.DROPDOWN["fields"], "value"),
+        value=["ED"],
+    )
+    assert out[-2] == [no_update] and out[-1] is no_update
