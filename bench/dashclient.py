@@ -55,11 +55,18 @@ def body(
     }
 
 
-def charts_body(chart_keys: list[str], search: str, variants: dict[str, str] | None = None) -> dict:
+def charts_body(
+    chart_keys: list[str],
+    search: str,
+    variants: dict[str, str] | None = None,
+    relay: str = "n1",
+) -> dict:
     """The one request that draws all of a page's charts for a URL query string (issue 14).
 
-    A filter change sends this once per page (plus the filter-bar request, and the page's own
-    part, e.g. the Overview's headlines); closed "show as table" panels send nothing.
+    The browser sends it when its charts relay (`charts-relay`) wakes for an address the
+    filter-bar request did not draw (first load, a link, back/forward) or when a variant
+    control changes; the query string travels as state. Closed "show as table" panels send
+    nothing.
     """
     graphs = [{"type": "chart-graph", "key": k} for k in chart_keys]
     chosen = [{"type": "chart-variant", "key": k} for k in (variants or {})]
@@ -67,13 +74,14 @@ def charts_body(chart_keys: list[str], search: str, variants: dict[str, str] | N
         "output": '{"key":["ALL"],"type":"chart-graph"}.figure',
         "outputs": [{"id": g, "property": "figure"} for g in graphs],
         "inputs": [
-            {"id": "url", "property": "search", "value": search},
+            {"id": "charts-relay", "property": "data", "value": relay},
             [{"id": v, "property": "value", "value": variants[v["key"]]} for v in chosen]
             if variants
             else [],
         ],
-        "changedPropIds": ["url.search"],
+        "changedPropIds": ["charts-relay.data"],
         "state": [
+            {"id": "url", "property": "search", "value": search},
             [{"id": g, "property": "id", "value": g} for g in graphs],
             [{"id": v, "property": "id", "value": v} for v in chosen],
         ],

@@ -66,23 +66,11 @@ def figure_download_body(dep: dict, chart_keys: list[str], key: str, search: str
     }
 
 
-def charts_body(chart_keys: list[str], search: str) -> dict:
-    """The request that redraws the Overview's charts for a URL query string."""
-    graphs = [{"type": "chart-graph", "key": k} for k in chart_keys]
-    return {
-        "output": '{"key":["ALL"],"type":"chart-graph"}.figure',
-        "outputs": [{"id": g, "property": "figure"} for g in graphs],
-        "inputs": [{"id": "url", "property": "search", "value": search}, []],
-        "changedPropIds": ["url.search"],
-        "state": [[{"id": g, "property": "id", "value": g} for g in graphs], []],
-    }
-
-
 def _page_updates(session: dashclient.PageSession, keys: list[str], n: int) -> list[float]:
     times = []
     for i in range(n):
         started = time.perf_counter()
-        status, _ = session.post(charts_body(keys, FILTERS[i % len(FILTERS)]))
+        status, _ = session.post(dashclient.charts_body(keys, FILTERS[i % len(FILTERS)]))
         assert status == 200, status
         times.append((time.perf_counter() - started) * 1000)
         time.sleep(0.1)

@@ -20,6 +20,8 @@ from pathlib import Path
 
 import psutil
 
+from bench import dashclient
+
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = ["/", "/fields", "/functional-areas", "/regions", "/partners", "/collective"]
 
@@ -63,25 +65,7 @@ class Traffic:
     def charts(self) -> dict:
         page = self.rng.choice(PAGES[:4])
         keys = self.chart_keys[page]
-        return _body(
-            '{"key":["ALL"],"type":"chart-graph"}.figure',
-            [{"id": {"type": "chart-graph", "key": k}, "property": "figure"} for k in keys],
-            [
-                {"id": "url", "property": "search", "value": self.search()},
-                [],
-            ],
-            [
-                [
-                    {
-                        "id": {"type": "chart-graph", "key": k},
-                        "property": "id",
-                        "value": {"type": "chart-graph", "key": k},
-                    }
-                    for k in keys
-                ],
-                [],
-            ],
-        )
+        return dashclient.charts_body(keys, self.search())
 
     def directory(self) -> dict:
         return _body(

@@ -89,6 +89,9 @@ def _mean_size(values) -> int:
     return sum(sys.getsizeof(v) for v in sample) // len(sample)
 
 
+MISSING = object()  # `peek`: nothing cached under that key
+
+
 class _Flight:
     """One computation in progress: who runs it, and its outcome for those waiting."""
 
@@ -133,6 +136,15 @@ class LRU:
 
     def __contains__(self, key: Hashable) -> bool:
         return key in self._data
+
+    def peek(self, key: Hashable) -> object:
+        """The value cached here for key (counted as a hit), else `MISSING`; never computes."""
+        with self._lock:
+            if key not in self._data:
+                return MISSING
+            self._data.move_to_end(key)
+            self.hits += 1
+            return self._data[key]
 
     def get_or_compute(self, key: Hashable, compute: Callable[[], T]) -> T:
         """The cached value for key; on a miss computed (outside the lock) once and stored."""
@@ -280,3 +292,8 @@ def current() -> LRU:
 def cached(*key: Hashable, compute: Callable[[], T]) -> T:
     """Cache `compute()` under (warehouse version, *key)."""
     return current().get_or_compute((db.version(), *key), compute)
+
+
+def peek(*key: Hashable) -> object:
+    """What `cached` holds in this process under (warehouse version, *key), else `MISSING`."""
+    return current().peek((db.version(), *key))

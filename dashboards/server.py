@@ -233,6 +233,8 @@ def _check_value(component_id: Any, prop: str, value: Any) -> None:
             need(all(len(v) <= MAX_TEXT for v in value if isinstance(v, str)), "shorter")
     elif prop == "data" and name == ids.LANG:
         need(value is None or value in ("en", "fr"), "a language")
+    elif prop == "data" and name in (ids.CHARTS_RELAY, ids.CHART_TABLE_SEARCH):
+        need(value is None or isinstance(value, str), "text")
     elif isinstance(value, dict | list):  # any other structured property: bounded
         _size_ok(value)
 

@@ -120,6 +120,20 @@ class Chart:
         """The figure as a plotly JSON dict (cached: what the page callback returns)."""
         variant = variant if variant in dict(self.variants) else None
         return cache.cached(
+            *self._figure_key(filters, lang, variant),
+            compute=lambda: self._screen_json(filters, lang, variant),
+        )
+
+    def cached_figure_json(
+        self, filters: Filters, lang: str = "en", variant: str | None = None
+    ) -> dict | None:
+        """`figure_json` if this process has it cached already, else None (nothing computed)."""
+        variant = variant if variant in dict(self.variants) else None
+        found = cache.peek(*self._figure_key(filters, lang, variant))
+        return None if found is cache.MISSING else found  # type: ignore[return-value]
+
+    def _figure_key(self, filters: Filters, lang: str, variant: str | None) -> tuple:
+        return (
             "figure",
             self.key,
             filters.cache_key(),
@@ -127,7 +141,6 @@ class Chart:
             clock.first_incomplete_year(),  # which years are drawn as not over
             *((variant,) if variant else ()),
             *((self.context(),) if self.context else ()),
-            compute=lambda: self._screen_json(filters, lang, variant),
         )
 
     def _screen_json(self, filters: Filters, lang: str, variant: str | None) -> dict:

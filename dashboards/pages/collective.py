@@ -7,7 +7,7 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import Input, Output, callback, html
 
-from dashboards import ids, vocab
+from dashboards import cache, ids, vocab
 from dashboards import layout as ui
 from dashboards.charts import get_chart
 from dashboards.figures import collective as fig
@@ -138,7 +138,15 @@ def rule_rows(members: pd.DataFrame, lang: str):
 
 @callback(Output(RULE_TABLE, "children"), Input(ids.URL, "search"))
 def update_rule(search):
-    """The rule check for the terms in the years filter."""
+    """The rule check for the terms in the years filter (built once per warehouse version,
+    filters and language: a warm request only serialises it)."""
     filters, _ = Filters.from_query(search)
     lang = parse_lang(search)
-    return rule_rows(get_chart("collective", "liaison_committee").frame(filters), lang)
+    return cache.cached(
+        "collective.rule",
+        filters.cache_key(),
+        lang,
+        compute=lambda: rule_rows(
+            get_chart("collective", "liaison_committee").frame(filters), lang
+        ),
+    )

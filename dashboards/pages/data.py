@@ -302,8 +302,8 @@ def issue_rows(
 
     Reasons are shown in the UI language (their template translated, data values as given).
     """
-    if not run_id or not isinstance(request, dict):
-        return {"rowData": [], "rowCount": 0}
+    if not isinstance(run_id, str) or not run_id or not isinstance(request, dict):
+        return {"rowData": [], "rowCount": 0}  # a load id is text (the client may send anything)
     try:
         start = int(request.get("startRow") or 0)
         end = int(request.get("endRow") or start + BLOCK)

@@ -284,7 +284,7 @@ def _mutations() -> list[tuple[str, object]]:
         ),
     ]
     bad_state = copy.deepcopy(charts)
-    bad_state["state"][0][0]["value"] = {"type": "chart-graph", "key": {"nested": 1}}
+    bad_state["state"][1][0]["value"] = {"type": "chart-graph", "key": {"nested": 1}}
     cases.append(("state id nested", bad_state))
     return cases
 

@@ -428,8 +428,12 @@ def _sync_and_draw(search, graphs, *, values=None, trigger=None, value=None, lan
     args += [[], graphs, []]  # variant values, graph ids, variant ids
     triggered = [{"prop_id": _prop_id(*trigger), "value": value}] if trigger else []
 
+    # As Dash gives it: one entry per output, a list for the graphs' wildcard output.
+    outputs = [{"id": f"out{i}", "property": "x"} for i in range(N_OUT)]
+    outputs += [[{"id": g, "property": "figure"} for g in graphs], {"id": ids.CHARTS_DRAWN}]
+
     def run():
-        context_value.set(AttributeDict(triggered_inputs=triggered))
+        context_value.set(AttributeDict(triggered_inputs=triggered, outputs_list=outputs))
         return callbacks.sync_filters_and_charts(*args)
 
     out = contextvars.copy_context().run(run)

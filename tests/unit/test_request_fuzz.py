@@ -117,3 +117,36 @@ def test_a_list_for_the_profile_partner_id_is_not_a_server_error(client):
             item["value"] = []
     answer = client.post("/_dash-update-component", json=forged)
     assert answer.status_code == 200, answer.get_data(as_text=True)[:300]
+
+
+def test_a_list_for_the_data_pages_load_id_is_not_a_server_error(client):
+    """Found by the fuzzer: `data-run` sent as [false, []] reached the SQL as a list."""
+    body = next(b for b in BODIES if b["output"].startswith("data-rejected-grid.getRowsResponse"))
+    forged = json.loads(json.dumps(body))
+    for item in forged["state"]:
+        if item["id"] == "data-run":
+            item["value"] = [False, []]
+    answer = client.post("/_dash-update-component", json=forged)
+    assert answer.status_code == 200, answer.get_data(as_text=True)[:300]
+    assert answer.get_json()["response"]["data-rejected-grid"]["getRowsResponse"]["rowCount"] == 0
+
+
+def test_the_charts_relay_must_be_text(client):
+    """The charts request's relay value is text; anything else is refused with a reason."""
+    body = next(b for b in BODIES if b["output"].startswith('{"key":["ALL"],"type":"chart-graph"}'))
+    forged = json.loads(json.dumps(body))
+    forged["inputs"][0]["value"] = {"x": 1}
+    answer = client.post("/_dash-update-component", json=forged)
+    assert answer.status_code == 400
+    assert "charts-relay must be text" in answer.get_json()["reason"]
+
+
+def test_a_charts_request_expecting_no_figure_gets_none(client):
+    """Found by the fuzzer: with no graph among its outputs, the charts callback drew the ids in
+    its state anyway, and Dash refused the answer (a 500)."""
+    body = next(b for b in BODIES if b["output"].startswith('{"key":["ALL"],"type":"chart-graph"}'))
+    forged = json.loads(json.dumps(body))
+    assert forged["state"][1], "the recorded body names its graphs"
+    forged["outputs"] = []
+    answer = client.post("/_dash-update-component", json=forged)
+    assert answer.status_code in (200, 204), answer.get_data(as_text=True)[:300]

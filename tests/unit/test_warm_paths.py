@@ -1,0 +1,83 @@
+"""A repeated request costs no query and no rebuild (issue 14: warm ÷ cold): the partner
+directory's built rows, the collective page's rule table and the page's figures are served from
+the cache; another warehouse version or language computes anew."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+
+import pytest
+
+from dashboards import cache, ids
+from dashboards.filters import Filters
+
+
+@pytest.fixture
+def pages(small_warehouse, use_warehouse, tmp_path):
+    """The page modules on the small warehouse (Dash pages import once an app exists)."""
+    use_warehouse(small_warehouse)
+    if "dashboards.pages.collective" not in sys.modules:
+        from app import create_app
+
+        create_app()
+    from dashboards.pages import collective, partners
+
+    return partners, collective
+
+
+def test_directory_rows_are_built_once_per_filters_language_and_version(
+    pages, small_warehouse, use_warehouse, tmp_path, monkeypatch
+):
+    partners, _ = pages
+    calls = []
+    real = partners.q.directory
+    monkeypatch.setattr(partners.q, "directory", lambda *a, **k: calls.append(a) or real(*a, **k))
+    folds = []
+    real_fold = partners.search_text
+    monkeypatch.setattr(partners, "search_text", lambda row: folds.append(1) or real_fold(row))
+    first = partners.rows(Filters(), "en", False)
+    built = len(folds)
+    again = partners.rows(Filters(), "en", False)
+    assert again is first and len(calls) == 1 and len(folds) == built > 0
+    assert partners.rows(Filters(), "fr", False) is not first and len(calls) == 2
+    assert partners.rows(Filters(), "en", True) is not first and len(calls) == 3
+    other = tmp_path / "other.duckdb"
+    shutil.copy(small_warehouse, other)
+    use_warehouse(other)
+    assert partners.rows(Filters(), "en", False) == first and len(calls) == 4
+
+
+def test_the_rule_table_is_built_once(pages, monkeypatch):
+    _, collective = pages
+    calls = []
+    real = collective.rule_rows
+    monkeypatch.setattr(collective, "rule_rows", lambda *a: calls.append(a) or real(*a))
+    first = collective.update_rule("?years=2015-2024")
+    assert collective.update_rule("?years=2015-2024") is first and len(calls) == 1
+    collective.update_rule("?years=2015-2024&lang=fr")
+    assert len(calls) == 2
+
+
+def test_cached_figures_are_served_without_the_chart_pool(pages, monkeypatch):
+    from dashboards import callbacks
+    from dashboards.charts import charts_for
+
+    graphs = [{"type": ids.CHART_GRAPH, "key": c.key} for c in charts_for("fields")]
+    cold = callbacks.draw_charts("?field=ED", [], graphs, [])
+    submitted = []
+    real = callbacks._CHART_POOL.submit
+    monkeypatch.setattr(
+        callbacks._CHART_POOL, "submit", lambda *a, **k: submitted.append(a) or real(*a, **k)
+    )
+    assert callbacks.draw_charts("?field=ED", [], graphs, []) == cold
+    assert submitted == []  # every figure was cached: none went to the pool
+    # One miss among hits is drawn in the request's own thread; two or more go to the pool.
+    cache.current().clear()
+    callbacks.draw_charts("?field=ED", [], graphs[:1], [])
+    assert submitted == []
+    assert callbacks.draw_charts("?field=ED", [], graphs, []) == cold
+    assert len(submitted) == len(graphs) - 1
+    # An unknown chart key answers no_update, cached or not.
+    unknown = callbacks.draw_charts("", [], [{"type": ids.CHART_GRAPH, "key": "nope"}], [])
+    assert unknown == [callbacks.no_update]
