@@ -24,7 +24,7 @@ def _identity(fn) -> tuple:
 
 def page_queries(page: str) -> list:
     """The distinct queries behind a page's charts (two charts drawing one frame: one query),
-    plus the page's own queries (the Overview headlines)."""
+    plus the page's own queries (the Overview headlines, the Partner lifecycle grids)."""
     from dashboards.charts import charts_for
 
     seen: dict[tuple, object] = {}
@@ -33,6 +33,8 @@ def page_queries(page: str) -> list:
     queries = list(seen.values())
     if page == "overview":
         queries.append(_headline_queries)
+    if page == "lifecycle":
+        queries.append(_lifecycle_grid_queries)
     return queries
 
 
@@ -48,6 +50,18 @@ def _headline_queries(filters) -> None:
     activities.totals(replace(filters, years=now))
     if before[0] >= activities.year_range()[0]:
         activities.totals(replace(filters, years=before))
+
+
+def _lifecycle_grid_queries(filters) -> None:
+    """The queries of the Partner lifecycle's three grids (`dashboards.pages.lifecycle.GRIDS`),
+    as of today, as the page asks them."""
+    from dashboards.charts.lifecycle import today
+    from dashboards.queries import lifecycle
+
+    now = today()
+    lifecycle.reviews(filters, now)
+    lifecycle.report_list(filters, now)
+    lifecycle.no_cooperation(filters, now)
 
 
 def floor(queries: list, filters) -> float:

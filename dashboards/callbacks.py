@@ -13,7 +13,6 @@ to every app the same way.
 
 from __future__ import annotations
 
-import contextvars
 import copy
 import json
 import logging
@@ -21,7 +20,7 @@ import re
 import sys
 import threading
 import uuid
-from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 
 import dash
 from dash import (
@@ -35,7 +34,7 @@ from dash import (
 )
 from dash import _callback as dash_callbacks
 
-from dashboards import auth, db, dimensions, ids, layout
+from dashboards import auth, db, dimensions, ids, layout, side_by_side
 from dashboards.charts import REGISTRY, all_charts
 from dashboards.figures import common, theme
 from dashboards.filters import Filters, parse_lang
@@ -43,7 +42,6 @@ from dashboards.i18n import gettext
 from dashboards.queries.activities import year_range
 
 log = logging.getLogger(__name__)
-_CHART_POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="charts")
 # Load every chart module now: a worker may answer a chart callback before rendering any page.
 all_charts()
 DIMS = dimensions.FILTER_KEYS
@@ -328,20 +326,15 @@ def draw_charts(search, variant_values, graphs, variant_ids) -> list:
             return theme.with_template(common.empty_figure.spec(lang, limit_message(e, lang)))
 
     # Figures this process has cached are served here (handing them to the pool cost more than
-    # the warm request's own work); the others compute side by side: DuckDB releases the GIL
-    # while it runs a query, and each runs in a copy of this request's context, so all read the
-    # warehouse the request pinned. The graphs are those Dash expects figures for (its outputs),
-    # not a list the client sent.
+    # the warm request's own work); the others compute side by side (`side_by_side.run`: a lone
+    # miss in this thread). The graphs are those Dash expects figures for (its outputs), not a
+    # list the client sent.
     drawn: list[object] = [cached_figure(g, filters, lang, variants) for g in graphs]
     missing = [i for i, figure in enumerate(drawn) if figure is None]
-    if len(missing) == 1:
-        drawn[missing[0]] = draw(graphs[missing[0]])
-    elif missing:
-        futures = {
-            i: _CHART_POOL.submit(contextvars.copy_context().run, draw, graphs[i]) for i in missing
-        }
-        for i, future in futures.items():
-            drawn[i] = future.result()
+    for i, figure in zip(
+        missing, side_by_side.run([partial(draw, graphs[i]) for i in missing]), strict=True
+    ):
+        drawn[i] = figure
     return drawn
 
 

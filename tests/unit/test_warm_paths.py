@@ -60,15 +60,15 @@ def test_the_rule_table_is_built_once(pages, monkeypatch):
 
 
 def test_cached_figures_are_served_without_the_chart_pool(pages, monkeypatch):
-    from dashboards import callbacks
+    from dashboards import callbacks, side_by_side
     from dashboards.charts import charts_for
 
     graphs = [{"type": ids.CHART_GRAPH, "key": c.key} for c in charts_for("fields")]
     cold = callbacks.draw_charts("?field=ED", [], graphs, [])
     submitted = []
-    real = callbacks._CHART_POOL.submit
+    real = side_by_side.POOL.submit
     monkeypatch.setattr(
-        callbacks._CHART_POOL, "submit", lambda *a, **k: submitted.append(a) or real(*a, **k)
+        side_by_side.POOL, "submit", lambda *a, **k: submitted.append(a) or real(*a, **k)
     )
     assert callbacks.draw_charts("?field=ED", [], graphs, []) == cold
     assert submitted == []  # every figure was cached: none went to the pool
@@ -81,3 +81,24 @@ def test_cached_figures_are_served_without_the_chart_pool(pages, monkeypatch):
     # An unknown chart key answers no_update, cached or not.
     unknown = callbacks.draw_charts("", [], [{"type": ids.CHART_GRAPH, "key": "nope"}], [])
     assert unknown == [callbacks.no_update]
+
+
+def test_lifecycle_grids_query_side_by_side_in_their_order(pages, monkeypatch):
+    from dashboards import side_by_side
+    from dashboards.charts.lifecycle import today
+    from dashboards.filters import Filters
+    from dashboards.pages import lifecycle
+
+    submitted = []
+    real = side_by_side.POOL.submit
+    monkeypatch.setattr(
+        side_by_side.POOL, "submit", lambda *a, **k: submitted.append(a) or real(*a, **k)
+    )
+    filters, now = Filters(), today()
+    grids = lifecycle.grid_rows(filters, "en", now)
+    assert len(submitted) == 3 and any(grids)  # the three queries ran in the pool
+    query = filters.to_query("en")
+    expected = [
+        [r | {"query": query} for r in rows(filters, "en", now)] for rows in lifecycle.GRIDS
+    ]
+    assert grids == expected  # reviews, reports, no cooperation: in update_tables' order
