@@ -307,8 +307,9 @@ class RawTable:
     kind: str
     sha256: str
     encoding: str
-    # contract columns, all str ('' for empty), plus `_line`, `_raw` (JSON of the whole row,
-    # keys = header cells) and `_extra` (JSON of the non-empty cells outside the contract, or None)
+    # contract columns, all str ('' for empty), plus `_line` and `_extra` (JSON of the non-empty
+    # cells outside the contract, or None); each row's `_raw` (JSON of the whole row as given,
+    # keys = header cells) comes from `raws`
     frame: pd.DataFrame
     raw_columns: list[str]  # the header as written
     ignored_columns: list[str] = field(default_factory=list)  # outside the contract: in `_extra`
@@ -318,6 +319,19 @@ class RawTable:
     notes: list[tuple[int, str | None, str | None, str]] = field(default_factory=list)
     # role of each physical line (text) or row (sheet), index 0 = line 1; see ROLE_NAMES
     line_roles: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.uint8))
+    # `_raw` of rows on demand (only rejected rows need it); None for a table built by hand
+    raw_rows: RawRows | None = field(default=None, repr=False, compare=False)
+
+    def raws(self, positions: np.ndarray) -> np.ndarray:
+        """`_raw` of the frame's rows at these positions: every cell as the source gave it."""
+        if self.raw_rows is None:
+            raise ValueError(f"{self.path.name}: no raw rows (a table built by hand)")
+        return self.raw_rows.take(np.asarray(positions, dtype=np.int64))
+
+    def release(self) -> None:
+        """Free what `raws` reads from (the DuckDB reading path's grid); `raws` then refuses."""
+        if self.raw_rows is not None:
+            self.raw_rows.close()
 
     @property
     def rows_in(self) -> int:
@@ -659,7 +673,7 @@ def read_table(path: Path, kind: str, limits: Limits | None = None) -> RawTable:
     frame = frame[list(COLUMNS[kind])].copy()
     frame["_line"] = body_lines[keep]
     originals = {(r - (h + 1), c): ev.original for (r, c), ev in events.items() if r > h}
-    frame["_raw"] = _raw_json(body, keep, keys[:width], originals, clean)
+    raw_rows = RawRows(_raw_json(body, keep, keys[:width], originals, clean))
     extra_cols = [i for i in range(width) if i not in mapping]
     frame["_extra"] = _extra_json(stripped, keep, extra_cols, keys)
     broken = [
@@ -687,7 +701,59 @@ def read_table(path: Path, kind: str, limits: Limits | None = None) -> RawTable:
         broken,
         sorted(notes, key=lambda n: n[0]),
         roles,
+        raw_rows,
     )
+
+
+class RawRows:
+    """Each kept row's `_raw` JSON, already built (the Python readers)."""
+
+    def __init__(self, values: np.ndarray):
+        self._values: np.ndarray | None = values
+
+    def take(self, positions: np.ndarray) -> np.ndarray:
+        """`_raw` of the rows at these positions of the table's frame."""
+        if self._values is None:
+            raise ValueError("the raw rows were released")
+        return self._values[positions]
+
+    def close(self) -> None:
+        """Drop the values."""
+        self._values = None
+
+
+class _GridRawRows(RawRows):
+    """`_raw` built in SQL on demand from the DuckDB reading path's grid, which stays in its
+    in-memory database until closed: building it for every row and bringing a million JSON
+    strings into Python cost a third of reading an activities file, for the few rows that are
+    rejected (issue 14)."""
+
+    def __init__(self, con, sql: str, params: dict, lines: np.ndarray):
+        super().__init__(np.empty(0, dtype=object))
+        self._con, self._sql, self._params, self._lines = con, sql, params, lines
+
+    def take(self, positions: np.ndarray) -> np.ndarray:
+        """`_raw` of the rows at these positions, in their order."""
+        if self._con is None:
+            raise ValueError("the raw rows were released")
+        out = np.empty(len(positions), dtype=object)
+        if not len(positions):
+            return out
+        wanted = self._lines[positions]
+        found = dict(
+            self._con.execute(
+                self._sql, {**self._params, "lines": [int(x) for x in np.unique(wanted)]}
+            ).fetchall()
+        )
+        for i, line in enumerate(wanted):
+            out[i] = found[int(line)]
+        return out
+
+    def close(self) -> None:
+        """Close the in-memory database holding the grid."""
+        if self._con is not None:
+            self._con.close()
+            self._con = None
 
 
 @dataclass
@@ -1139,6 +1205,7 @@ def _table_from_sql(
     assert sql is not None
     con, names = sql.con, sql.names
     params = {"ws": _WHITESPACE}
+    kept_open = False
     try:
         cells = ", ".join(sql.cell(i) for i in range(len(names)))
         top = [
@@ -1191,12 +1258,19 @@ def _table_from_sql(
         }
         for i in sorted(mapping):
             select[mapping[i]] = f"s{i}"
+        # `_raw` is not built here but on demand, for the rows that need it (_GridRawRows).
+        raw_params: dict[str, str] = {}
         raw_parts = []
         for c in range(width):
-            params[f"raw{c}"] = ("{" if c == 0 else ", ") + _json_string(keys[c]) + ": "
+            raw_params[f"raw{c}"] = ("{" if c == 0 else ", ") + _json_string(keys[c]) + ": "
             value = _json_text_sql(f"c{c}") if c < n_cols else "''"
             raw_parts.append(f"$raw{c} || '\"' || {value} || '\"'")
-        select["_raw"] = " || ".join(raw_parts) + " || '}'" if raw_parts else "'{}'"
+        raw_expr = " || ".join(raw_parts) + " || '}'" if raw_parts else "'{}'"
+        raw_cells = "".join(f", {sql.cell(i)} AS c{i}" for i in range(min(width, n_cols)))
+        raw_sql = (
+            f"SELECT r + 1, {raw_expr} FROM (SELECT rowid AS r{raw_cells} FROM grid "  # noqa: S608 - ours
+            "WHERE rowid + 1 IN (SELECT unnest($lines)))"
+        )
         extra_cols = [i for i in range(width) if i not in mapping]
         if extra_cols:
             params.update({f"key{i}": _json_string(keys[i]) + ": " for i in extra_cols})
@@ -1241,9 +1315,12 @@ def _table_from_sql(
                 broken.append(
                     (line, None, None, reason, _row_json(row, keys, width, limits.max_cell_chars))
                 )
+        n = len(keep_rows)
+        raw_rows = _GridRawRows(con, raw_sql, raw_params, lines[keep_rows])
+        kept_open = True
     finally:
-        con.close()
-    n = len(keep_rows)
+        if not kept_open:
+            con.close()
 
     def column_of(name: str) -> np.ndarray:
         values = arrays[name]
@@ -1260,7 +1337,6 @@ def _table_from_sql(
             frame[column] = ""  # as read_table does: these columns have pandas' str dtype
     frame = frame[list(COLUMNS[kind])].copy()
     frame["_line"] = lines[keep_rows]
-    frame["_raw"] = column_of("_raw")
     frame["_extra"] = column_of("_extra") if "_extra" in arrays else np.full(n, None, dtype=object)
     return RawTable(
         path,
@@ -1273,6 +1349,7 @@ def _table_from_sql(
         broken,
         sorted(notes, key=lambda note: note[0]),
         roles,
+        raw_rows,
     )
 
 

@@ -55,8 +55,10 @@ CREATE TABLE partner_status_history (
 CREATE TABLE partner_fields (partner_id VARCHAR NOT NULL, field_code VARCHAR NOT NULL);
 
 -- Activities (bilateral and collective cooperation) ------------------------------------------------
+-- activity_id is the primary key: added by etl/load.py once the rows are in (one index build
+-- for a million ids took half the time of checking each row as it was inserted).
 CREATE TABLE activities (
-    activity_id VARCHAR PRIMARY KEY,
+    activity_id VARCHAR NOT NULL,
     title VARCHAR NOT NULL,
     modality VARCHAR NOT NULL,              -- bilateral | collective
     field_code VARCHAR NOT NULL,            -- primary field of competence

@@ -108,8 +108,10 @@ class _Checks:
         """(rejected rows, warnings): raw = the whole original row (`_raw`); broken rows and
         extract notes (`table.notes`) included."""
         bad = ~self.ok
-        if "_raw" in self.frame.columns:
-            raws = self.frame["_raw"].to_numpy(dtype=object)[bad]
+        raws: np.ndarray | list[str]
+        if table.raw_rows is not None:
+            raws = table.raws(np.flatnonzero(bad))
+            table.release()  # nothing else reads the raw rows: their grid is freed now
         else:  # a frame built by hand (tests): its contract columns
             raw_cols = [c for c in self.frame.columns if not c.startswith("_")]
             raws = [
@@ -215,13 +217,16 @@ class Dates:
         c.warning(self.noted, column, self.note)
 
 
+_MULTI_SEP = re.compile(r"[;|]")
+
+
 def _split_multi(text: str, whole_ok: Callable[[str], bool]) -> list[str]:
     """Split a multi-valued cell on ';' or '|', or on ',' unless the whole cell is one value."""
     text = text.strip()
     if not text:
         return []
-    if re.search(r"[;|]", text):
-        parts = re.split(r"[;|]", text)
+    if _MULTI_SEP.search(text):
+        parts = _MULTI_SEP.split(text)
     elif "," in text and not whole_ok(text):
         parts = text.split(",")
     else:

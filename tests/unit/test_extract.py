@@ -207,7 +207,8 @@ def test_read_table_rows_lines_and_hash(tmp_path):
     t = read_table(path, "partners")
     assert t.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
     assert t.encoding == "utf-8"
-    assert list(t.frame.columns) == [*COLUMNS["partners"], "_line", "_raw", "_extra"]
+    assert list(t.frame.columns) == [*COLUMNS["partners"], "_line", "_extra"]
+    assert [json.loads(r)["name"] for r in t.raws([0, 2])] == ["Alpha", "Gamma"]
     assert t.frame["partner_id"].tolist() == ["P1", "P2", "P3"]
     assert t.frame["name"].tolist() == ["Alpha", "Be\nta", "Gamma"]
     assert t.frame["_line"].tolist() == [2, 4, 6]  # blank line 3 skipped; P2 spans lines 4-5

@@ -8,6 +8,7 @@ import json
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from etl import extract
 
@@ -45,6 +46,10 @@ def _both(tmp_path, monkeypatch, rows: list[str]) -> tuple[extract.RawTable, ext
 def test_sql_path_reads_as_the_python_path(tmp_path, monkeypatch):
     by_sql, by_python = _both(tmp_path, monkeypatch, ROWS)
     pd.testing.assert_frame_equal(by_sql.frame, by_python.frame)
+    every = np.arange(len(by_sql.frame))
+    assert list(by_sql.raws(every)) == list(by_python.raws(every))
+    three, zero = by_python.raws([3])[0], by_python.raws([0])[0]
+    assert list(by_sql.raws([3, 0, 3])) == [three, zero, three]  # in the order asked
     assert list(by_sql.frame.dtypes) == list(by_python.frame.dtypes)
     assert by_sql.broken == by_python.broken
     assert [b[0] for b in by_sql.broken] == [5]  # the over-wide row, by its line
@@ -67,13 +72,13 @@ def test_sql_path_reads_as_the_python_path(tmp_path, monkeypatch):
         by_python.ignored_columns,
     )
     first = by_sql.frame.iloc[0]
-    assert first["name"] == "Alpha" and json.loads(first["_raw"])["name"] == "  Alpha  "
+    assert first["name"] == "Alpha" and json.loads(by_sql.raws([0])[0])["name"] == "  Alpha  "
     assert json.loads(first["_extra"]) == {"notes": 'say "hi" \ttoday'}
     assert by_sql.frame.iloc[1]["_extra"] == '{"notes": "spaced"}'
     assert pd.isna(by_sql.frame["_extra"].iloc[3])
     assert by_sql.frame["name"].tolist()[-1] == "Epsilon"
     # a private-use character in a UTF-8 file is the source's own: kept as it is
-    assert json.loads(by_sql.frame.iloc[2]["_raw"])["name"] == "Delta \ue081"
+    assert json.loads(by_sql.raws([2])[0])["name"] == "Delta \ue081"
 
 
 def test_sql_path_raw_is_json_with_a_tab_in_a_cell(tmp_path, monkeypatch):
@@ -81,4 +86,20 @@ def test_sql_path_raw_is_json_with_a_tab_in_a_cell(tmp_path, monkeypatch):
     column held no quote: not JSON)."""
     rows = ["partner_id,name,status,hq_country", 'P1,"Tab\there",consultative,FRA']
     by_sql, _ = _both(tmp_path, monkeypatch, rows)
-    assert json.loads(by_sql.frame.iloc[0]["_raw"])["name"] == "Tab\there"
+    assert json.loads(by_sql.raws([0])[0])["name"] == "Tab\there"
+
+
+def test_raw_rows_are_read_for_the_rejected_rows_then_released(tmp_path, monkeypatch):
+    """Validation asks the grid for the rejected rows' `_raw` only, then frees it."""
+    from etl import validate
+    from etl.reference import Reference
+
+    by_sql, _ = _both(tmp_path, monkeypatch, [*ROWS[1:], "P6,,consultative,FRA,,"])
+    asked = []
+    real = by_sql.raw_rows.take
+    monkeypatch.setattr(by_sql.raw_rows, "take", lambda pos: asked.append(list(pos)) or real(pos))
+    v = validate.validate_partners(by_sql, Reference(), {})
+    assert asked == [[len(by_sql.frame) - 1]]  # P6 (no name), and no other row
+    assert json.loads(v.rejected["raw"].iloc[-1])["partner_id"] == "P6"
+    with pytest.raises(ValueError, match="released"):
+        by_sql.raws([0])

@@ -310,7 +310,8 @@ def test_a_title_line_with_a_stray_quote_does_not_swallow_the_header(tmp_path):
 def test_raw_keeps_the_original_cells_and_extra_the_rest(tmp_path):
     text = "partner_id,name,Remarks,,Name\n P1 ,Alpha\x07,note,orphan,Alpha bis\n"
     table = extract.read_table(_write(tmp_path, "partners.csv", text.encode()), "partners")
-    raw = json.loads(table.frame["_raw"].iloc[0])
+    (text_of_raw,) = table.raws([0])
+    raw = json.loads(text_of_raw)
     assert raw == {
         "partner_id": " P1 ",
         "name": "Alpha\x07",  # the original, as a JSON escape in the stored text
@@ -318,7 +319,7 @@ def test_raw_keeps_the_original_cells_and_extra_the_rest(tmp_path):
         "column 4": "orphan",
         "Name": "Alpha bis",
     }
-    assert "\x07" not in table.frame["_raw"].iloc[0]
+    assert "\x07" not in text_of_raw
     assert json.loads(table.frame["_extra"].iloc[0]) == {
         "Remarks": "note",
         "column 4": "orphan",
