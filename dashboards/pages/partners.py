@@ -57,9 +57,24 @@ COLUMNS: tuple[tuple[str, str, dict], ...] = (
     ),
     # Searchable by the quick filter, not shown: the profile link carries it.
     ("partner_id", N_("Identifier"), {"width": 115, "hide": True}),
-    # What the search box matches: the row's texts without case or accents, in both languages
-    # (dashboards.text.search_key; the box folds what is typed the same way, in the browser).
+    # What else the search box matches: the names of the row's codes in the other language
+    # ("Allemagne" finds a partner in Germany on the English page) and the country's ISO code.
     ("search", N_("Search"), {"hide": True, "suppressColumnsToolPanel": True}),
+)
+# Columns whose text the search box matches without case or accents: the browser folds their
+# values as it folds what is typed (foldSearch, assets/dashAgGridFunctions.js, the same rules as
+# dashboards.text.search_key), so the rows need not carry a folded copy of them (issue 14: the
+# copy was 37 % of the directory's payload).
+FOLDED = (
+    "name",
+    "status_name",
+    "type_name",
+    "hq_country",
+    "hq_region",
+    "fields",
+    "hq_city",
+    "acronym",
+    "partner_id",
 )
 # Header tooltips (msgids) for columns whose header is short.
 HEADER_TIPS = {
@@ -141,6 +156,8 @@ def column_defs(lang: str) -> list[dict]:
             col["headerTooltip"] = gettext(HEADER_TIPS[field], lang)
         if field == "activities":
             col["valueFormatter"] = {"function": f"formatNumber(params.value, '{lang}')"}
+        if field in FOLDED:
+            col["getQuickFilterText"] = {"function": "foldSearch(params.value)"}
         defs.append(col)
     return defs
 
@@ -254,15 +271,17 @@ def _build_rows(filters: Filters, lang: str, include: bool | None) -> list[dict]
                 format_partial_date(since, precision, lang, "iso") if since else None
             )
             row["status_since_text"] = format_partial_date(since, precision, lang) if since else ""
-            row["search"] = search_text(full)
+            row["search"] = search_text(full, lang)
             out.append(row)
     return out
 
 
-def search_text(row: dict) -> str:
-    """The folded text a directory row is found by: its own texts, and the names of its codes
-    in every language (so "Allemagne" finds a partner in Germany on the English page)."""
-    names = []
+def search_text(row: dict, lang: str) -> str:
+    """What the search box finds a directory row by beyond its columns (which the browser folds,
+    `FOLDED`): the names of its codes in the other languages and its country's ISO code, folded,
+    each word once and none the columns already hold."""
+    others = [other for other in LANGS if other != lang]
+    shown, extra = [], [row.get("hq_country_iso3")]
     for key, code in (
         ("statuses", row.get("status")),
         ("types", row.get("partner_type")),
@@ -270,19 +289,26 @@ def search_text(row: dict) -> str:
         ("regions", row.get("hq_region_code")),
     ):
         if code:
-            names += [dimensions.get(key).name_of(code, lang) for lang in LANGS]
+            shown.append(dimensions.get(key).name_of(code, lang))
+            extra += [dimensions.get(key).name_of(code, other) for other in others]
     fields = dimensions.get("fields")
     codes = row.get("field_codes")
     for code in [] if codes is None else list(codes):
-        names += [fields.name_of(str(code), lang) for lang in LANGS]
-    return search_key(
-        row.get("name"),
-        row.get("acronym"),
-        row.get("hq_city"),
-        row.get("partner_id"),
-        row.get("hq_country_iso3"),
-        *names,
-    )
+        shown.append(fields.name_of(str(code), lang))
+        extra += [fields.name_of(str(code), other) for other in others]
+    seen = set(search_key(*shown, *(row.get(c) for c in FOLDED)).split())
+    words = []
+    for word in search_key(*extra).split():
+        if word not in seen:
+            seen.add(word)
+            words.append(word)
+    return " ".join(words)
+
+
+def quick_filter_text(row: dict) -> str:
+    """The text AG Grid's quick filter matches a directory row against: the folded `FOLDED`
+    columns and the search key (what the browser builds; for tests and the server's own use)."""
+    return search_key(*(row.get(c) for c in FOLDED), row.get("search"))
 
 
 @callback(

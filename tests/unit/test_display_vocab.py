@@ -11,6 +11,7 @@ from dash.development.base_component import Component
 
 from dashboards.filters import Filters
 from dashboards.i18n import format_partial_date
+from dashboards.text import search_key
 
 
 @pytest.fixture
@@ -175,7 +176,9 @@ def test_directory_search_ignores_case_and_accents_in_both_languages(pages, lang
 
     _, directory = pages
     rows = directory.rows(Filters(), lang, False)
-    assert {r["partner_id"] for r in rows if matches(typed, r["search"])} == found
+    assert {
+        r["partner_id"] for r in rows if matches(typed, directory.quick_filter_text(r))
+    } == found
 
 
 def test_grid_searches_the_hidden_search_column(pages):
@@ -184,6 +187,13 @@ def test_grid_searches_the_hidden_search_column(pages):
     assert options["includeHiddenColumnsInQuickFilter"] is True
     columns = {c["field"]: c for c in directory.column_defs("en")}
     assert columns["search"]["hide"] is True
+    # The browser folds the shown texts; the key holds only what they do not say.
+    for field in directory.FOLDED:
+        assert columns[field]["getQuickFilterText"] == {"function": "foldSearch(params.value)"}
+    rows = {r["partner_id"]: r for r in directory.rows(Filters(), "en", False)}
+    shown = set(search_key(*(rows["IFLA"][c] for c in directory.FOLDED)).split())
+    assert "netherlands" in shown and "pays" in rows["IFLA"]["search"].split()
+    assert not shown & set(rows["IFLA"]["search"].split())
 
 
 # -- filters in words, options, chips ---------------------------------------------------------

@@ -35,7 +35,9 @@ def test_directory_rows_are_built_once_per_filters_language_and_version(
     monkeypatch.setattr(partners.q, "directory", lambda *a, **k: calls.append(a) or real(*a, **k))
     folds = []
     real_fold = partners.search_text
-    monkeypatch.setattr(partners, "search_text", lambda row: folds.append(1) or real_fold(row))
+    monkeypatch.setattr(
+        partners, "search_text", lambda row, lang: folds.append(1) or real_fold(row, lang)
+    )
     first = partners.rows(Filters(), "en", False)
     built = len(folds)
     again = partners.rows(Filters(), "en", False)
