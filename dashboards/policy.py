@@ -34,6 +34,7 @@ PUBLIC_TABLES = frozenset(
         "activity_regions",
         "participation",
         "activity_facts",
+        "activity_country_keys",  # the country filter's semi-join (no internal column)
         "region_facts",
         "country_facts",
         "partner_facts",

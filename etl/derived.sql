@@ -22,7 +22,11 @@ fl AS (SELECT DISTINCT a.activity_id FROM activities a
        JOIN load_warnings w ON w.file = a.source_file AND w.line = a.source_line
        WHERE w.column_name = 'budget_usd')
 SELECT
-    a.activity_id, a.year, a.field_code, a.modality, a.status AS activity_status, a.geo_scope,
+    a.activity_id,
+    -- An integer key per activity (in the table's order): the country filter's semi-join
+    -- probes it instead of a million string ids (below, activity_country_keys).
+    (row_number() OVER (ORDER BY a.year, a.field_code, a.activity_id))::INTEGER AS activity_key,
+    a.year, a.field_code, a.modality, a.status AS activity_status, a.geo_scope,
     COALESCE(a.budget_usd, 0) AS budget_usd,
     COALESCE(am.m, 0) AS area_mask,
     COALESCE(rm.m, 0) AS region_mask,
@@ -35,6 +39,15 @@ LEFT JOIN am USING (activity_id) LEFT JOIN rm USING (activity_id)
 LEFT JOIN pm USING (activity_id) LEFT JOIN cl USING (activity_id)
 LEFT JOIN fl USING (activity_id)
 ORDER BY a.year, a.field_code;
+
+-- Each activity's countries by its integer key, ordered by country. The country filter is a
+-- semi-join on it (dashboards/dimensions.py): an integer probe instead of a string one, and a
+-- filter on a few countries reads a few row groups. At 1M activities a country-filtered count
+-- took 40-50 ms with the string semi-join on activity_countries, 8-9 ms with this one.
+CREATE TABLE activity_country_keys AS
+SELECT ac.iso3, f.activity_key
+FROM activity_countries ac JOIN activity_facts f USING (activity_id)
+ORDER BY ac.iso3, f.activity_key;
 
 -- The bridge tables with every filter column of activity_facts beside them. A chart that
 -- counts by region, country or partner then scans one table with the same predicate

@@ -23,7 +23,7 @@ def test_a_new_warehouse_is_picked_up_without_restart(tmp_path, small_warehouse,
     shutil.copy(small_warehouse, building)
     con = duckdb.connect(str(building))
     con.execute(
-        "INSERT INTO activity_facts SELECT 'A9', 2024, 'ED', 'bilateral', 'planned', 'country', 0, 0, 0, 0, 0, [], false"
+        "INSERT INTO activity_facts SELECT 'A9', 9999, 2024, 'ED', 'bilateral', 'planned', 'country', 0, 0, 0, 0, 0, [], false"
     )
     # ...and in the summary the totals read (derived.sql builds it from the facts at load).
     con.execute(

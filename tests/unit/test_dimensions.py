@@ -124,3 +124,29 @@ def test_dimensions_and_vocab_do_not_import_dash():
     for name in ("dimensions.py", "vocab.py", "text.py", "filters.py"):
         mods = _imports(ROOT / "dashboards" / name)
         assert not any(m == "dash" or m.startswith("dash.") for m in mods), name
+
+
+@pytest.mark.parametrize("table", ["activity_facts", "country_facts", "partner_facts"])
+def test_country_filter_selects_the_activities_listing_those_countries(demo_warehouse, table):
+    """The semi-join on activity_country_keys picks exactly the activities whose countries
+    list holds one of the codes, on every facts table it filters."""
+    import duckdb
+
+    con = duckdb.connect(str(demo_warehouse), read_only=True)
+    try:
+        codes = [r[0] for r in con.execute(
+            "SELECT iso3 FROM activity_countries GROUP BY iso3 ORDER BY count(*) DESC LIMIT 3"
+        ).fetchall()]  # fmt: skip
+        sql, params = dimensions.get("countries").predicate("f", tuple(codes))
+        got = con.execute(
+            f"SELECT count(*), count(DISTINCT f.activity_id) FROM {table} f WHERE {sql}",  # noqa: S608 - ours
+            params,
+        ).fetchall()
+        want = con.execute(
+            f"SELECT count(*), count(DISTINCT f.activity_id) FROM {table} f "  # noqa: S608 - ours
+            "JOIN activity_facts a USING (activity_id) WHERE list_has_any(a.countries, ?)",
+            [codes],
+        ).fetchall()
+    finally:
+        con.close()
+    assert got == want and got[0][0] > 0
