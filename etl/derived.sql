@@ -65,10 +65,17 @@ SELECT ac.iso3, ac.region_code, ac.share, ac.budget_share_usd, f.* EXCLUDE (coun
 FROM activity_countries ac JOIN activity_facts f USING (activity_id)
 ORDER BY f.year, ac.iso3;
 
+-- With the activity's dates as cooperation dates (its start, else its end; its end, else its
+-- start): the Partner lifecycle's "no cooperation" check reads them here instead of joining a
+-- million activities on their string ids (dashboards/queries/lifecycle.py no_cooperation).
 CREATE TABLE partner_facts AS
-SELECT ap.partner_id, ap.is_lead, p.status, p.partner_type, f.* EXCLUDE (countries)
+SELECT ap.partner_id, ap.is_lead, p.status, p.partner_type,
+       COALESCE(a.start_date, a.end_date) AS activity_start,
+       COALESCE(a.end_date, a.start_date) AS activity_end,
+       f.* EXCLUDE (countries)
 FROM activity_partners ap JOIN activity_facts f USING (activity_id)
 JOIN partners p ON p.partner_id = ap.partner_id
+JOIN activities a ON a.activity_id = ap.activity_id
 ORDER BY f.year, ap.partner_id;
 
 -- Summary tables (issue 14): the facts pre-aggregated at load, grouped by the filter columns.

@@ -560,9 +560,9 @@ def no_cooperation(filters: Filters, today: dt.date) -> pd.DataFrame:
         f"""
         WITH last AS (
             SELECT partner_id, max(d) AS last_cooperation FROM (
-                SELECT ap.partner_id, COALESCE(a.end_date, a.start_date) AS d
-                FROM activity_partners ap JOIN activities a USING (activity_id)
-                WHERE COALESCE(a.start_date, a.end_date) <= ?
+                -- an activity's end (else start), once it has begun (etl/derived.sql)
+                SELECT f.partner_id, f.activity_end AS d FROM partner_facts f
+                WHERE f.activity_start <= ?
                 UNION ALL
                 SELECT partner_id, event_date AS d FROM participation WHERE event_date <= ?
             ) GROUP BY partner_id

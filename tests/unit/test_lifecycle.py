@@ -246,3 +246,24 @@ def test_the_grids_are_cached_and_follow_a_new_warehouse(
     shutil.copy(lifecycle_warehouse, other)
     use_warehouse(other)
     assert page.grid_rows(Filters(), "en", TODAY) == first and len(calls) == 4
+
+
+def test_partner_facts_carry_each_activitys_cooperation_dates(demo_warehouse):
+    """no_cooperation reads partner_facts' dates: the activity's start (else end) and end (else
+    start), row for row as activity_partners joined to activities gives them."""
+    import duckdb
+
+    con = duckdb.connect(str(demo_warehouse), read_only=True)
+    try:
+        mismatched, rows = con.execute(
+            """SELECT count(*) FILTER (WHERE f.activity_start IS DISTINCT FROM
+                                              COALESCE(a.start_date, a.end_date)
+                                        OR f.activity_end IS DISTINCT FROM
+                                              COALESCE(a.end_date, a.start_date)),
+                      count(*)
+               FROM partner_facts f JOIN activities a USING (activity_id)"""
+        ).fetchone()
+        bridge = con.execute("SELECT count(*) FROM activity_partners").fetchone()[0]
+    finally:
+        con.close()
+    assert mismatched == 0 and rows == bridge > 0
