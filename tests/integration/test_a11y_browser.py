@@ -228,6 +228,17 @@ def _focused_option(page, value: str) -> None:
     )
 
 
+def _open_list(page, menu) -> None:
+    """ArrowDown on the focused dropdown button opens its list; wait until focus is in it
+    (its search box) before the next key, as a person would see it there first (a CI run
+    once had the next ArrowDown land before the list took focus: the option never did)."""
+    page.keyboard.press("ArrowDown")
+    menu.wait_for(state="visible")
+    page.wait_for_function(
+        "() => !!document.activeElement.closest('.dash-dropdown-content')", timeout=5000
+    )
+
+
 def test_keyboard_dropdown_keys_behave_as_a_listbox(watch):
     """Arrows/Home/End move, Enter/Space toggle, Tab leaves the open list, Escape closes it."""
     open_page(watch, "/fields")
@@ -237,8 +248,7 @@ def test_keyboard_dropdown_keys_behave_as_a_listbox(watch):
     page.locator("#filter-year-to").focus()
     page.keyboard.press("Tab")  # the dropdown's button is the next tab stop (not its input)
     assert page.evaluate(_FOCUS)["id"] == "filter-fields"
-    page.keyboard.press("ArrowDown")  # opens the list, focus in its search box
-    menu.wait_for(state="visible")
+    _open_list(page, menu)  # opens the list, focus in its search box
     assert button.get_attribute("aria-expanded") == "true"
     page.keyboard.press("ArrowDown")
     _focused_option(page, "ED")
@@ -265,8 +275,7 @@ def test_keyboard_dropdown_keys_behave_as_a_listbox(watch):
     # Shift+Tab from inside the open list goes to the control before the dropdown.
     page.keyboard.press("Shift+Tab")
     assert page.evaluate(_FOCUS)["id"] == "filter-fields"
-    page.keyboard.press("ArrowDown")
-    menu.wait_for(state="visible")
+    _open_list(page, menu)
     page.keyboard.press("ArrowDown")
     _focused_option(page, "SC")  # Dash lists the selected options first
     page.keyboard.press("Shift+Tab")
@@ -274,8 +283,8 @@ def test_keyboard_dropdown_keys_behave_as_a_listbox(watch):
     assert page.evaluate(_FOCUS)["id"] == "filter-year-to"
     # Escape: the list closes and focus is back on the dropdown's button; Space toggles.
     page.keyboard.press("Tab")
-    page.keyboard.press("ArrowDown")
-    menu.wait_for(state="visible")
+    page.wait_for_function("() => document.activeElement.id === 'filter-fields'", timeout=5000)
+    _open_list(page, menu)
     page.keyboard.press("ArrowDown")
     _focused_option(page, "SC")
     page.keyboard.press("ArrowDown")
