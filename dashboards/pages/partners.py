@@ -281,7 +281,7 @@ def search_text(row: dict, lang: str) -> str:
     `FOLDED`): the names of its codes in the other languages and its country's ISO code, folded,
     each word once and none the columns already hold."""
     others = [other for other in LANGS if other != lang]
-    shown, extra = [], [row.get("hq_country_iso3")]
+    extra = [row.get("hq_country_iso3")]
     for key, code in (
         ("statuses", row.get("status")),
         ("types", row.get("partner_type")),
@@ -289,20 +289,14 @@ def search_text(row: dict, lang: str) -> str:
         ("regions", row.get("hq_region_code")),
     ):
         if code:
-            shown.append(dimensions.get(key).name_of(code, lang))
             extra += [dimensions.get(key).name_of(code, other) for other in others]
     fields = dimensions.get("fields")
     codes = row.get("field_codes")
     for code in [] if codes is None else list(codes):
-        shown.append(fields.name_of(str(code), lang))
         extra += [fields.name_of(str(code), other) for other in others]
-    seen = set(search_key(*shown, *(row.get(c) for c in FOLDED)).split())
-    words = []
-    for word in search_key(*extra).split():
-        if word not in seen:
-            seen.add(word)
-            words.append(word)
-    return " ".join(words)
+    # The shown columns already hold the page language's names.
+    shown = set(search_key(*(row.get(c) for c in FOLDED)).split())
+    return " ".join(w for w in dict.fromkeys(search_key(*extra).split()) if w not in shown)
 
 
 def quick_filter_text(row: dict) -> str:
