@@ -99,10 +99,15 @@ class Traffic:
         )
 
     def headlines(self) -> dict:
+        part = {"id": {"key": "overview.headlines", "type": "page-part"}, "property": "children"}
         return _body(
-            "overview-headlines.children",
-            {"id": "overview-headlines", "property": "children"},
-            [{"id": "url", "property": "search", "value": self.search()}],
+            '{"key":["ALL"],"type":"page-part"}.children',
+            [part],
+            [{"id": "charts-relay", "property": "data", "value": "n1"}],
+            [
+                {"id": "url", "property": "search", "value": self.search()},
+                [{**part, "property": "id", "value": part["id"]}],
+            ],
         )
 
     def next(self) -> dict:

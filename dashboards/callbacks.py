@@ -20,6 +20,7 @@ import re
 import sys
 import threading
 import uuid
+from collections.abc import Callable
 from functools import partial
 
 import dash
@@ -34,7 +35,7 @@ from dash import (
 )
 from dash import _callback as dash_callbacks
 
-from dashboards import auth, db, dimensions, ids, layout, side_by_side
+from dashboards import auth, cache, db, dimensions, ids, layout, parts, side_by_side
 from dashboards.charts import REGISTRY, all_charts
 from dashboards.figures import common, theme
 from dashboards.filters import Filters, parse_lang
@@ -268,29 +269,32 @@ def _apply_click(filters: Filters, chart_key: str, click: dict | None) -> Filter
 
 
 def sync_filters_and_charts(search, years, *rest):
-    """`sync_filters`, and the page's charts for the new filters in the same answer.
+    """`sync_filters`, and the page's charts and parts for the new filters in the same answer.
 
-    A filter change then costs one request for all of a page's charts instead of two in a row
-    (the filter bar's, then the charts' once the browser has the new URL). `CHARTS_DRAWN` tells
-    the browser's relay which query string these figures are for, so the URL change they cause
-    does not wake `update_charts`. When the URL itself changed (a link, back/forward, first load)
-    nothing is drawn here: the relay sends the charts request as before.
+    A filter change then costs one request for all of a page's charts and parts (headlines, a
+    rule check: `dashboards.parts`) instead of more in a row (the filter bar's, then the others
+    once the browser has the new URL). `CHARTS_DRAWN` tells the browser's relay which query
+    string these are for, so the URL change they cause does not wake `update_charts` or
+    `update_parts`. When the URL itself changed (a link, back/forward, first load) nothing is
+    drawn here: the relay sends those requests as before.
     """
     n_sync = len(DIMS) + 5  # the dropdowns, chips, clear-all, chart clicks, flagged; then lang
     synced = sync_filters(search, years, *rest[:n_sync])
-    variant_values, graph_ids, variant_ids = rest[n_sync:]
+    variant_values, graph_ids, variant_ids, part_ids = (list(rest[n_sync:]) + [None] * 4)[:4]
     expected = _outputs_list()
-    # In a request, exactly the graphs Dash expects figures for (none is none); called
-    # directly, the ids given.
-    graphs = (
-        [o["id"] for o in expected[SYNC_OUTPUTS]] if expected is not None else list(graph_ids or [])
-    )
+    # In a request, exactly the graphs and parts Dash expects (none is none); called directly,
+    # the ids given.
+    if expected is not None:
+        graphs = [o["id"] for o in expected[SYNC_OUTPUTS]]
+        parts_ = [o["id"] for o in expected[SYNC_OUTPUTS + 1]]
+    else:
+        graphs, parts_ = list(graph_ids or []), list(part_ids or [])
     new_search = synced[0]
     if new_search is no_update or not isinstance(new_search, str):
-        return (*synced, [no_update] * len(graphs), no_update)
-    figures = draw_charts(new_search, variant_values, graphs, variant_ids)
+        return (*synced, [no_update] * len(graphs), [no_update] * len(parts_), no_update)
+    figures, drawn_parts = draw_page(new_search, variant_values, graphs, variant_ids, parts_)
     drawn = {"search": new_search, "n": uuid.uuid4().hex}
-    return (*synced, figures, drawn)
+    return (*synced, figures, drawn_parts, drawn)
 
 
 def update_charts(_relay, variant_values, search, graph_ids, variant_ids):
@@ -305,8 +309,20 @@ def update_charts(_relay, variant_values, search, graph_ids, variant_ids):
     return draw_charts(search, variant_values, graphs, variant_ids)
 
 
+def update_parts(_relay, search, part_ids):
+    """Every part of the page for the filters in the URL (its arrival, or the relay)."""
+    expected = _outputs_list()
+    wanted = [o["id"] for o in expected] if expected is not None else list(part_ids or [])
+    return draw_page(search, None, [], None, wanted)[1]
+
+
 def draw_charts(search, variant_values, graphs, variant_ids) -> list:
     """The figures of the given graphs for a query string (and the variants chosen)."""
+    return draw_page(search, variant_values, graphs, variant_ids, [])[0]
+
+
+def draw_page(search, variant_values, graphs, variant_ids, part_ids) -> tuple[list, list]:
+    """(figures of the given graphs, the given parts) for a query string and variants."""
     search = _text(search)
     filters, _ = Filters.from_query(search)
     lang = parse_lang(search)
@@ -325,17 +341,32 @@ def draw_charts(search, variant_values, graphs, variant_ids) -> list:
         except db.QueryLimitExceeded as e:
             return theme.with_template(common.empty_figure.spec(lang, limit_message(e, lang)))
 
-    # Figures this process has cached are served here (handing them to the pool cost more than
-    # the warm request's own work); the others compute side by side (`side_by_side.run`: a lone
-    # miss in this thread). The graphs are those Dash expects figures for (its outputs), not a
-    # list the client sent.
+    def draw_part(part: parts.Part) -> object:
+        try:
+            return part.draw(filters, lang)
+        except db.QueryLimitExceeded as e:
+            return parts.wire(limit_notice(limit_message(e, lang)))
+
+    # What this process has cached is served here (handing it to the pool cost more than the
+    # warm request's own work); the rest computes side by side (`side_by_side.run`: a lone miss
+    # in this thread). The graphs and parts are those Dash expects (its outputs), not a list
+    # the client sent.
     drawn: list[object] = [cached_figure(g, filters, lang, variants) for g in graphs]
-    missing = [i for i, figure in enumerate(drawn) if figure is None]
-    for i, figure in zip(
-        missing, side_by_side.run([partial(draw, graphs[i]) for i in missing]), strict=True
-    ):
-        drawn[i] = figure
-    return drawn
+    tasks: list[Callable[[], object]] = [
+        partial(draw, graphs[i]) for i, figure in enumerate(drawn) if figure is None
+    ]
+    slots: list[tuple[list, int]] = [(drawn, i) for i, figure in enumerate(drawn) if figure is None]
+    found: list[object] = []
+    for part_id in part_ids:
+        part = parts.PARTS.get(str(part_id.get("key")) if isinstance(part_id, dict) else "")
+        value = no_update if part is None else part.cached(filters, lang)
+        found.append(value)
+        if value is cache.MISSING and part is not None:
+            tasks.append(partial(draw_part, part))
+            slots.append((found, len(found) - 1))
+    for (target, i), value in zip(slots, side_by_side.run(tasks), strict=True):
+        target[i] = value
+    return drawn, found
 
 
 def cached_figure(graph_id: dict, filters: Filters, lang: str, variants: dict) -> object:
@@ -594,6 +625,7 @@ def register_callbacks(app: dash.Dash) -> None:
         Output(ids.LANG, "data"),
         Output(ids.FLAGGED, "value"),
         Output({"type": ids.CHART_GRAPH, "key": ALL}, "figure", allow_duplicate=True),
+        Output({"type": ids.PAGE_PART, "key": ALL}, "children", allow_duplicate=True),
         Output(ids.CHARTS_DRAWN, "data"),
         Input(ids.URL, "search"),
         Input(ids.YEARS, "value"),
@@ -606,6 +638,7 @@ def register_callbacks(app: dash.Dash) -> None:
         State({"type": ids.CHART_VARIANT, "key": ALL}, "value"),
         State({"type": ids.CHART_GRAPH, "key": ALL}, "id"),
         State({"type": ids.CHART_VARIANT, "key": ALL}, "id"),
+        State({"type": ids.PAGE_PART, "key": ALL}, "id"),
         prevent_initial_call="initial_duplicate",
     )(sync_filters_and_charts)
     app.clientside_callback(
@@ -623,6 +656,12 @@ def register_callbacks(app: dash.Dash) -> None:
         State({"type": ids.CHART_GRAPH, "key": ALL}, "id"),
         State({"type": ids.CHART_VARIANT, "key": ALL}, "id"),
     )(update_charts)
+    app.callback(
+        Output({"type": ids.PAGE_PART, "key": ALL}, "children"),
+        Input(ids.CHARTS_RELAY, "data"),
+        State(ids.URL, "search"),
+        State({"type": ids.PAGE_PART, "key": ALL}, "id"),
+    )(update_parts)
     app.clientside_callback(
         _OPEN_TABLES_JS,
         Output({"type": ids.CHART_TABLE_SEARCH, "key": ALL}, "data"),

@@ -36,6 +36,7 @@ DROPDOWN = {key: "filter-" + key.replace("_", "-") for key in FILTER_KEYS}
 
 # Pattern-matching ID types (dicts with "type" and "key").
 CHART_GRAPH = "chart-graph"
+PAGE_PART = "page-part"  # a page's part beside its charts (dashboards/parts.py)
 CHART_TABLE = "chart-table"
 CHART_TABLE_TOGGLE = "chart-table-toggle"
 CHART_TABLE_COLLAPSE = "chart-table-collapse"

@@ -5,20 +5,20 @@ from __future__ import annotations
 import dash
 import dash_bootstrap_components as dbc
 import pandas as pd
-from dash import Input, Output, callback, html
+from dash import html
 
-from dashboards import cache, ids, vocab
 from dashboards import layout as ui
+from dashboards import parts, vocab
 from dashboards.charts import get_chart
 from dashboards.figures import collective as fig
-from dashboards.filters import Filters, parse_lang
+from dashboards.filters import Filters
 from dashboards.i18n import N_, format_number, gettext
 
 dash.register_page(
     __name__, path="/collective", title=N_("Collective cooperation"), name="Collective", order=6
 )
 
-RULE_TABLE = "collective-liaison-rule"
+RULE_TABLE = "collective-liaison-rule"  # the table's wrapper (tests and styles find it by this id)
 
 
 def layout(lang: str = "en", **_params) -> list:
@@ -73,7 +73,11 @@ def rule_card(lang: str) -> dbc.Col:
                             ),
                             className="small text-muted mb-2",
                         ),
-                        html.Div(id=RULE_TABLE, className="table-responsive"),
+                        html.Div(
+                            parts.placeholder(RULE_PART.key),
+                            id=RULE_TABLE,
+                            className="table-responsive",
+                        ),
                     ]
                 ),
             ],
@@ -136,17 +140,10 @@ def rule_rows(members: pd.DataFrame, lang: str):
     return html.Table([head, html.Tbody(body)], className="table table-sm table-striped small mb-0")
 
 
-@callback(Output(RULE_TABLE, "children"), Input(ids.URL, "search"))
-def update_rule(search):
-    """The rule check for the terms in the years filter (built once per warehouse version,
-    filters and language: a warm request only serialises it)."""
-    filters, _ = Filters.from_query(search)
-    lang = parse_lang(search)
-    return cache.cached(
-        "collective.rule",
-        filters.cache_key(),
-        lang,
-        compute=lambda: rule_rows(
-            get_chart("collective", "liaison_committee").frame(filters), lang
-        ),
-    )
+def rule_check(filters: Filters, lang: str):
+    """The rule check for the terms in the years filter (drawn with the charts and cached per
+    warehouse version, filters and language: `dashboards.parts`)."""
+    return rule_rows(get_chart("collective", "liaison_committee").frame(filters), lang)
+
+
+RULE_PART = parts.register("collective.liaison_rule", rule_check)

@@ -3,25 +3,25 @@
 from __future__ import annotations
 
 import dash
-from dash import Input, Output, callback, html
+from dash import html
 
-from dashboards import ids
 from dashboards import layout as ui
+from dashboards import parts
 from dashboards.components.headlines import headline_cards
-from dashboards.filters import Filters, parse_lang
+from dashboards.filters import Filters
 from dashboards.i18n import N_, gettext
 from dashboards.queries import overview as q
 
 dash.register_page(__name__, path="/", title=N_("Overview"), name="Overview", order=0)
 
-HEADLINES = "overview-headlines"
+HEADLINES = "overview-headlines"  # the cards' wrapper (tests and styles find it by this id)
 
 
 def layout(lang: str = "en", **_) -> list:
     """The page: headline cards, then the overview charts."""
     return [
         layout_title(lang),
-        html.Div(id=HEADLINES, className="mb-2"),
+        html.Div(parts.placeholder(HEADLINES_PART.key), id=HEADLINES, className="mb-2"),
         ui.chart_grid(
             "overview",
             lang,
@@ -39,9 +39,9 @@ def layout_title(lang: str):
     )
 
 
-@callback(Output(HEADLINES, "children"), Input(ids.URL, "search"))
-def headlines(search):
-    """Headline cards for the filters."""
-    filters, _ = Filters.from_query(search)
-    lang = parse_lang(search)
+def headlines(filters: Filters, lang: str):
+    """Headline cards for the filters (drawn with the charts: `dashboards.parts`)."""
     return headline_cards(q.headlines(filters, lang), lang)
+
+
+HEADLINES_PART = parts.register("overview.headlines", headlines)

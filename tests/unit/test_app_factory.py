@@ -38,7 +38,7 @@ def body_for(prefix: str) -> dict:
 
 
 CHARTS = '{"key":["ALL"],"type":"chart-graph"}.figure'
-HEADLINES = "overview-headlines.children"
+HEADLINES = '{"key":["ALL"],"type":"page-part"}.children'
 ROUTE = "..page-content.children"
 
 

@@ -374,10 +374,12 @@ def test_sync_filters_returns_as_many_values_as_it_declares_outputs(small_wareho
     )
     declared = [out for out in app.callback_map if f"{ids.CHIPS}.children" in out]
     assert len(declared) == 1
-    # sync_filters' own outputs, then the page's chart figures and the "drawn for" store.
+    # sync_filters' own outputs, then the page's chart figures, its parts and the "drawn for"
+    # store.
     outputs = declared[0].strip(".").split("...")
-    assert len(outputs) == callbacks.SYNC_OUTPUTS + 2
-    assert outputs[-1] == f"{ids.CHARTS_DRAWN}.data" and ids.CHART_GRAPH in outputs[-2]
+    assert len(outputs) == callbacks.SYNC_OUTPUTS + 3
+    assert outputs[-1] == f"{ids.CHARTS_DRAWN}.data" and ids.PAGE_PART in outputs[-2]
+    assert ids.CHART_GRAPH in outputs[-3]
 
 
 @pytest.mark.parametrize("code", ["abc", None, [], {"a": 1}, 10**400])
@@ -422,23 +424,31 @@ def test_flagged_switch_writes_the_url_and_a_chip(small):
 
 
 # -- one request per filter change: the filter-bar request draws the charts ---------------------
-def _sync_and_draw(search, graphs, *, values=None, trigger=None, value=None, lang="en"):
+def _sync_and_draw(
+    search, graphs, *, values=None, trigger=None, value=None, lang="en", page_parts=(), full=False
+):
     values = values or {}
     args = [search, None, *(values.get(d) for d in DIMS), [], None, [], False, lang]
-    args += [[], graphs, []]  # variant values, graph ids, variant ids
+    args += [[], graphs, [], list(page_parts)]  # variant values, graph, variant and part ids
     triggered = [{"prop_id": _prop_id(*trigger), "value": value}] if trigger else []
 
-    # As Dash gives it: one entry per output, a list for the graphs' wildcard output.
+    # As Dash gives it: one entry per output, a list for each wildcard output (graphs, parts).
     outputs = [{"id": f"out{i}", "property": "x"} for i in range(N_OUT)]
-    outputs += [[{"id": g, "property": "figure"} for g in graphs], {"id": ids.CHARTS_DRAWN}]
+    outputs += [
+        [{"id": g, "property": "figure"} for g in graphs],
+        [{"id": p, "property": "children"} for p in page_parts],
+        {"id": ids.CHARTS_DRAWN},
+    ]
 
     def run():
         context_value.set(AttributeDict(triggered_inputs=triggered, outputs_list=outputs))
         return callbacks.sync_filters_and_charts(*args)
 
     out = contextvars.copy_context().run(run)
-    assert len(out) == N_OUT + 2
-    return out
+    assert len(out) == N_OUT + 3
+    if full:
+        return out
+    return (*out[:-2], out[-1])  # the parts' list is looked at by the tests of parts
 
 
 def test_a_control_change_draws_every_chart_in_the_same_answer(small):
@@ -485,3 +495,54 @@ def test_a_url_change_draws_nothing_in_the_filter_bar_request(small):
         value=["ED"],
     )
     assert out[-2] == [no_update] and out[-1] is no_update
+
+
+# -- page parts (headlines, the rule check) come in the same answer as the charts -------------
+def test_a_control_change_draws_the_page_parts_with_the_charts(small, monkeypatch):
+    from dashboards import parts
+    from dashboards.components.headlines import headline_cards
+    from dashboards.queries import overview as q
+
+    calls = []
+    part = parts.register(
+        "test.headlines",
+        lambda f, lang: calls.append((f, lang)) or headline_cards(q.headlines(f, lang), lang),
+    )
+    monkeypatch.setitem(parts.PARTS, part.key, part)
+    graphs = [{"type": ids.CHART_GRAPH, "key": "overview.activities_by_year"}]
+    wanted = [parts.part_id(part.key), parts.part_id("test.no-such-part")]
+    out = _sync_and_draw(
+        "",
+        graphs,
+        values={"fields": ["ED"]},
+        trigger=(ids.DROPDOWN["fields"], "value"),
+        value=["ED"],
+        page_parts=wanted,
+        full=True,
+    )
+    search, figures, drawn_parts, drawn = out[0], out[-3], out[-2], out[-1]
+    assert search == "?field=ED" and drawn["search"] == search
+    assert len(figures) == 1 and "data" in figures[0]
+    # The part in Dash's wire form (plain JSON), drawn for the new filters; an unknown key
+    # answers no_update.
+    cards, unknown = drawn_parts
+    assert unknown is no_update
+    assert json.loads(json.dumps(cards)) == cards
+    assert calls == [(Filters(fields=("ED",)), "en")]
+    expected = parts.wire(headline_cards(q.headlines(Filters(fields=("ED",)), "en"), "en"))
+    assert cards == expected
+    # The relay's request (a URL this answer did not draw) gives the same parts, from the cache.
+    again = callbacks.update_parts("n1", search, wanted)
+    assert again == [cards, no_update] and len(calls) == 1
+    # Another language is another entry.
+    fr = callbacks.update_parts("n2", search + "&lang=fr", wanted[:1])
+    assert fr != [cards] and len(calls) == 2
+
+
+def test_a_url_change_draws_no_part_in_the_filter_bar_request(small):
+    from dashboards import parts
+
+    key = next(iter(parts.PARTS), None)
+    wanted = [parts.part_id(key)] if key else []
+    out = _sync_and_draw("?field=ED", [], trigger=(ids.URL, "search"), page_parts=wanted, full=True)
+    assert out[0] is no_update and out[-2] == [no_update] * len(wanted) and out[-1] is no_update

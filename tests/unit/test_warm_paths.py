@@ -55,10 +55,15 @@ def test_the_rule_table_is_built_once(pages, monkeypatch):
     calls = []
     real = collective.rule_rows
     monkeypatch.setattr(collective, "rule_rows", lambda *a: calls.append(a) or real(*a))
-    first = collective.update_rule("?years=2015-2024")
-    assert collective.update_rule("?years=2015-2024") is first and len(calls) == 1
-    collective.update_rule("?years=2015-2024&lang=fr")
+    part = collective.RULE_PART
+    years = Filters.from_query("years=2015-2024")[0]
+    first = part.draw(years, "en")
+    assert part.draw(years, "en") is first and len(calls) == 1
+    assert part.cached(years, "en") is first
+    part.draw(years, "fr")
     assert len(calls) == 2
+    # In the wire form Dash sends (plain JSON: the Redis level can carry it).
+    assert first["type"] == "Table" and first["namespace"] == "dash_html_components"
 
 
 def test_cached_figures_are_served_without_the_chart_pool(pages, monkeypatch):
