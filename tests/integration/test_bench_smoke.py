@@ -99,7 +99,11 @@ def test_pages_measured(results):
     overview = pages["overview"]
     assert not overview.get("error"), overview
     assert overview["errors"] == 0
-    assert len(overview["requests"]) >= 2  # the filter-bar request and the charts
+    # One request per filter change: the filter bar's answer draws the charts and the
+    # headlines (a page part) too.
+    assert overview["requests_per_filter_change"] == 1, overview["requests"]
+    (combined,) = overview["payload_bytes"]
+    assert "url.search" in combined and "chart-graph" in combined and "page-part" in combined
     assert _number(overview["vs_baseline"]) and _number(overview["vs_floor"])
     checks = results["targets"]["checks"]
     assert {c["target"] for c in checks} >= {"app ÷ floor, worst page, p95", "max payload"}
