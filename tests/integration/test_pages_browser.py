@@ -173,6 +173,14 @@ def test_language_switch(watch):
 def test_french_number_separators_in_figures(watch):
     """Plotly formats tick labels with the figure's `separators`: French needs ', '."""
     open_page(watch, "/?lang=fr")
+    # An empty callback queue is not a drawn figure: plotly.js draws after the answer, later
+    # on a loaded machine (a CI run saw none yet). Wait for every graph of the page.
+    watch.page.wait_for_function(
+        """() => { const graphs = [...document.querySelectorAll('#page-content .dash-graph')];
+            return graphs.length > 0 && graphs.every(g => {
+                const gd = g.querySelector('.js-plotly-plot'); return gd && gd._fullLayout; }); }""",
+        timeout=30000,
+    )
     seps = watch.page.evaluate(
         """() => [...document.querySelectorAll('.js-plotly-plot')].map(gd =>
             (gd.closest('[id]') || {}).id + ' ' + JSON.stringify(gd._fullLayout.separators))"""
