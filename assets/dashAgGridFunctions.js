@@ -87,8 +87,11 @@
 
   /*
    * A link to a partner's profile: the text is the cell value (the name, as text), the address
-   * is built from the row's partner_id, plus the row's `query` (the current filters and
-   * language, from the server) so the profile opens with the same filters.
+   * is built from the row's partner_id, plus the page's query string (its filters and language)
+   * so the profile opens with the same filters. The query is read from the address bar when the
+   * cell is drawn: the rows arrive after the address changed (they answer it), and every new
+   * rowData draws its cells anew, so it is the query the rows were built for. (It used to travel
+   * in every row: up to a third of the directory's payload with a few filters set; issue 14.)
    */
   components.PartnerLink = function (props) {
     var data = props.data || {};
@@ -96,7 +99,8 @@
     if (!data.partner_id) {
       return React.createElement("span", null, text);
     }
-    var query = typeof data.query === "string" && data.query.charAt(0) === "?" ? data.query : "";
+    var search = window.location.search;
+    var query = typeof search === "string" && search.charAt(0) === "?" ? search : "";
     var href = prefix() + "partners/" + encodeURIComponent(String(data.partner_id)) + query;
     return React.createElement(
       "a",

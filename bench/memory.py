@@ -69,9 +69,9 @@ class Traffic:
 
     def directory(self) -> dict:
         return _body(
-            "..partners-grid.rowData...partners-count.children..",
+            "..partners-rows.data...partners-count.children..",
             [
-                {"id": "partners-grid", "property": "rowData"},
+                {"id": "partners-rows", "property": "data"},
                 {"id": "partners-count", "property": "children"},
             ],
             [

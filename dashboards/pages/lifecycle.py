@@ -412,15 +412,12 @@ def grid_rows(filters: Filters, lang: str, now: dt.date) -> list[list[dict]]:
     in Python, so without this a repeated filter change cost as much as a new one (warm 144 ms
     of 301 cold at 1M, `python -m bench`).
     """
-    query = filters.to_query(lang)
-
-    def grid(rows) -> list[dict]:
-        return [row | {"query": query} for row in rows(filters, lang, now)]
 
     def compute() -> list[list[dict]]:
         # The three queries are independent: side by side, a cold update waits for the
-        # slowest, not for the sum.
-        return side_by_side.run([partial(grid, rows) for rows in GRIDS])
+        # slowest, not for the sum. (The partner links take the page's query string in the
+        # browser, assets/dashAgGridFunctions.js PartnerLink: the rows do not carry it.)
+        return side_by_side.run([partial(rows, filters, lang, now) for rows in GRIDS])
 
     return cache.cached(
         "lifecycle.grids", filters.cache_key(), lang, now.isoformat(), compute=compute

@@ -135,3 +135,35 @@ def test_directory_search_ignores_case_and_accents(watch, lang):
     assert since["International Council on Monuments and Sites"] == "2015"
     assert since["Education International"] == {"en": "Mar 2012", "fr": "mars 2012"}[lang]
     assert_clean(watch)
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_directory_links_carry_the_current_filters(watch, lang):
+    """A partner link opens the profile with the page's filters and language, also after a
+    filter change (the rows no longer carry the query: the link reads the address bar)."""
+    open_page(watch, f"/partners?lang={lang}")
+    page = watch.page
+    _wait_rows(page, 5)
+    link = page.locator(".ag-center-cols-container .ag-row a").first
+    href = link.get_attribute("href")
+    assert href.startswith("/partners/")
+    assert ("lang=fr" in href) == (lang == "fr") and "years=" not in href
+    first = page.locator("#filter-year-from")
+    first.fill("2018")
+    first.press("Enter")
+    settle(watch)
+    assert "years=2018-" in page.url
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.ag-center-cols-container .ag-row a')]"
+        ".every(a => a.getAttribute('href').includes('years=2018-'))",
+        timeout=30000,
+    )
+    hrefs = page.locator(".ag-center-cols-container .ag-row a").evaluate_all(
+        "els => els.map(a => a.getAttribute('href'))"
+    )
+    assert hrefs and all(h.endswith(page.evaluate("location.search")) for h in hrefs)
+    assert all(("lang=fr" in h) == (lang == "fr") for h in hrefs)
+    page.locator(".ag-center-cols-container .ag-row a").first.click()
+    page.wait_for_function("() => location.pathname.startsWith('/partners/')")
+    assert "years=2018-" in page.url
+    assert_clean(watch)

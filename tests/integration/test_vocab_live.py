@@ -37,9 +37,9 @@ def serve(tmp_path):
 def _directory(url: str, search: str) -> tuple[dict[str, int], str]:
     """The directory callback as the browser calls it: {partner_id: activities}, count text."""
     body = {
-        "output": "..partners-grid.rowData...partners-count.children..",
+        "output": "..partners-rows.data...partners-count.children..",
         "outputs": [
-            {"id": "partners-grid", "property": "rowData"},
+            {"id": "partners-rows", "property": "data"},
             {"id": "partners-count", "property": "children"},
         ],
         "inputs": [
@@ -55,7 +55,8 @@ def _directory(url: str, search: str) -> tuple[dict[str, int], str]:
         headers={"Content-Type": "application/json"},
     )
     answer = json.loads(urllib.request.urlopen(request, timeout=30).read())["response"]
-    rows = answer["partners-grid"]["rowData"]
+    packed = answer["partners-rows"]["data"]
+    rows = [dict(zip(packed["columns"], values, strict=True)) for values in packed["rows"]]
     return {r["partner_id"]: r["activities"] for r in rows}, answer["partners-count"]["children"]
 
 

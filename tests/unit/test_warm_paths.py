@@ -104,8 +104,18 @@ def test_lifecycle_grids_query_side_by_side_in_their_order(pages, monkeypatch):
     filters, now = Filters(), today()
     grids = lifecycle.grid_rows(filters, "en", now)
     assert len(submitted) == 3 and any(grids)  # the three queries ran in the pool
-    query = filters.to_query("en")
-    expected = [
-        [r | {"query": query} for r in rows(filters, "en", now)] for rows in lifecycle.GRIDS
-    ]
+    expected = [rows(filters, "en", now) for rows in lifecycle.GRIDS]
     assert grids == expected  # reviews, reports, no cooperation: in update_tables' order
+
+
+def test_directory_rows_travel_packed(pages):
+    """The directory's answer names each column once; the browser's records are the rows."""
+    partners, _ = pages
+    records = partners.rows(Filters(), "en", False)
+    packed, count = partners.update_directory("?lang=en", False)
+    assert packed["columns"][0] == "name" and "query" not in packed["columns"]
+    assert len(packed["rows"]) == len(records) > 0 and str(len(records)) in count
+    assert partners.unpack(packed) == records
+    assert partners.unpack(None) == [] and partners.pack([]) == {"columns": [], "rows": []}
+    # The same answer again is the cached one, not a rebuilt copy.
+    assert partners.update_directory("?lang=en", False)[0] is packed
