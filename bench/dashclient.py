@@ -88,6 +88,40 @@ def charts_body(
     }
 
 
+def parts_body(
+    search: str,
+    part_keys: list[str] = (),  # type: ignore[assignment]
+    data_keys: list[str] = (),  # type: ignore[assignment]
+    options: dict[str, object] | None = None,
+    relay: str = "n1",
+) -> dict:
+    """The request that draws a page's parts (`dashboards/parts.py`: headlines, a grid's rows)
+    for a URL query string and the page's options: sent when the relay wakes, like
+    `charts_body`, or when an option changes."""
+    children = [{"type": "page-part", "key": k} for k in part_keys]
+    data = [{"type": "page-data", "key": k} for k in data_keys]
+    opts = [{"type": "page-option", "key": k} for k in (options or {})]
+    return {
+        "output": '..{"key":["ALL"],"type":"page-part"}.children...'
+        '{"key":["ALL"],"type":"page-data"}.data..',
+        "outputs": [
+            [{"id": i, "property": "children"} for i in children],
+            [{"id": i, "property": "data"} for i in data],
+        ],
+        "inputs": [
+            {"id": "charts-relay", "property": "data", "value": relay},
+            [{"id": o, "property": "value", "value": (options or {})[o["key"]]} for o in opts],
+        ],
+        "changedPropIds": ["charts-relay.data"],
+        "state": [
+            {"id": "url", "property": "search", "value": search},
+            [{"id": i, "property": "id", "value": i} for i in children],
+            [{"id": i, "property": "id", "value": i} for i in data],
+            [{"id": o, "property": "id", "value": o} for o in opts],
+        ],
+    }
+
+
 def table_body(chart_key: str, search: str, is_open: bool, followed: bool = False) -> dict:
     """The request of one chart's "show as table" panel: its button pressed (`followed` False),
     or, while open, the new query string its relay store received (`followed` True)."""

@@ -68,20 +68,11 @@ class Traffic:
         return dashclient.charts_body(keys, self.search())
 
     def directory(self) -> dict:
-        return _body(
-            "..partners-rows.data...partners-count.children..",
-            [
-                {"id": "partners-rows", "property": "data"},
-                {"id": "partners-count", "property": "children"},
-            ],
-            [
-                {"id": "url", "property": "search", "value": self.search()},
-                {
-                    "id": "partners-include-all",
-                    "property": "value",
-                    "value": self.rng.choice([False, True]),
-                },
-            ],
+        return dashclient.parts_body(
+            self.search(),
+            ["partners.count"],
+            ["partners.rows"],
+            {"partners.include_all": self.rng.choice([False, True])},
         )
 
     def language(self) -> dict:
@@ -99,16 +90,7 @@ class Traffic:
         )
 
     def headlines(self) -> dict:
-        part = {"id": {"key": "overview.headlines", "type": "page-part"}, "property": "children"}
-        return _body(
-            '{"key":["ALL"],"type":"page-part"}.children',
-            [part],
-            [{"id": "charts-relay", "property": "data", "value": "n1"}],
-            [
-                {"id": "url", "property": "search", "value": self.search()},
-                [{**part, "property": "id", "value": part["id"]}],
-            ],
-        )
+        return dashclient.parts_body(self.search(), ["overview.headlines"])
 
     def next(self) -> dict:
         return self.rng.choice(

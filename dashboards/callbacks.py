@@ -272,29 +272,43 @@ def sync_filters_and_charts(search, years, *rest):
     """`sync_filters`, and the page's charts and parts for the new filters in the same answer.
 
     A filter change then costs one request for all of a page's charts and parts (headlines, a
-    rule check: `dashboards.parts`) instead of more in a row (the filter bar's, then the others
-    once the browser has the new URL). `CHARTS_DRAWN` tells the browser's relay which query
-    string these are for, so the URL change they cause does not wake `update_charts` or
-    `update_parts`. When the URL itself changed (a link, back/forward, first load) nothing is
-    drawn here: the relay sends those requests as before.
+    rule check, a grid's rows: `dashboards.parts`) instead of more in a row (the filter bar's,
+    then the others once the browser has the new URL). `CHARTS_DRAWN` tells the browser's relay
+    which query string these are for, so the URL change they cause does not wake
+    `update_charts` or `update_parts`. When the URL itself changed (a link, back/forward, first
+    load) nothing is drawn here: the relay sends those requests as before.
+
+    After `sync_filters`' inputs and the language: the variant values, the page options'
+    values, then the ids of the graphs, variants, children parts, data parts and options.
     """
-    n_sync = len(DIMS) + 5  # the dropdowns, chips, clear-all, chart clicks, flagged; then lang
+    n_sync = len(DIMS) + 5  # the dropdowns, chips, clear-all, chart clicks, flagged, lang
     synced = sync_filters(search, years, *rest[:n_sync])
-    variant_values, graph_ids, variant_ids, part_ids = (list(rest[n_sync:]) + [None] * 4)[:4]
+    variant_values, option_values, graph_ids, variant_ids, part_ids, data_ids, option_ids = rest[
+        n_sync:
+    ]
     expected = _outputs_list()
     # In a request, exactly the graphs and parts Dash expects (none is none); called directly,
     # the ids given.
     if expected is not None:
         graphs = [o["id"] for o in expected[SYNC_OUTPUTS]]
-        parts_ = [o["id"] for o in expected[SYNC_OUTPUTS + 1]]
+        part_ids = [o["id"] for o in expected[SYNC_OUTPUTS + 1]]
+        data_ids = [o["id"] for o in expected[SYNC_OUTPUTS + 2]]
     else:
-        graphs, parts_ = list(graph_ids or []), list(part_ids or [])
+        graphs, part_ids, data_ids = (
+            list(graph_ids or []),
+            list(part_ids or []),
+            list(data_ids or []),
+        )
     new_search = synced[0]
     if new_search is no_update or not isinstance(new_search, str):
-        return (*synced, [no_update] * len(graphs), [no_update] * len(parts_), no_update)
-    figures, drawn_parts = draw_page(new_search, variant_values, graphs, variant_ids, parts_)
-    drawn = {"search": new_search, "n": uuid.uuid4().hex}
-    return (*synced, figures, drawn_parts, drawn)
+        skipped = ([no_update] * len(x) for x in (graphs, part_ids, data_ids))
+        return (*synced, *skipped, no_update)
+    options = parts.options_of(option_values, option_ids)
+    figures, drawn = draw_page(
+        new_search, variant_values, graphs, variant_ids, [*part_ids, *data_ids], options
+    )
+    mark = {"search": new_search, "n": uuid.uuid4().hex}
+    return (*synced, figures, drawn[: len(part_ids)], drawn[len(part_ids) :], mark)
 
 
 def update_charts(_relay, variant_values, search, graph_ids, variant_ids):
@@ -309,11 +323,17 @@ def update_charts(_relay, variant_values, search, graph_ids, variant_ids):
     return draw_charts(search, variant_values, graphs, variant_ids)
 
 
-def update_parts(_relay, search, part_ids):
-    """Every part of the page for the filters in the URL (its arrival, or the relay)."""
+def update_parts(_relay, option_values, search, part_ids, data_ids, option_ids):
+    """Every part of the page (children, then data) for the filters in the URL and the page's
+    options: on its arrival, from the relay, or when an option changed."""
     expected = _outputs_list()
-    wanted = [o["id"] for o in expected] if expected is not None else list(part_ids or [])
-    return draw_page(search, None, [], None, wanted)[1]
+    if expected is not None:
+        part_ids = [o["id"] for o in expected[0]]
+        data_ids = [o["id"] for o in expected[1]]
+    part_ids, data_ids = list(part_ids or []), list(data_ids or [])
+    options = parts.options_of(option_values, option_ids)
+    drawn = draw_page(search, None, [], None, [*part_ids, *data_ids], options)[1]
+    return drawn[: len(part_ids)], drawn[len(part_ids) :]
 
 
 def draw_charts(search, variant_values, graphs, variant_ids) -> list:
@@ -321,8 +341,12 @@ def draw_charts(search, variant_values, graphs, variant_ids) -> list:
     return draw_page(search, variant_values, graphs, variant_ids, [])[0]
 
 
-def draw_page(search, variant_values, graphs, variant_ids, part_ids) -> tuple[list, list]:
-    """(figures of the given graphs, the given parts) for a query string and variants."""
+def draw_page(
+    search, variant_values, graphs, variant_ids, part_ids, options=None
+) -> tuple[list, list]:
+    """(figures of the given graphs, the given parts) for a query string, variants and the
+    page's options."""
+    options = options if isinstance(options, dict) else {}
     search = _text(search)
     filters, _ = Filters.from_query(search)
     lang = parse_lang(search)
@@ -343,8 +367,10 @@ def draw_page(search, variant_values, graphs, variant_ids, part_ids) -> tuple[li
 
     def draw_part(part: parts.Part) -> object:
         try:
-            return part.draw(filters, lang)
+            return part.draw(filters, lang, options)
         except db.QueryLimitExceeded as e:
+            if part.kind == "data":
+                return parts.pack([])
             return parts.wire(limit_notice(limit_message(e, lang)))
 
     # What this process has cached is served here (handing it to the pool cost more than the
@@ -359,7 +385,7 @@ def draw_page(search, variant_values, graphs, variant_ids, part_ids) -> tuple[li
     found: list[object] = []
     for part_id in part_ids:
         part = parts.PARTS.get(str(part_id.get("key")) if isinstance(part_id, dict) else "")
-        value = no_update if part is None else part.cached(filters, lang)
+        value = no_update if part is None else part.cached(filters, lang, options)
         found.append(value)
         if value is cache.MISSING and part is not None:
             tasks.append(partial(draw_part, part))
@@ -626,6 +652,7 @@ def register_callbacks(app: dash.Dash) -> None:
         Output(ids.FLAGGED, "value"),
         Output({"type": ids.CHART_GRAPH, "key": ALL}, "figure", allow_duplicate=True),
         Output({"type": ids.PAGE_PART, "key": ALL}, "children", allow_duplicate=True),
+        Output({"type": ids.PAGE_DATA, "key": ALL}, "data", allow_duplicate=True),
         Output(ids.CHARTS_DRAWN, "data"),
         Input(ids.URL, "search"),
         Input(ids.YEARS, "value"),
@@ -636,9 +663,12 @@ def register_callbacks(app: dash.Dash) -> None:
         Input(ids.FLAGGED, "value"),
         State(ids.LANG, "data"),
         State({"type": ids.CHART_VARIANT, "key": ALL}, "value"),
+        State({"type": ids.PAGE_OPTION, "key": ALL}, "value"),
         State({"type": ids.CHART_GRAPH, "key": ALL}, "id"),
         State({"type": ids.CHART_VARIANT, "key": ALL}, "id"),
         State({"type": ids.PAGE_PART, "key": ALL}, "id"),
+        State({"type": ids.PAGE_DATA, "key": ALL}, "id"),
+        State({"type": ids.PAGE_OPTION, "key": ALL}, "id"),
         prevent_initial_call="initial_duplicate",
     )(sync_filters_and_charts)
     app.clientside_callback(
@@ -658,9 +688,13 @@ def register_callbacks(app: dash.Dash) -> None:
     )(update_charts)
     app.callback(
         Output({"type": ids.PAGE_PART, "key": ALL}, "children"),
+        Output({"type": ids.PAGE_DATA, "key": ALL}, "data"),
         Input(ids.CHARTS_RELAY, "data"),
+        Input({"type": ids.PAGE_OPTION, "key": ALL}, "value"),
         State(ids.URL, "search"),
         State({"type": ids.PAGE_PART, "key": ALL}, "id"),
+        State({"type": ids.PAGE_DATA, "key": ALL}, "id"),
+        State({"type": ids.PAGE_OPTION, "key": ALL}, "id"),
     )(update_parts)
     app.clientside_callback(
         _OPEN_TABLES_JS,

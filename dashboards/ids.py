@@ -37,6 +37,8 @@ DROPDOWN = {key: "filter-" + key.replace("_", "-") for key in FILTER_KEYS}
 # Pattern-matching ID types (dicts with "type" and "key").
 CHART_GRAPH = "chart-graph"
 PAGE_PART = "page-part"  # a page's part beside its charts (dashboards/parts.py)
+PAGE_DATA = "page-data"  # a page's part that is data, e.g. a grid's rows (a dcc.Store)
+PAGE_OPTION = "page-option"  # a page's control that is not a filter, read by its parts
 CHART_TABLE = "chart-table"
 CHART_TABLE_TOGGLE = "chart-table-toggle"
 CHART_TABLE_COLLAPSE = "chart-table-collapse"

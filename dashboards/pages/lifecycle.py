@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from functools import partial
 
 import dash
 import dash_ag_grid as dag
@@ -11,7 +10,7 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import Input, Output, State, callback, dcc, html
 
-from dashboards import auth, cache, db, ids, side_by_side
+from dashboards import auth, db, ids, parts
 from dashboards import layout as ui
 from dashboards.charts import get_chart
 from dashboards.charts.lifecycle import today
@@ -91,6 +90,7 @@ def _grid(grid_id: str, columns, lang: str) -> dag.AgGrid:
 
 
 def _grid_card(title: str, grid_id: str, columns, lang: str, text: str) -> dbc.Col:
+    rows_part = GRID_PARTS[grid_id]
     return dbc.Col(
         dbc.Card(
             [
@@ -98,6 +98,7 @@ def _grid_card(title: str, grid_id: str, columns, lang: str, text: str) -> dbc.C
                 dbc.CardBody(
                     [
                         html.P(gettext(text, lang), className="small text-muted mb-2"),
+                        parts.placeholder(rows_part.key),
                         _grid(grid_id, columns, lang),
                     ]
                 ),
@@ -165,7 +166,7 @@ def layout(lang: str = "en", **_params) -> list:
                     "Fields, functional areas, countries, modality and activity status describe "
                     "activities and do not apply here."
                 ),
-                html.Div(id=AS_OF, className="mt-1"),
+                html.Div(parts.placeholder(AS_OF_PART.key), id=AS_OF, className="mt-1"),
             ],
             color="light",
             className="small py-2 mb-2",
@@ -386,42 +387,37 @@ def as_of_text(lang: str, now: dt.date) -> list:
     return parts
 
 
-@callback(
-    Output(REVIEWS_GRID, "rowData"),
-    Output(REPORTS_GRID, "rowData"),
-    Output(RISK_GRID, "rowData"),
-    Output(AS_OF, "children"),
-    Input(ids.URL, "search"),
-)
-def update_tables(search):
-    """The three tables for the filters in the URL, as of today."""
-    filters, _ = Filters.from_query(search)
-    lang = parse_lang(search)
-    now = today()
-    return *grid_rows(filters, lang, now), as_of_text(lang, now)
+def _today_key() -> str:
+    """What the grids and the "as of" line vary with beside the filters: the day."""
+    return today().isoformat()
 
 
-# The grids' row builders, in the order of update_tables' outputs.
-GRIDS = (review_rows, report_rows, risk_rows)
-
-
-def grid_rows(filters: Filters, lang: str, now: dt.date) -> list[list[dict]]:
-    """The rows of the three grids, cached per warehouse version, filters, language and day.
-
-    Their queries are not chart frames (no chart cache holds them) and their rows are formatted
-    in Python, so without this a repeated filter change cost as much as a new one (warm 144 ms
-    of 301 cold at 1M, `python -m bench`).
-    """
-
-    def compute() -> list[list[dict]]:
-        # The three queries are independent: side by side, a cold update waits for the
-        # slowest, not for the sum. (The partner links take the page's query string in the
-        # browser, assets/dashAgGridFunctions.js PartnerLink: the rows do not carry it.)
-        return side_by_side.run([partial(rows, filters, lang, now) for rows in GRIDS])
-
-    return cache.cached(
-        "lifecycle.grids", filters.cache_key(), lang, now.isoformat(), compute=compute
+def _rows_part(key: str, build) -> parts.Part:
+    """A grid's rows as a data part: packed, as of today, internal (no rows in public mode)."""
+    return parts.register(
+        key,
+        lambda filters, lang: parts.pack(build(filters, lang, today())),
+        kind="data",
+        varies=_today_key,
+        internal=True,
     )
+
+
+# The three grids' rows and the "as of" line are page parts (dashboards/parts.py): a filter
+# change draws them in the filter bar's answer with the charts, side by side (one request;
+# issue 14), cached per warehouse version, filters, language and day. The public deployment
+# serves no rows (parts.Part.internal), whatever a request names.
+GRID_PARTS = {
+    REVIEWS_GRID: _rows_part("lifecycle.reviews", review_rows),
+    REPORTS_GRID: _rows_part("lifecycle.reports", report_rows),
+    RISK_GRID: _rows_part("lifecycle.risk", risk_rows),
+}
+for _grid_id, _part in GRID_PARTS.items():
+    parts.rows_into_grid(_part.key, _grid_id)
+    VALIDATION_COMPONENTS.append(parts.placeholder(_part.key))
+AS_OF_PART = parts.register(
+    "lifecycle.as_of", lambda filters, lang: as_of_text(lang, today()), varies=_today_key
+)
 
 
 @callback(

@@ -5,11 +5,11 @@ from __future__ import annotations
 import dash
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
-from dash import Input, Output, State, callback, clientside_callback, dcc, html
+from dash import Input, Output, State, clientside_callback, html
 
-from dashboards import cache, dimensions, ids, vocab
+from dashboards import cache, dimensions, parts, vocab
 from dashboards import layout as ui
-from dashboards.filters import LANGS, Filters, parse_lang
+from dashboards.filters import LANGS, Filters
 from dashboards.i18n import N_, count_text, format_partial_date, gettext
 from dashboards.queries import partners as q
 from dashboards.text import search_key
@@ -18,11 +18,7 @@ dash.register_page(__name__, path="/partners", title=N_("Partners"), name="Partn
 
 GRID = "partners-grid"
 SEARCH = "partners-search"
-INCLUDE_ALL = "partners-include-all"
 COUNT = "partners-count"
-# The rows as the server sends them (`packed`): the grid's rowData is unpacked from it in the
-# browser (below).
-ROWS = "partners-rows"
 
 # Grid columns: (field, header msgid, extra column options).
 COLUMNS: tuple[tuple[str, str, dict], ...] = (
@@ -205,7 +201,7 @@ def layout(lang: str = "en", **_params) -> list:
                 ),
                 dbc.Col(
                     dbc.Switch(
-                        id=INCLUDE_ALL,
+                        id=parts.option_id(INCLUDE_ALL),
                         label=_("Include partners with no matching activity"),
                         value=False,
                         className="small mb-1",
@@ -214,14 +210,17 @@ def layout(lang: str = "en", **_params) -> list:
                 ),
                 dbc.Col(
                     html.Div(
-                        id=COUNT, className="small text-muted text-md-end mb-1", role="status"
+                        parts.placeholder(COUNT_PART.key),
+                        id=COUNT,
+                        className="small text-muted text-md-end mb-1",
+                        role="status",
                     ),
                     md=3,
                 ),
             ],
             className="g-2 align-items-end mb-2",
         ),
-        dcc.Store(id=ROWS),
+        parts.placeholder(ROWS_PART.key),
         dag.AgGrid(
             id=GRID,
             columnDefs=column_defs(lang),
@@ -307,74 +306,27 @@ def quick_filter_text(row: dict) -> str:
     return search_key(*(row.get(c) for c in FOLDED), row.get("search"))
 
 
-def packed(filters: Filters, lang: str, include_all: bool) -> dict:
-    """The directory rows as sent to the browser: the column names once, then each row's values.
-
-    A list of records repeats every key in every row, which was ~40 % of the directory's
-    payload (issue 14: 204 KB for 444 partners); the browser rebuilds the records (below).
-    Cached like `rows`.
-    """
-    include = True if include_all else None
-    return cache.cached(
-        "partners.packed",
-        filters.cache_key(),
-        lang,
-        include,
-        compute=lambda: pack(rows(filters, lang, include_all)),
-    )
+def packed_rows(filters: Filters, lang: str, include_all: bool | None = False) -> dict:
+    """The directory's rows as sent (`parts.pack`: the column names once, then each row's
+    values; the browser rebuilds the grid's records)."""
+    return parts.pack(rows(filters, lang, bool(include_all)))
 
 
-def pack(records: list[dict]) -> dict:
-    """{"columns": [name, …], "rows": [[value, …], …]}: the records in column order."""
-    columns = list(dict.fromkeys(k for record in records for k in record))
-    return {"columns": columns, "rows": [[r.get(c) for c in columns] for r in records]}
-
-
-def unpack(data: dict | None) -> list[dict]:
-    """The records of `pack` (what the browser's callback below does; for tests)."""
-    if not data:
-        return []
-    return [dict(zip(data["columns"], values, strict=True)) for values in data["rows"]]
-
-
-@callback(
-    Output(ROWS, "data"),
-    Output(COUNT, "children"),
-    Input(ids.URL, "search"),
-    Input(INCLUDE_ALL, "value"),
-)
-def update_directory(search, include_all):
-    """The directory rows (packed) and the count for the filters in the URL."""
-    filters, _ = Filters.from_query(search)
-    lang = parse_lang(search)
-    data = packed(filters, lang, bool(include_all))
-    text = count_text("partner", len(data["rows"]), lang)
+def count(filters: Filters, lang: str, include_all: bool | None = False) -> str:
+    """'444 partners', and what the activity counts are for while an activity filter is set."""
+    text = count_text("partner", len(rows(filters, lang, bool(include_all))), lang)
     if q.has_activity_filter(filters):
         text = gettext("%(partners)s; activities counted for the filters", lang, partners=text)
-    return data, text
+    return text
 
 
-# The grid's records from the packed rows, in the browser (as `unpack`).
-clientside_callback(
-    """
-    function(data) {
-        if (!data || !data.columns || !data.rows) {
-            return [];
-        }
-        const columns = data.columns;
-        return data.rows.map(function (values) {
-            const row = {};
-            for (let i = 0; i < columns.length; i++) {
-                row[columns[i]] = values[i];
-            }
-            return row;
-        });
-    }
-    """,
-    Output(GRID, "rowData"),
-    Input(ROWS, "data"),
-    prevent_initial_call=True,
-)
+# The switch is a page option (not a filter, not in the URL): the parts read its value, and a
+# change of it redraws them (callbacks.update_parts). Rows and count come in the filter bar's
+# answer on a filter change: one request (issue 14).
+INCLUDE_ALL = "partners.include_all"
+ROWS_PART = parts.register("partners.rows", packed_rows, kind="data", options=(INCLUDE_ALL,))
+COUNT_PART = parts.register("partners.count", count, options=(INCLUDE_ALL,))
+parts.rows_into_grid(ROWS_PART.key, GRID)
 
 
 # The search box filters the rows already in the browser (AG Grid's quick filter, which keeps a

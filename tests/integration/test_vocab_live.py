@@ -35,29 +35,26 @@ def serve(tmp_path):
 
 
 def _directory(url: str, search: str) -> tuple[dict[str, int], str]:
-    """The directory callback as the browser calls it: {partner_id: activities}, count text."""
-    body = {
-        "output": "..partners-rows.data...partners-count.children..",
-        "outputs": [
-            {"id": "partners-rows", "property": "data"},
-            {"id": "partners-count", "property": "children"},
-        ],
-        "inputs": [
-            {"id": "url", "property": "search", "value": search},
-            {"id": "partners-include-all", "property": "value", "value": False},
-        ],
-        "changedPropIds": ["url.search"],
-        "state": [],
-    }
+    """The directory's parts as the browser asks for them: {partner_id: activities}, count."""
+    from bench.dashclient import parts_body
+
+    body = parts_body(
+        search, ["partners.count"], ["partners.rows"], {"partners.include_all": False}
+    )
     request = urllib.request.Request(
         url + "/_dash-update-component",
         data=json.dumps(body).encode(),
         headers={"Content-Type": "application/json"},
     )
     answer = json.loads(urllib.request.urlopen(request, timeout=30).read())["response"]
-    packed = answer["partners-rows"]["data"]
+
+    def key(kind: str, part: str) -> str:  # a pattern id as Dash's answer names it
+        return json.dumps({"key": part, "type": kind}, sort_keys=True, separators=(",", ":"))
+
+    count = answer[key("page-part", "partners.count")]["children"]
+    packed = answer[key("page-data", "partners.rows")]["data"]
     rows = [dict(zip(packed["columns"], values, strict=True)) for values in packed["rows"]]
-    return {r["partner_id"]: r["activities"] for r in rows}, answer["partners-count"]["children"]
+    return {r["partner_id"]: r["activities"] for r in rows}, count
 
 
 def _truth(db: Path, area: str) -> dict[str, int]:

@@ -38,7 +38,7 @@ def body_for(prefix: str) -> dict:
 
 
 CHARTS = '{"key":["ALL"],"type":"chart-graph"}.figure'
-HEADLINES = '{"key":["ALL"],"type":"page-part"}.children'
+HEADLINES = '..{"key":["ALL"],"type":"page-part"}.children...'  # update_parts
 ROUTE = "..page-content.children"
 
 

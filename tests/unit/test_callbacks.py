@@ -377,9 +377,9 @@ def test_sync_filters_returns_as_many_values_as_it_declares_outputs(small_wareho
     # sync_filters' own outputs, then the page's chart figures, its parts and the "drawn for"
     # store.
     outputs = declared[0].strip(".").split("...")
-    assert len(outputs) == callbacks.SYNC_OUTPUTS + 3
-    assert outputs[-1] == f"{ids.CHARTS_DRAWN}.data" and ids.PAGE_PART in outputs[-2]
-    assert ids.CHART_GRAPH in outputs[-3]
+    assert len(outputs) == callbacks.SYNC_OUTPUTS + 4
+    assert outputs[-1] == f"{ids.CHARTS_DRAWN}.data" and ids.PAGE_DATA in outputs[-2]
+    assert ids.PAGE_PART in outputs[-3] and ids.CHART_GRAPH in outputs[-4]
 
 
 @pytest.mark.parametrize("code", ["abc", None, [], {"a": 1}, 10**400])
@@ -425,11 +425,24 @@ def test_flagged_switch_writes_the_url_and_a_chip(small):
 
 # -- one request per filter change: the filter-bar request draws the charts ---------------------
 def _sync_and_draw(
-    search, graphs, *, values=None, trigger=None, value=None, lang="en", page_parts=(), full=False
+    search,
+    graphs,
+    *,
+    values=None,
+    trigger=None,
+    value=None,
+    lang="en",
+    page_parts=(),
+    page_data=(),
+    options=None,
+    full=False,
 ):
     values = values or {}
     args = [search, None, *(values.get(d) for d in DIMS), [], None, [], False, lang]
-    args += [[], graphs, [], list(page_parts)]  # variant values, graph, variant and part ids
+    options = options or {}
+    option_ids = [{"type": ids.PAGE_OPTION, "key": k} for k in options]
+    # variant and option values; graph, variant, part, data part and option ids
+    args += [[], list(options.values()), graphs, [], list(page_parts), list(page_data), option_ids]
     triggered = [{"prop_id": _prop_id(*trigger), "value": value}] if trigger else []
 
     # As Dash gives it: one entry per output, a list for each wildcard output (graphs, parts).
@@ -437,6 +450,7 @@ def _sync_and_draw(
     outputs += [
         [{"id": g, "property": "figure"} for g in graphs],
         [{"id": p, "property": "children"} for p in page_parts],
+        [{"id": p, "property": "data"} for p in page_data],
         {"id": ids.CHARTS_DRAWN},
     ]
 
@@ -445,10 +459,10 @@ def _sync_and_draw(
         return callbacks.sync_filters_and_charts(*args)
 
     out = contextvars.copy_context().run(run)
-    assert len(out) == N_OUT + 3
+    assert len(out) == N_OUT + 4
     if full:
         return out
-    return (*out[:-2], out[-1])  # the parts' list is looked at by the tests of parts
+    return (*out[:-3], out[-1])  # the parts' lists are looked at by the tests of parts
 
 
 def test_a_control_change_draws_every_chart_in_the_same_answer(small):
@@ -520,7 +534,8 @@ def test_a_control_change_draws_the_page_parts_with_the_charts(small, monkeypatc
         page_parts=wanted,
         full=True,
     )
-    search, figures, drawn_parts, drawn = out[0], out[-3], out[-2], out[-1]
+    search, figures, drawn_parts, drawn = out[0], out[-4], out[-3], out[-1]
+    assert out[-2] == []  # no data part asked for
     assert search == "?field=ED" and drawn["search"] == search
     assert len(figures) == 1 and "data" in figures[0]
     # The part in Dash's wire form (plain JSON), drawn for the new filters; an unknown key
@@ -532,11 +547,11 @@ def test_a_control_change_draws_the_page_parts_with_the_charts(small, monkeypatc
     expected = parts.wire(headline_cards(q.headlines(Filters(fields=("ED",)), "en"), "en"))
     assert cards == expected
     # The relay's request (a URL this answer did not draw) gives the same parts, from the cache.
-    again = callbacks.update_parts("n1", search, wanted)
-    assert again == [cards, no_update] and len(calls) == 1
+    again = callbacks.update_parts("n1", [], search, wanted, [], [])
+    assert again == ([cards, no_update], []) and len(calls) == 1
     # Another language is another entry.
-    fr = callbacks.update_parts("n2", search + "&lang=fr", wanted[:1])
-    assert fr != [cards] and len(calls) == 2
+    fr = callbacks.update_parts("n2", [], search + "&lang=fr", wanted[:1], [], [])
+    assert fr[0] != [cards] and len(calls) == 2
 
 
 def test_a_url_change_draws_no_part_in_the_filter_bar_request(small):
@@ -545,4 +560,4 @@ def test_a_url_change_draws_no_part_in_the_filter_bar_request(small):
     key = next(iter(parts.PARTS), None)
     wanted = [parts.part_id(key)] if key else []
     out = _sync_and_draw("?field=ED", [], trigger=(ids.URL, "search"), page_parts=wanted, full=True)
-    assert out[0] is no_update and out[-2] == [no_update] * len(wanted) and out[-1] is no_update
+    assert out[0] is no_update and out[-3] == [no_update] * len(wanted) and out[-1] is no_update

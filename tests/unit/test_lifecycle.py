@@ -231,21 +231,35 @@ def test_the_grids_are_cached_and_follow_a_new_warehouse(
 
     use_warehouse(lifecycle_warehouse)
     create_app(load_settings(warehouse_path=lifecycle_warehouse, background_cache_dir=tmp_path))
+    from dashboards import callbacks, parts
     from dashboards.pages import lifecycle as page
 
     calls = []
     real = q.reviews
     monkeypatch.setattr(q, "reviews", lambda f, now: calls.append(f) or real(f, now))
-    first = page.grid_rows(Filters(), "en", TODAY)
-    again = page.grid_rows(Filters(), "en", TODAY)
-    assert again == first and len(calls) == 1 and first[0]  # the fixture has reviews
-    assert page.grid_rows(Filters(), "fr", TODAY) and len(calls) == 2  # per language
-    assert page.grid_rows(Filters(), "en", TODAY + dt.timedelta(days=1)) and len(calls) == 3
+    monkeypatch.setattr(page, "today", lambda: TODAY)
+    wanted = [parts.part_id(p.key) for p in page.GRID_PARTS.values()]
+
+    def grids(search: str = "") -> list:
+        return callbacks.draw_page(search, None, [], None, wanted)[1]
+
+    first = grids()
+    again = grids()
+    assert again == first and len(calls) == 1 and first[0]["rows"]  # the fixture has reviews
+    assert parts.unpack(first[0]) == page.review_rows(Filters(), "en", TODAY)
+    calls.pop()  # that direct call
+    assert grids("?lang=fr") and len(calls) == 2  # per language
+    monkeypatch.setattr(page, "today", lambda: TODAY + dt.timedelta(days=1))
+    assert grids() and len(calls) == 3  # per day: the days left change
+    monkeypatch.setattr(page, "today", lambda: TODAY)
     # A warehouse swap (a new file: another version) is a miss.
     other = tmp_path / "other.duckdb"
     shutil.copy(lifecycle_warehouse, other)
     use_warehouse(other)
-    assert page.grid_rows(Filters(), "en", TODAY) == first and len(calls) == 4
+    assert grids() == first and len(calls) == 4
+    # A public deployment serves no rows, whatever the request names (checked on the server).
+    monkeypatch.setattr(callbacks.db, "is_public", lambda: True)
+    assert grids() == [parts.pack([])] * 3 and len(calls) == 4
 
 
 def test_partner_facts_carry_each_activitys_cooperation_dates(demo_warehouse):

@@ -91,7 +91,7 @@ def test_cached_figures_are_served_without_the_chart_pool(pages, monkeypatch):
 
 
 def test_lifecycle_grids_query_side_by_side_in_their_order(pages, monkeypatch):
-    from dashboards import side_by_side
+    from dashboards import callbacks, parts, side_by_side
     from dashboards.charts.lifecycle import today
     from dashboards.filters import Filters
     from dashboards.pages import lifecycle
@@ -102,20 +102,41 @@ def test_lifecycle_grids_query_side_by_side_in_their_order(pages, monkeypatch):
         side_by_side.POOL, "submit", lambda *a, **k: submitted.append(a) or real(*a, **k)
     )
     filters, now = Filters(), today()
-    grids = lifecycle.grid_rows(filters, "en", now)
-    assert len(submitted) == 3 and any(grids)  # the three queries ran in the pool
-    expected = [rows(filters, "en", now) for rows in lifecycle.GRIDS]
-    assert grids == expected  # reviews, reports, no cooperation: in update_tables' order
+    wanted = [parts.part_id(p.key) for p in lifecycle.GRID_PARTS.values()]
+    grids = callbacks.draw_page("", None, [], None, wanted)[1]
+    # The three misses ran side by side in the pool (side_by_side.run).
+    assert len(submitted) == 3 and any(g["rows"] for g in grids)
+    builders = (lifecycle.review_rows, lifecycle.report_rows, lifecycle.risk_rows)
+    expected = [parts.pack(rows(filters, "en", now)) for rows in builders]
+    assert grids == expected  # reviews, reports, no cooperation: in the placeholders' order
 
 
-def test_directory_rows_travel_packed(pages):
-    """The directory's answer names each column once; the browser's records are the rows."""
+def test_directory_rows_and_count_in_one_answer_with_the_page_option(pages):
+    """The directory's rows (packed: each column named once) and count are parts drawn for the
+    filters and the "include partners with no matching activity" option."""
+    from dashboards import callbacks, parts
+
     partners, _ = pages
+    wanted = [parts.part_id(partners.COUNT_PART.key), parts.part_id(partners.ROWS_PART.key)]
+    assert wanted[1]["type"] == ids.PAGE_DATA and wanted[0]["type"] == ids.PAGE_PART
+
+    def directory(search: str, include_all) -> tuple:
+        options = {partners.INCLUDE_ALL: include_all}
+        count, packed = callbacks.draw_page(search, None, [], None, wanted, options)[1]
+        return count, packed
+
     records = partners.rows(Filters(), "en", False)
-    packed, count = partners.update_directory("?lang=en", False)
+    count, packed = directory("?lang=en", False)
     assert packed["columns"][0] == "name" and "query" not in packed["columns"]
-    assert len(packed["rows"]) == len(records) > 0 and str(len(records)) in count
-    assert partners.unpack(packed) == records
-    assert partners.unpack(None) == [] and partners.pack([]) == {"columns": [], "rows": []}
+    assert parts.unpack(packed) == records and str(len(records)) in count
+    assert parts.unpack(None) == [] and parts.pack([]) == {"columns": [], "rows": []}
     # The same answer again is the cached one, not a rebuilt copy.
-    assert partners.update_directory("?lang=en", False)[0] is packed
+    assert directory("?lang=en", False)[1] is packed
+    # An activity filter hides partners without a matching activity unless the option is on.
+    year = "?years=2020-2020"
+    some = parts.unpack(directory(year, False)[1])
+    every = parts.unpack(directory(year, True)[1])
+    assert len(some) < len(every) == len(records)
+    assert "activities counted for the filters" in directory(year, True)[0]
+    # What the client sends as the option's value is only ever a plain value.
+    assert directory("?lang=en", {"not": "a bool"})[1] == packed
