@@ -259,7 +259,7 @@ def _replay_page(args, server, page, rec, frames, source, years) -> dict:
         res["page_update_ms"]["cold"]["p95"], (res["floor_ms"] or {}).get("p95")
     )
     res["warm_over_cold"] = ratio(
-        res["page_update_ms"]["warm"]["p50"], res["page_update_ms"]["cold"]["p50"]
+        res["page_update_ms"]["warm"]["p50"], res["page_update_ms"]["cold"]["p50"], 3
     )
     log(
         f"{key}: cold {res['page_update_ms']['cold']['p50']} ms, warm {res['page_update_ms']['warm']['p50']} ms, "

@@ -165,7 +165,9 @@ def targets_table(checks: list[dict]) -> str:
     rows = ["| target | limit | measured | met |", "|---|---|---|---|"]
     for c in checks:
         met = "n/a" if c["met"] is None else ("yes" if c["met"] else "**no**")
-        value = _fmt(c["value"], 2 if isinstance(c["value"], float) else 0)
+        # A ratio below 1 with three digits: 0.105 is not "0.10", which reads as at the limit.
+        digits = (3 if abs(c["value"]) < 1 else 2) if isinstance(c["value"], float) else 0
+        value = _fmt(c["value"], digits)
         rows.append(
             f"| {c['target']} | {c['op']} {c['limit']:,} {c['unit']} | {value} {c['unit']} | {met} |"
         )

@@ -14,7 +14,7 @@ Two kinds, by what the placeholder holds:
   sent `pack`ed (the column names once) and unpacked into the grid's rowData in the browser
   (`rows_into_grid`).
 
-A part may read page options (`option(key)`: a control of the page that is not a filter, such
+A part may read page options (`option_id(key)`: a control of the page that is not a filter, such
 as the directory's "include partners with no matching activity"), may vary with something
 beside the filters (`varies`, e.g. today's date), and may be internal (nothing in a public
 deployment, checked here on the server whatever the request names).
