@@ -405,7 +405,11 @@ def chips(filters: Filters, lang: str) -> list:
     """Removable chips for the active filters, and 'clear all'."""
     if filters.is_empty():
         return [
-            html.Span(gettext("No filter: all data is shown.", lang), className="text-muted small")
+            # "no-filter": the stylesheet hides "Clear all" beside it (assets/app.css).
+            html.Span(
+                gettext("No filter: all data is shown.", lang),
+                className="no-filter text-muted small",
+            )
         ]
     out: list = []
     for dim, value in filters.active():
