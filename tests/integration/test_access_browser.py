@@ -293,9 +293,19 @@ def test_local_viewer_signs_in_and_cannot_download_rows(browser, internal_app):
         # A viewer is offered no row-level download; the hidden button, clicked by a script,
         # asks anyway: the server refuses it.
         assert not page.locator("#export-data-csv").is_visible()
-        page.evaluate("document.getElementById('export-data-csv').click()")
-        page.wait_for_timeout(1500)
-        assert 403 in refused  # a viewer's row-level download is refused by the server
+        # Wait for the answer itself (a fixed 1.5 s missed it in a loaded CI run): its status is
+        # what is asserted, and a wrong one fails here too.
+        with page.expect_response(
+            lambda r: (
+                "_dash-update-component" in r.url
+                and r.request.method == "POST"
+                and "data-download" in (r.request.post_data or "")
+            ),
+            timeout=30000,
+        ) as answer:
+            page.evaluate("document.getElementById('export-data-csv').click()")
+        assert answer.value.status == 403  # a viewer's row-level download is refused
+        assert 403 in refused
     finally:
         context.close()
 
