@@ -561,3 +561,59 @@ def test_a_url_change_draws_no_part_in_the_filter_bar_request(small):
     wanted = [parts.part_id(key)] if key else []
     out = _sync_and_draw("?field=ED", [], trigger=(ids.URL, "search"), page_parts=wanted, full=True)
     assert out[0] is no_update and out[-3] == [no_update] * len(wanted) and out[-1] is no_update
+
+
+def test_a_control_change_draws_data_parts_with_the_page_options(small, monkeypatch):
+    """A data part (a grid's packed rows) comes in the filter bar's answer beside the children
+    parts, rendered with the page options' values the browser sent (only plain ones)."""
+    from dashboards import parts
+
+    monkeypatch.setattr(parts, "PARTS", dict(parts.PARTS))  # this test's parts go with it
+
+    seen = []
+
+    def rows(f, lang, include):
+        seen.append(include)
+        return parts.pack([{"field": code, "include": include} for code in f.fields])
+
+    data = parts.register("test.rows", rows, kind="data", options=("test.include",))
+    count = parts.register(
+        "test.count", lambda f, lang, include: f"{len(f.fields)}", options=("test.include",)
+    )
+    assert parts.part_id(data.key)["type"] == ids.PAGE_DATA
+    assert parts.placeholder(data.key).id == parts.part_id(data.key)
+    out = _sync_and_draw(
+        "",
+        [],
+        values={"fields": ["ED"]},
+        trigger=(ids.DROPDOWN["fields"], "value"),
+        value=["ED"],
+        page_parts=[parts.part_id(count.key)],
+        page_data=[parts.part_id(data.key)],
+        options={"test.include": True},
+        full=True,
+    )
+    assert out[-3] == ["1"]  # the children part
+    assert out[-2] == [{"columns": ["field", "include"], "rows": [["ED", True]]}]
+    assert seen == [True]
+    # An option's value that is not a plain value reaches the part as None (another entry).
+    again = callbacks.update_parts(
+        "n1",
+        [{"$": 1}],
+        "?field=ED",
+        [parts.part_id(count.key)],
+        [parts.part_id(data.key)],
+        [parts.option_id("test.include")],
+    )
+    assert again == (["1"], [{"columns": ["field", "include"], "rows": [["ED", None]]}])
+    assert seen == [True, None]
+
+    # A data part whose queries hit the limit answers no rows (not a component).
+    def too_big(f, lang, include):
+        raise callbacks.db.QueryLimitExceeded("limit")
+
+    parts.register("test.rows", too_big, kind="data", options=("test.include",))
+    limited = callbacks.update_parts(
+        "n2", [False], "?field=ED", [], [parts.part_id(data.key)], [parts.option_id("test.include")]
+    )
+    assert limited == ([], [parts.pack([])])
