@@ -83,6 +83,19 @@
     return nothing;
   }
 
+  // dcc.Upload's file input (hidden; the drop zone, a button to the keyboard, opens it) has no
+  // label of its own: name it as the drop zone reads ("Drop files here or click to choose
+  // them", in the page's language) for assistive technology (axe: "Form elements must have
+  // labels"). Dash may draw the zone again, so every new one is labelled.
+  function label() {
+    var zone = document.getElementById("upload-drop");
+    var input = zone && zone.querySelector("input[type=file]");
+    if (input && !input.hasAttribute("aria-label")) {
+      input.setAttribute("aria-label", (zone.innerText || "").replace(/\s+/g, " ").trim());
+    }
+  }
+  new MutationObserver(label).observe(document.documentElement, { childList: true, subtree: true });
+
   // Add to the renderer's object, never replace it (other callbacks use its helpers).
   window.dash_clientside = window.dash_clientside || {};
   window.dash_clientside.upload = { send: send };

@@ -336,7 +336,8 @@ def layout(lang: str = "en", **_params) -> html.Div:
                             dbc.Button(
                                 [html.I(className="bi bi-download me-1"), _("Download (CSV)")],
                                 id=DOWNLOAD_BUTTON,
-                                color="secondary",
+                                # UN blue: grey outline text was 4.4:1 on the page (axe)
+                                color="primary",
                                 size="sm",
                                 outline=True,
                             ),

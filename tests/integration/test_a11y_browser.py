@@ -33,7 +33,10 @@ PAGES = [
     "/partners/NGO-0001",
     "/collective",
     "/spending",
+    "/lifecycle",
     "/data",
+    "/admin/audit",
+    "/admin/upload",
 ]
 AXE_RUN = """async () => {
     const r = await axe.run(document, {resultTypes: ['violations']});
