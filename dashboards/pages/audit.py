@@ -221,9 +221,17 @@ def details(entry: dict, lang: str) -> list:
         out.append(
             _line(_("Filters:"), html.Span(str(entry["search"]), className="font-monospace"))
         )
-    if "message" in entry:
+    if entry.get("message") not in (None, ""):  # a load without a message writes null
         out.append(_line(_("Message:"), str(entry["message"])))
-    shown |= {"outcome", "via", "files", "counts", "reference_changes", "what", "search", "message"}
+    if entry.get("warehouse_version"):
+        out.append(
+            _line(
+                _("Warehouse version:"),
+                html.Span(str(entry["warehouse_version"]), className="font-monospace"),
+            )
+        )
+    shown |= {"outcome", "via", "files", "counts", "reference_changes", "what", "search"}
+    shown |= {"message", "warehouse_version"}
     for key, value in entry.items():  # any other field, generically (unknown events too)
         if key not in shown:
             text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)

@@ -248,6 +248,7 @@ def test_audit_page_lists_filters_and_downloads_events_as_text(internal_app):
         counts={"loaded": {"partners": 12}, "rejected": 2, "warnings": 1, "duplicates": 0},
         reference_changes=["fields: SHS renamed"],
         warehouse_version="v7",
+        message=None,  # a load from the command line without a message writes null
     )
     admin = sign_in(internal_app, "ada")
     html_page = admin.get("/admin/audit").get_data(as_text=True)
@@ -261,6 +262,9 @@ def test_audit_page_lists_filters_and_downloads_events_as_text(internal_app):
     assert sha[: page.SHA_CHARS] + "…" in table and f'"title": "{sha}"' in table
     assert "fields: SHS renamed" in table and "Partners 12; rejected 2" in table
     assert "dangerouslySetInnerHTML" not in table
+    # The version under its label; no "Message: None" for a load that had none.
+    assert "Warehouse version:" in table and "warehouse_version:" not in table
+    assert "Message:" not in table and '"None"' not in table
     assert "Events 1–" in response[page.STATUS]["children"]
     # Filtered by event type, in French.
     response = _call(
