@@ -15,6 +15,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 _CONFIG = re.compile(r'<script id="_dash-config" type="application/json">(.*?)</script>', re.S)
@@ -90,8 +91,8 @@ def charts_body(
 
 def parts_body(
     search: str,
-    part_keys: list[str] = (),  # type: ignore[assignment]
-    data_keys: list[str] = (),  # type: ignore[assignment]
+    part_keys: Sequence[str] = (),
+    data_keys: Sequence[str] = (),
     options: dict[str, object] | None = None,
     relay: str = "n1",
 ) -> dict:

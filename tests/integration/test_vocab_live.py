@@ -37,6 +37,7 @@ def serve(tmp_path):
 def _directory(url: str, search: str) -> tuple[dict[str, int], str]:
     """The directory's parts as the browser asks for them: {partner_id: activities}, count."""
     from bench.dashclient import parts_body
+    from dashboards.parts import unpack
 
     body = parts_body(
         search, ["partners.count"], ["partners.rows"], {"partners.include_all": False}
@@ -52,8 +53,7 @@ def _directory(url: str, search: str) -> tuple[dict[str, int], str]:
         return json.dumps({"key": part, "type": kind}, sort_keys=True, separators=(",", ":"))
 
     count = answer[key("page-part", "partners.count")]["children"]
-    packed = answer[key("page-data", "partners.rows")]["data"]
-    rows = [dict(zip(packed["columns"], values, strict=True)) for values in packed["rows"]]
+    rows = unpack(answer[key("page-data", "partners.rows")]["data"])
     return {r["partner_id"]: r["activities"] for r in rows}, count
 
 
