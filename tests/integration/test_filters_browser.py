@@ -73,7 +73,17 @@ def test_dropdown_and_slider_update_url_chips_and_charts(watch):
     page.keyboard.press("ArrowRight")
     page.keyboard.press("ArrowRight")
     wait_query(watch, f"?years={lo + 2}-{hi}&field=CLT")
-    assert chips(page) == [f"Years: {lo + 2}–{hi}", "Fields of competence: Culture"]
+    # The chips follow the address; on a loaded CI machine they were read once showing the
+    # first key press's years (2013 for 2014). Wait for them (up to 10 s) before asserting: a
+    # chip that stays behind the address still fails here.
+    expected = [f"Years: {lo + 2}–{hi}", "Fields of competence: Culture"]
+    page.wait_for_function(
+        r"""want => JSON.stringify([...document.querySelectorAll('#filter-chips .filter-chip')]
+            .map(c => c.innerText.split(/\s+/).join(' ').trim())) === JSON.stringify(want)""",
+        arg=expected,
+        timeout=10000,
+    )
+    assert chips(page) == expected
     years_after = figure(page, "overview.activities_by_year")
     assert years_after != years_before
     assert all(int(x) >= lo + 2 for t in years_after for x in t["x"])
